@@ -1,0 +1,241 @@
+internal import CLibArchive
+import Foundation
+
+/// Where an archive reader gets its bytes. The reader pulls; the input decides
+/// what each byte costs (Intake's inputs hash every byte that passes through).
+public protocol ArchiveInput: AnyObject {
+    /// The next bytes, or an empty buffer at the end. Valid until the next call.
+    func read() throws -> UnsafeRawBufferPointer
+    /// True when `seek` works; zip (central directory) and 7z need it.
+    var isSeekable: Bool { get }
+    /// Moves the read position like lseek(2); returns the new position.
+    func seek(offset: Int64, whence: Int32) throws -> Int64
+}
+
+public struct ArchiveError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable { case corrupt, encrypted, unsupported, input }
+    public let kind: Kind
+    public let message: String
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+    public var description: String { message }
+}
+
+public enum EntryType: String, Sendable {
+    case regular, directory, symlink, hardlink, characterDevice, blockDevice, fifo, socket, unknown
+}
+
+/// What an archive says about one entry (all of it untrusted).
+public struct ArchiveEntryInfo: Sendable {
+    /// The name as UTF-8 (lossy when the archive's name bytes were not valid text).
+    public var path: String
+    /// False when the name could not be read as UTF-8 (then `path` is lossy).
+    public var pathIsUTF8: Bool
+    public var type: EntryType
+    /// The size the header declares: never trusted for limits.
+    public var declaredSize: Int64?
+    public var linkTarget: String?
+    public var mode: UInt32
+    public var isEncrypted: Bool
+    public var isSparse: Bool
+}
+
+/// Reads one archive (any format libarchive reads, with its compression filters),
+/// entry by entry, without writing anything anywhere. One owner of one `struct archive`.
+public final class ArchiveReader {
+    private let handle: OpaquePointer
+    private let context: CallbackContext
+    private var opened = false
+    private var finished = false
+
+    final class CallbackContext {
+        let input: any ArchiveInput
+        var error: (any Error)?
+        init(_ input: any ArchiveInput) { self.input = input }
+    }
+
+    /// Sets up a reader for `input`. Formats: tar (all variants), zip, 7z, iso9660,
+    /// cpio, ar (deb), cab, rar, rar5, xar, lha; filters: gzip, bzip2, xz, lzma,
+    /// lzip, zstd, lz4, compress, rpm. Deliberately not: mtree (it names files on
+    /// the host's disk), raw, and filters that run external programs.
+    public init(input: any ArchiveInput) throws {
+        guard let handle = archive_read_new() else {
+            throw ArchiveError(.input, "archive_read_new failed: out of memory")
+        }
+        self.handle = handle
+        self.context = CallbackContext(input)
+        for enable in [
+            archive_read_support_format_tar, archive_read_support_format_zip,
+            archive_read_support_format_7zip, archive_read_support_format_iso9660,
+            archive_read_support_format_cpio, archive_read_support_format_ar,
+            archive_read_support_format_cab, archive_read_support_format_rar,
+            archive_read_support_format_rar5, archive_read_support_format_xar,
+            archive_read_support_format_lha,
+            archive_read_support_filter_gzip, archive_read_support_filter_bzip2,
+            archive_read_support_filter_xz, archive_read_support_filter_lzma,
+            archive_read_support_filter_lzip, archive_read_support_filter_zstd,
+            archive_read_support_filter_lz4, archive_read_support_filter_compress,
+            archive_read_support_filter_rpm,
+        ] {
+            // ARCHIVE_WARN means "supported through an external program": not wanted.
+            _ = enable(handle)
+        }
+    }
+
+    deinit {
+        archive_read_free(handle)
+    }
+
+    private func open() throws {
+        guard !opened else { return }
+        opened = true
+        let client = Unmanaged.passUnretained(context).toOpaque()
+        archive_read_set_callback_data(handle, client)
+        archive_read_set_read_callback(handle) { _, client, buffer in
+            guard let client, let buffer else { return -1 }
+            let context = Unmanaged<ArchiveReader.CallbackContext>.fromOpaque(client).takeUnretainedValue()
+            do {
+                let bytes = try context.input.read()
+                buffer.pointee = bytes.baseAddress.map { UnsafeRawPointer($0) }
+                return bytes.count
+            } catch {
+                context.error = error
+                return -1
+            }
+        }
+        if context.input.isSeekable {
+            archive_read_set_seek_callback(handle) { _, client, offset, whence in
+                guard let client else { return -1 }
+                let context = Unmanaged<ArchiveReader.CallbackContext>.fromOpaque(client).takeUnretainedValue()
+                do {
+                    return try context.input.seek(offset: offset, whence: whence)
+                } catch {
+                    context.error = error
+                    return -1
+                }
+            }
+        }
+        let status = archive_read_open1(handle)
+        guard status == ARCHIVE_OK || status == ARCHIVE_WARN else {
+            throw currentError()
+        }
+    }
+
+    /// The input's own error when a callback failed (rethrown unchanged), else
+    /// libarchive's message classified.
+    private func currentError() -> any Error {
+        if let error = context.error {
+            context.error = nil
+            return error
+        }
+        let text = archive_error_string(handle).map { String(cString: $0) } ?? "unreadable archive"
+        let lower = text.lowercased()
+        if lower.contains("encrypt") || lower.contains("passphrase") || lower.contains("password") {
+            return ArchiveError(.encrypted, text)
+        }
+        if lower.contains("unsupported") || lower.contains("not supported") {
+            return ArchiveError(.unsupported, text)
+        }
+        return ArchiveError(.corrupt, text)
+    }
+
+    /// A short name of the archive format and its filters, e.g. "GNU tar format / gzip".
+    public var formatDescription: String {
+        var parts: [String] = []
+        if let name = archive_format_name(handle) { parts.append(String(cString: name)) }
+        let filters = archive_filter_count(handle)
+        if filters > 1 {
+            for i in 0..<(filters - 1) {
+                if let name = archive_filter_name(handle, i) { parts.append(String(cString: name)) }
+            }
+        }
+        return parts.joined(separator: " / ")
+    }
+
+    /// The next entry's header, or nil after the last one.
+    public func nextEntry() throws -> ArchiveEntryInfo? {
+        try open()
+        guard !finished else { return nil }
+        var entry: OpaquePointer?
+        let status = archive_read_next_header(handle, &entry)
+        if status == ARCHIVE_EOF {
+            finished = true
+            return nil
+        }
+        guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
+            finished = true
+            throw currentError()
+        }
+        return Self.describe(entry)
+    }
+
+    private static func describe(_ entry: OpaquePointer) -> ArchiveEntryInfo {
+        var pathIsUTF8 = true
+        let path: String
+        if let utf8 = archive_entry_pathname_utf8(entry) {
+            path = String(cString: utf8)
+        } else if let raw = archive_entry_pathname(entry) {
+            pathIsUTF8 = false
+            path = String(decoding: UnsafeBufferPointer(start: raw, count: strlen(raw)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        } else {
+            pathIsUTF8 = false
+            path = ""
+        }
+        let filetype = UInt32(archive_entry_filetype(entry))
+        let type: EntryType
+        let hardlink = archive_entry_hardlink_utf8(entry) ?? archive_entry_hardlink(entry)
+        if let _ = hardlink {
+            type = .hardlink
+        } else {
+            switch filetype {
+            case passbox_ae_ifreg(): type = .regular
+            case passbox_ae_ifdir(): type = .directory
+            case passbox_ae_iflnk(): type = .symlink
+            case passbox_ae_ifchr(): type = .characterDevice
+            case passbox_ae_ifblk(): type = .blockDevice
+            case passbox_ae_ififo(): type = .fifo
+            case passbox_ae_ifsock(): type = .socket
+            default: type = .unknown
+            }
+        }
+        var linkTarget: String?
+        if let hardlink {
+            linkTarget = String(cString: hardlink)
+        } else if type == .symlink {
+            let target = archive_entry_symlink_utf8(entry) ?? archive_entry_symlink(entry)
+            linkTarget = target.map { String(cString: $0) }
+        }
+        return ArchiveEntryInfo(
+            path: path, pathIsUTF8: pathIsUTF8, type: type,
+            declaredSize: archive_entry_size_is_set(entry) != 0 ? archive_entry_size(entry) : nil,
+            linkTarget: linkTarget,
+            mode: UInt32(archive_entry_mode(entry)),
+            isEncrypted: archive_entry_is_encrypted(entry) != 0,
+            isSparse: archive_entry_sparse_count(entry) > 0)
+    }
+
+    /// The next block of the current entry's data and its offset within the entry
+    /// (offsets skip sparse holes, which are zeros), or nil at the entry's end.
+    /// The bytes are valid until the next call.
+    public func nextBlock() throws -> (bytes: UnsafeRawBufferPointer, offset: Int64)? {
+        var buffer: UnsafeRawPointer?
+        var size = 0
+        var offset: Int64 = 0
+        let status = archive_read_data_block(handle, &buffer, &size, &offset)
+        if status == ARCHIVE_EOF { return nil }
+        guard status == ARCHIVE_OK || status == ARCHIVE_WARN else {
+            throw currentError()
+        }
+        return (UnsafeRawBufferPointer(start: buffer, count: size), offset)
+    }
+
+    /// Bytes consumed from the input so far (compressed side).
+    public var compressedBytesRead: Int64 { archive_filter_bytes(handle, -1) }
+}
+
+/// libarchive keeps UTF-8 names only in a UTF-8 locale. Call once at start.
+public func configureArchiveLocale() {
+    _ = setlocale(LC_CTYPE, "C.UTF-8")
+}

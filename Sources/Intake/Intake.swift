@@ -1,0 +1,722 @@
+import ArchiveIO
+import CryptoIO
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public struct IntakeOptions: Sendable {
+    public var limits = IntakeLimits()
+    /// Digests computed for every item, each on its own thread.
+    public var algorithms: [DigestAlgorithm] = [.sha256, .sha512]
+    /// Which files at the delivery root to keep in memory (manifests, signatures).
+    public var captureRootFile: @Sendable (String) -> Bool = { _ in false }
+    /// Largest file kept in memory by `captureRootFile`.
+    public var captureLimit = 16 << 20
+
+    public init() {}
+}
+
+/// Walks what arrived (a directory, a file, an archive), opens archives
+/// recursively in memory, and hashes every byte once.
+public enum Intake {
+    public static func run(path: String, options: IntakeOptions = IntakeOptions()) throws -> Inventory {
+        let run = IntakeRun(options: options)
+        return try run.start(path: path)
+    }
+}
+
+/// Thrown inside intake when a limit stops the whole evaluation.
+struct IntakeStop: Error {}
+
+/// An error of the stream an inner archive is read from: it belongs to the outer level.
+struct UpstreamError: Error { let underlying: any Error }
+
+protocol ByteStream: AnyObject {
+    /// The next bytes (valid until the next call), or nil at the end.
+    func next() throws -> UnsafeRawBufferPointer?
+}
+
+protocol CountingInput: ArchiveInput {
+    /// Bytes handed to the archive reader so far.
+    var delivered: Int64 { get }
+    /// Reads (and hashes) whatever the archive reader left unread.
+    func drain() throws
+}
+
+private let sniffBytes = 32_774 // iso9660 puts "CD001" at 32769
+// Read-only after initialisation.
+nonisolated(unsafe) private let zeros = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16).initializedZeros()
+
+extension UnsafeMutableRawBufferPointer {
+    fileprivate func initializedZeros() -> UnsafeRawBufferPointer {
+        initializeMemory(as: UInt8.self, repeating: 0)
+        return UnsafeRawBufferPointer(self)
+    }
+}
+
+enum Sniffed: Equatable {
+    case none
+    case archive(needsSeek: Bool)
+    /// A compression filter: may hold an archive or just one compressed file.
+    case compressed
+}
+
+/// Recognises archive and compression formats by their magic numbers.
+func sniff(_ head: UnsafeRawBufferPointer) -> Sniffed {
+    func has(_ magic: [UInt8], at offset: Int = 0) -> Bool {
+        guard head.count >= offset + magic.count else { return false }
+        for i in 0..<magic.count where head[offset + i] != magic[i] { return false }
+        return true
+    }
+    if has([0x50, 0x4b, 0x03, 0x04]) || has([0x50, 0x4b, 0x05, 0x06]) || has([0x50, 0x4b, 0x07, 0x08]) {
+        return .archive(needsSeek: true)
+    }
+    if has([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]) { return .archive(needsSeek: true) }
+    if has(Array("ustar".utf8), at: 257) { return .archive(needsSeek: false) }
+    if has(Array("070701".utf8)) || has(Array("070702".utf8)) || has(Array("070707".utf8))
+        || has([0xc7, 0x71]) || has([0x71, 0xc7]) { return .archive(needsSeek: false) }
+    if has(Array("!<arch>\n".utf8)) { return .archive(needsSeek: false) }
+    if has(Array("MSCF".utf8)) || has(Array("Rar!\u{1a}\u{07}".utf8)) || has(Array("xar!".utf8)) {
+        return .archive(needsSeek: false)
+    }
+    if has(Array("CD001".utf8), at: 32769) { return .archive(needsSeek: false) }
+    if has([0xed, 0xab, 0xee, 0xdb]) { return .archive(needsSeek: false) } // rpm
+    if has([0x1f, 0x8b]) || has(Array("BZh".utf8)) || has([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])
+        || has([0x28, 0xb5, 0x2f, 0xfd]) || has([0x04, 0x22, 0x4d, 0x18]) || has(Array("LZIP".utf8))
+        || has([0x1f, 0x9d]) {
+        return .compressed
+    }
+    return .none
+}
+
+/// One archive being read.
+final class Frame {
+    let item: Int
+    /// What entry names get in front: "" for the delivery archive, else "outer.zip!/".
+    let prefix: String
+    let depth: Int
+    let parent: Frame?
+    let input: any CountingInput
+    var out: Int64 = 0
+    var seen: Set<String> = []
+    init(item: Int, prefix: String, depth: Int, parent: Frame?, input: any CountingInput) {
+        self.item = item
+        self.prefix = prefix
+        self.depth = depth
+        self.parent = parent
+        self.input = input
+    }
+}
+
+final class IntakeRun {
+    let options: IntakeOptions
+    var limits: IntakeLimits { options.limits }
+    let pipeline: DigestPipeline
+    var items: [Item] = []
+    var findings: [IntakeFinding] = []
+    var captured: [Int: Data] = [:]
+    var capturing: Set<Int> = []
+    var totalBytes: Int64 = 0
+    var entries = 0
+    var stopped = false
+
+    init(options: IntakeOptions) {
+        self.options = options
+        self.pipeline = DigestPipeline(algorithms: options.algorithms)
+    }
+
+    func start(path: String) throws -> Inventory {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            _ = pipeline.close()
+            throw IntakeError("cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        var kind: DeliveryKind
+        var rootItem: Int?
+        do {
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR:
+                kind = .directory
+                try walkDirectory(absolute: path, relative: "", depth: 0)
+            case S_IFREG:
+                let name = URL(fileURLWithPath: path).lastPathComponent
+                rootItem = 0
+                try processDiskFile(absolute: path, relative: name, isDeliveryRoot: true)
+                kind = items.first?.kind == .archive ? .archive : .file
+            default:
+                _ = pipeline.close()
+                throw IntakeError("\(path) is neither a directory nor a regular file")
+            }
+        } catch is IntakeStop {
+            kind = st.st_mode & S_IFMT == S_IFDIR ? .directory : (items.first?.kind == .archive ? .archive : .file)
+        } catch {
+            _ = pipeline.close()
+            throw error
+        }
+        let digests = pipeline.close()
+        for (stream, values) in digests where stream < items.count && items[stream].complete {
+            var hex: [DigestAlgorithm: String] = [:]
+            for (algorithm, bytes) in values { hex[algorithm] = Hex.encode(bytes) }
+            items[stream].digests = hex
+        }
+        return Inventory(
+            deliveryPath: path, deliveryKind: kind, rootItem: rootItem, items: items,
+            findings: findings, captured: captured, stoppedEarly: stopped)
+    }
+
+    // MARK: limits and bookkeeping
+
+    func addItem(_ item: Item) -> Int {
+        items.append(item)
+        return items.count - 1
+    }
+
+    func finding(_ code: IntakeFinding.Code, _ path: String, _ message: String) {
+        findings.append(IntakeFinding(code: code, path: path, message: message))
+    }
+
+    /// Stops everything: the verdict cannot be better than rejected now.
+    func limitExceeded(_ path: String, _ message: String) -> IntakeStop {
+        if !stopped {
+            finding(.limitExceeded, path, message)
+            stopped = true
+        }
+        return IntakeStop()
+    }
+
+    func countEntry(_ path: String) throws {
+        entries += 1
+        if entries > limits.maxEntries {
+            throw limitExceeded(path, "more than \(limits.maxEntries) entries (limits.maxEntries)")
+        }
+    }
+
+    func capture(_ item: Int, _ bytes: UnsafeRawBufferPointer) {
+        guard capturing.contains(item) else { return }
+        if (captured[item]?.count ?? 0) + bytes.count > options.captureLimit {
+            capturing.remove(item)
+            captured[item] = nil
+            return
+        }
+        captured[item, default: Data()].append(contentsOf: bytes)
+    }
+
+    // MARK: the medium
+
+    func walkDirectory(absolute: String, relative: String, depth: Int) throws {
+        if depth > limits.maxDirectoryDepth {
+            throw limitExceeded(relative, "directories nested deeper than \(limits.maxDirectoryDepth)")
+        }
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: absolute).sorted()
+        } catch {
+            throw IntakeError("cannot list \(absolute): \(error.localizedDescription)")
+        }
+        for name in names {
+            let rel = relative.isEmpty ? name : relative + "/" + name
+            let abs = absolute + "/" + name
+            try countEntry(rel)
+            if case .failure(let reason) = safeRelativePath(name, maxLength: limits.maxPathLength) {
+                finding(.pathTraversal, rel, "unsafe name on the medium: \(reason)")
+            }
+            var st = stat()
+            guard lstat(abs, &st) == 0 else {
+                throw IntakeError("cannot read \(abs): \(String(cString: strerror(errno)))")
+            }
+            let mode = UInt32(st.st_mode)
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR:
+                _ = addItem(Item(path: rel, kind: .directory, size: 0, digests: [:], container: nil, depth: 0, mode: mode, complete: true))
+                try walkDirectory(absolute: abs, relative: rel, depth: depth + 1)
+            case S_IFLNK:
+                let target = readLink(abs)
+                _ = addItem(Item(path: rel, kind: .symlink, size: 0, digests: [:], linkTarget: target, container: nil, depth: 0, mode: mode, complete: true))
+                if !linkStaysInside(linkPath: rel, target: target ?? "/") {
+                    finding(.linkEscape, rel, "symbolic link to \(target ?? "?") leaves the delivery")
+                }
+            case S_IFREG:
+                try processDiskFile(absolute: abs, relative: rel, isDeliveryRoot: false, expected: st)
+            default:
+                _ = addItem(Item(path: rel, kind: .special, size: 0, digests: [:], container: nil, depth: 0, mode: mode, complete: true))
+                finding(.specialFile, rel, "\(specialName(st.st_mode)) on the medium; it was not opened")
+            }
+        }
+    }
+
+    private func readLink(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink(path, &buffer, buffer.count - 1)
+        guard n >= 0 else { return nil }
+        return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    private func specialName(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: "FIFO"
+        case S_IFCHR: "character device"
+        case S_IFBLK: "block device"
+        case S_IFSOCK: "socket"
+        default: "special file"
+        }
+    }
+
+    /// Reads a regular file of the medium once: its bytes go to the hashers and,
+    /// when it is an archive, through the archive reader.
+    func processDiskFile(absolute: String, relative: String, isDeliveryRoot: Bool, expected: stat? = nil) throws {
+        // O_NOFOLLOW and O_NONBLOCK: a link or FIFO swapped in since lstat never blocks us.
+        let fd = open(absolute, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw IntakeError("cannot open \(absolute): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
+            throw IntakeError("\(absolute) is no longer a regular file")
+        }
+        if let expected, expected.st_ino != st.st_ino || expected.st_dev != st.st_dev {
+            throw IntakeError("\(absolute) changed while it was being read")
+        }
+        let index = addItem(Item(path: relative, kind: .regular, size: 0, digests: [:], container: nil, depth: 0, mode: UInt32(st.st_mode), complete: false))
+        if !isDeliveryRoot, !relative.contains("/"), options.captureRootFile(relative) {
+            capturing.insert(index)
+        }
+        var firstChunk: [UInt8] = []
+        var size: Int64 = 0
+        var failure: Int32 = 0
+        let first = pipeline.fill(index) { space in
+            let n = read(fd, space.baseAddress, min(space.count, 1 << 20))
+            if n < 0 { failure = errno; return -1 }
+            firstChunk = Array(UnsafeRawBufferPointer(rebasing: space[0..<n]))
+            return n
+        }
+        guard first >= 0 else { throw IntakeError("cannot read \(absolute): \(String(cString: strerror(failure)))") }
+        size = Int64(first)
+        firstChunk.withUnsafeBytes { capture(index, $0) }
+        let kind = firstChunk.withUnsafeBytes { sniff($0) }
+        if kind != .none, first > 0 {
+            let input: any CountingInput
+            if case .archive(needsSeek: true) = kind {
+                input = SeekableFileInput(fd: fd, fileSize: Int64(st.st_size), hashedUpTo: size, item: index, run: self)
+            } else {
+                input = StreamInput(prefix: firstChunk, rest: FileStream(fd: fd, item: index, run: self))
+            }
+            let isArchive = try readArchive(input: input, container: index, sniffed: kind, depth: 1, parent: nil, rootLevel: isDeliveryRoot)
+            try input.drain()
+            if let stream = input as? StreamInput { size = stream.delivered }
+            if let seekable = input as? SeekableFileInput { size = seekable.hashedUpTo }
+            if isArchive { items[index].kind = .archive }
+        } else if first > 0 {
+            while true {
+                let n = pipeline.fill(index) { space in
+                    let n = read(fd, space.baseAddress, space.count)
+                    if n < 0 { failure = errno; return -1 }
+                    if n > 0 { capture(index, UnsafeRawBufferPointer(rebasing: space[0..<n])) }
+                    return n
+                }
+                if n == 0 { break }
+                guard n > 0 else { throw IntakeError("cannot read \(absolute): \(String(cString: strerror(failure)))") }
+                size += Int64(n)
+            }
+        }
+        pipeline.finish(index)
+        items[index].size = size
+        items[index].complete = true
+    }
+
+    // MARK: archives
+
+    /// Reads one archive's entries. Returns false when the bytes turned out to be a
+    /// single compressed file rather than an archive.
+    @discardableResult
+    func readArchive(input: any CountingInput, container: Int, sniffed: Sniffed, depth: Int, parent: Frame?, rootLevel: Bool) throws -> Bool {
+        let containerPath = items[container].path
+        if depth > limits.maxDepth {
+            throw limitExceeded(containerPath, "archives nested deeper than \(limits.maxDepth) (limits.maxDepth)")
+        }
+        let reader = try ArchiveReader(input: input)
+        let frame = Frame(item: container, prefix: rootLevel ? "" : containerPath + "!/", depth: depth, parent: parent, input: input)
+        var currentPath = containerPath
+        var sawEntry = false
+        do {
+            while let entry = try reader.nextEntry() {
+                sawEntry = true
+                if items[container].format == nil { items[container].format = reader.formatDescription }
+                let shownName: String
+                switch safeRelativePath(entry.path, maxLength: limits.maxPathLength) {
+                case .success(let clean):
+                    shownName = clean
+                case .failure(let reason):
+                    shownName = String(entry.path.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? "?" : Character($0) }.prefix(512))
+                    finding(.pathTraversal, frame.prefix + shownName, "unsafe entry name: \(reason)")
+                }
+                let path = frame.prefix + shownName
+                currentPath = path
+                try countEntry(path)
+                if entry.type != .directory {
+                    if !frame.seen.insert(shownName).inserted {
+                        finding(.duplicateEntry, path, "the same path appears more than once in \(containerPath)")
+                    }
+                }
+                let mode = entry.mode
+                switch entry.type {
+                case .directory:
+                    _ = addItem(Item(path: path, kind: .directory, size: 0, digests: [:], container: container, depth: depth, mode: mode, complete: true))
+                case .symlink, .hardlink:
+                    let target = entry.linkTarget ?? ""
+                    _ = addItem(Item(path: path, kind: entry.type == .symlink ? .symlink : .hardlink, size: 0, digests: [:], linkTarget: target, container: container, depth: depth, mode: mode, complete: true))
+                    let inside: Bool
+                    if entry.type == .symlink {
+                        inside = linkStaysInside(linkPath: shownName, target: target)
+                    } else {
+                        inside = (try? safeRelativePath(target, maxLength: limits.maxPathLength).get()) != nil
+                    }
+                    if !inside {
+                        finding(.linkEscape, path, "\(entry.type == .symlink ? "symbolic" : "hard") link to \(target) leaves the archive")
+                    }
+                case .characterDevice, .blockDevice, .fifo, .socket, .unknown:
+                    _ = addItem(Item(path: path, kind: .special, size: 0, digests: [:], container: container, depth: depth, mode: mode, complete: true))
+                    finding(.specialFile, path, "\(entry.type.rawValue) entry in \(containerPath)")
+                case .regular:
+                    if entry.isEncrypted {
+                        _ = addItem(Item(path: path, kind: .regular, size: 0, digests: [:], container: container, depth: depth, mode: mode, complete: false))
+                        finding(.encrypted, path, "encrypted entry: it cannot be read, so it cannot be checked")
+                        continue
+                    }
+                    let index = addItem(Item(path: path, kind: .regular, size: 0, digests: [:], container: container, depth: depth, mode: mode, complete: false))
+                    if rootLevel, !shownName.contains("/"), options.captureRootFile(shownName) {
+                        capturing.insert(index)
+                    }
+                    let stream = EntryStream(reader: reader, item: index, frame: frame, run: self)
+                    try processEntry(stream: stream, item: index, frame: frame)
+                }
+            }
+            return true
+        } catch let upstream as UpstreamError {
+            throw upstream.underlying
+        } catch let error as ArchiveError {
+            if stopped { throw IntakeStop() }
+            if !sawEntry, sniffed == .compressed, error.message.contains("Unrecognized archive format") {
+                return false // a compressed file that is not an archive: plain content
+            }
+            items[container].format = items[container].format ?? reader.formatDescription
+            switch error.kind {
+            case .encrypted:
+                finding(.encrypted, currentPath, "\(error.message)")
+            default:
+                finding(.corrupt, currentPath, "\(error.message)")
+            }
+            return true
+        }
+    }
+
+    /// Hashes one archive entry; opens it when it is an archive itself.
+    func processEntry(stream: EntryStream, item: Int, frame: Frame) throws {
+        var head: [UInt8] = []
+        while head.count < sniffBytes, let bytes = try stream.next() {
+            head.append(contentsOf: bytes)
+        }
+        let kind = head.withUnsafeBytes { sniff($0) }
+        if kind != .none {
+            let input: any CountingInput
+            if case .archive(needsSeek: true) = kind {
+                var whole = head
+                while whole.count <= limits.maxInMemoryArchiveBytes, let bytes = try stream.next() {
+                    whole.append(contentsOf: bytes)
+                }
+                if stream.ended {
+                    input = MemoryInput(whole)
+                } else {
+                    input = StreamInput(prefix: whole, rest: stream)
+                }
+            } else {
+                input = StreamInput(prefix: head, rest: stream)
+            }
+            if try readArchive(input: input, container: item, sniffed: kind, depth: frame.depth + 1, parent: frame, rootLevel: false) {
+                items[item].kind = .archive
+            }
+            try input.drain()
+        }
+        while try stream.next() != nil {}
+        pipeline.finish(item)
+        items[item].size = stream.logical
+        items[item].complete = true
+    }
+}
+
+/// The data of the current archive entry, with sparse holes filled with zeros.
+/// Every byte it yields is hashed and counted against the limits.
+final class EntryStream: ByteStream {
+    let reader: ArchiveReader
+    let item: Int
+    let frame: Frame
+    unowned let run: IntakeRun
+    private(set) var logical: Int64 = 0
+    private(set) var ended = false
+    private var pending: (bytes: UnsafeRawBufferPointer, offset: Int64)?
+    private let startDelivered: Int64
+
+    init(reader: ArchiveReader, item: Int, frame: Frame, run: IntakeRun) {
+        self.reader = reader
+        self.item = item
+        self.frame = frame
+        self.run = run
+        self.startDelivered = frame.input.delivered
+    }
+
+    func next() throws -> UnsafeRawBufferPointer? {
+        while !ended {
+            let block: (bytes: UnsafeRawBufferPointer, offset: Int64)
+            if let pending {
+                block = pending
+                self.pending = nil
+            } else if let next = try reader.nextBlock() {
+                block = next
+            } else {
+                ended = true
+                return nil
+            }
+            if block.offset > logical {
+                let n = Int(min(block.offset - logical, Int64(zeros.count)))
+                pending = block
+                return try yield(UnsafeRawBufferPointer(rebasing: zeros[0..<n]))
+            }
+            if block.offset < logical {
+                throw ArchiveError(.corrupt, "entry data blocks overlap")
+            }
+            if block.bytes.count > 0 { return try yield(block.bytes) }
+        }
+        return nil
+    }
+
+    private func yield(_ bytes: UnsafeRawBufferPointer) throws -> UnsafeRawBufferPointer {
+        let n = Int64(bytes.count)
+        logical += n
+        run.pipeline.feed(item, bytes)
+        run.capture(item, bytes)
+        run.totalBytes += n
+        let limits = run.limits
+        let path = run.items[item].path
+        if logical > limits.maxEntryBytes {
+            throw run.limitExceeded(path, "entry larger than \(limits.maxEntryBytes) bytes (limits.maxEntryBytes)")
+        }
+        if run.totalBytes > limits.maxTotalBytes {
+            throw run.limitExceeded(path, "delivery unpacks to more than \(limits.maxTotalBytes) bytes (limits.maxTotalBytes)")
+        }
+        let consumed = max(frame.input.delivered - startDelivered, 1)
+        if logical > limits.ratioFloorBytes, Double(logical) > limits.maxRatio * Double(consumed) {
+            throw run.limitExceeded(path, "entry expands more than \(limits.maxRatio)x (limits.maxRatio)")
+        }
+        var level: Frame? = frame
+        while let f = level {
+            f.out += n
+            if f.out > limits.ratioFloorBytes, Double(f.out) > limits.maxRatio * Double(max(f.input.delivered, 1)) {
+                throw run.limitExceeded(run.items[f.item].path, "archive expands more than \(limits.maxRatio)x (limits.maxRatio)")
+            }
+            level = f.parent
+        }
+        return bytes
+    }
+}
+
+/// A regular file on the medium read front to back into the hashers.
+final class FileStream: ByteStream {
+    let fd: Int32
+    let item: Int
+    unowned let run: IntakeRun
+    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+    private var atEnd = false
+
+    init(fd: Int32, item: Int, run: IntakeRun) {
+        self.fd = fd
+        self.item = item
+        self.run = run
+    }
+    deinit { buffer.deallocate() }
+
+    func next() throws -> UnsafeRawBufferPointer? {
+        guard !atEnd else { return nil }
+        let n = read(fd, buffer.baseAddress, buffer.count)
+        guard n >= 0 else { throw IntakeError("read failed: \(String(cString: strerror(errno)))") }
+        if n == 0 {
+            atEnd = true
+            return nil
+        }
+        let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+        run.pipeline.feed(item, bytes)
+        run.capture(item, bytes)
+        return bytes
+    }
+}
+
+/// Feeds an archive reader a prefix already read, then the rest of a stream.
+final class StreamInput: CountingInput {
+    private let prefix: UnsafeMutableRawBufferPointer
+    private var prefixDone = false
+    let rest: any ByteStream
+    private(set) var delivered: Int64 = 0
+
+    init(prefix: [UInt8], rest: any ByteStream) {
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(prefix.count, 1), alignment: 16)
+        prefix.withUnsafeBytes { storage.copyMemory(from: $0) }
+        self.prefix = storage
+        self.rest = rest
+        self.prefixLength = prefix.count
+    }
+    private let prefixLength: Int
+    deinit { prefix.deallocate() }
+
+    var isSeekable: Bool { false }
+    func seek(offset: Int64, whence: Int32) throws -> Int64 { throw ArchiveError(.input, "not seekable") }
+
+    func read() throws -> UnsafeRawBufferPointer {
+        if !prefixDone {
+            prefixDone = true
+            if prefixLength > 0 {
+                delivered += Int64(prefixLength)
+                return UnsafeRawBufferPointer(rebasing: prefix[0..<prefixLength])
+            }
+        }
+        do {
+            guard let bytes = try rest.next() else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+            delivered += Int64(bytes.count)
+            return bytes
+        } catch let error as IntakeStop {
+            throw error
+        } catch {
+            throw UpstreamError(underlying: error)
+        }
+    }
+
+    func drain() throws {
+        prefixDone = true
+        while let bytes = try rest.next() { delivered += Int64(bytes.count) }
+    }
+}
+
+/// A nested zip or 7z held in memory, so the reader can seek.
+final class MemoryInput: CountingInput {
+    private let data: UnsafeMutableRawBufferPointer
+    private var position = 0
+    private(set) var delivered: Int64 = 0
+
+    init(_ bytes: [UInt8]) {
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
+        bytes.withUnsafeBytes { storage.copyMemory(from: $0) }
+        data = storage
+        length = bytes.count
+    }
+    private let length: Int
+    deinit { data.deallocate() }
+
+    var isSeekable: Bool { true }
+
+    func read() throws -> UnsafeRawBufferPointer {
+        let n = min(1 << 20, length - position)
+        guard n > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        let start = position
+        position += n
+        delivered += Int64(n)
+        return UnsafeRawBufferPointer(rebasing: data[start..<(start + n)])
+    }
+
+    func seek(offset: Int64, whence: Int32) throws -> Int64 {
+        let base: Int64
+        switch whence {
+        case SEEK_SET: base = 0
+        case SEEK_CUR: base = Int64(position)
+        case SEEK_END: base = Int64(length)
+        default: throw ArchiveError(.input, "bad whence")
+        }
+        let target = base + offset
+        guard target >= 0, target <= Int64(length) else { throw ArchiveError(.corrupt, "seek outside the archive") }
+        position = Int(target)
+        return target
+    }
+
+    func drain() throws {}
+}
+
+/// A zip or 7z on the medium, read with seeks; the bytes are hashed in file order
+/// as the reader passes them (gaps it seeks over are read and hashed too), so the
+/// file is still read essentially once and what was unpacked is what was hashed.
+final class SeekableFileInput: CountingInput {
+    let fd: Int32
+    let fileSize: Int64
+    let item: Int
+    unowned let run: IntakeRun
+    private(set) var hashedUpTo: Int64
+    private var position: Int64 = 0
+    private(set) var delivered: Int64 = 0
+    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+    private let gapBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+
+    init(fd: Int32, fileSize: Int64, hashedUpTo: Int64, item: Int, run: IntakeRun) {
+        self.fd = fd
+        self.fileSize = fileSize
+        self.hashedUpTo = hashedUpTo
+        self.item = item
+        self.run = run
+    }
+    deinit {
+        buffer.deallocate()
+        gapBuffer.deallocate()
+    }
+
+    var isSeekable: Bool { true }
+
+    func read() throws -> UnsafeRawBufferPointer {
+        let n = pread(fd, buffer.baseAddress, buffer.count, off_t(position))
+        guard n >= 0 else { throw IntakeError("read failed: \(String(cString: strerror(errno)))") }
+        let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+        try hash(through: position, bytes)
+        position += Int64(n)
+        delivered += Int64(n)
+        return bytes
+    }
+
+    /// Hashes file bytes up to the end of `bytes` (which start at `offset`).
+    private func hash(through offset: Int64, _ bytes: UnsafeRawBufferPointer) throws {
+        if offset > hashedUpTo { try hashGap(upTo: offset) }
+        let end = offset + Int64(bytes.count)
+        if end > hashedUpTo, offset <= hashedUpTo {
+            let fresh = UnsafeRawBufferPointer(rebasing: bytes[Int(hashedUpTo - offset)...])
+            run.pipeline.feed(item, fresh)
+            run.capture(item, fresh)
+            hashedUpTo = end
+        }
+    }
+
+    private func hashGap(upTo end: Int64) throws {
+        while hashedUpTo < end {
+            let want = Int(min(Int64(gapBuffer.count), end - hashedUpTo))
+            let n = pread(fd, gapBuffer.baseAddress, want, off_t(hashedUpTo))
+            guard n > 0 else {
+                if n == 0 { return }
+                throw IntakeError("read failed: \(String(cString: strerror(errno)))")
+            }
+            let bytes = UnsafeRawBufferPointer(rebasing: gapBuffer[0..<n])
+            run.pipeline.feed(item, bytes)
+            run.capture(item, bytes)
+            hashedUpTo += Int64(n)
+        }
+    }
+
+    func seek(offset: Int64, whence: Int32) throws -> Int64 {
+        let base: Int64
+        switch whence {
+        case SEEK_SET: base = 0
+        case SEEK_CUR: base = position
+        case SEEK_END: base = fileSize
+        default: throw ArchiveError(.input, "bad whence")
+        }
+        let target = base + offset
+        guard target >= 0 else { throw ArchiveError(.corrupt, "seek before the start of the archive") }
+        position = target
+        return target
+    }
+
+    /// Hashes the rest of the file (and anything it grew by while being read).
+    func drain() throws {
+        try hashGap(upTo: Int64.max)
+    }
+}

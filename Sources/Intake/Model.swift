@@ -1,0 +1,147 @@
+import CryptoIO
+import Foundation
+
+/// Bounds on what a delivery may make passbox read. Every one counts real bytes
+/// as they come out of the decompressors, never a size an archive declares.
+public struct IntakeLimits: Sendable, Equatable {
+    /// Nested archive depth (the delivery archive itself is depth 1).
+    public var maxDepth = 8
+    /// All bytes read out of decompressors and files, nested levels counted at each level.
+    public var maxTotalBytes: Int64 = 64 << 30
+    /// Unpacked / packed, per archive (nested output included) and per entry.
+    public var maxRatio: Double = 200
+    /// Ratios are judged only once this many bytes came out (tiny files compress well).
+    public var ratioFloorBytes: Int64 = 16 << 20
+    /// Archive entries plus directory entries.
+    public var maxEntries = 1_000_000
+    /// Characters in one entry name.
+    public var maxPathLength = 4096
+    /// Bytes of one file or entry.
+    public var maxEntryBytes: Int64 = 64 << 30
+    /// A nested zip or 7z up to this size is held in memory so it can be read by
+    /// its central directory / header; larger ones are streamed.
+    public var maxInMemoryArchiveBytes = 64 << 20
+    /// Nested directories in a delivery directory.
+    public var maxDirectoryDepth = 128
+
+    public init() {}
+}
+
+public enum ItemKind: String, Sendable, Codable {
+    case directory, regular, archive, symlink, hardlink, special
+}
+
+/// One thing in the delivery: a file on the medium, an archive, an entry inside one.
+public struct Item: Sendable {
+    /// Relative to the delivery root; inside archives `outer.zip!/inner/fw.bin`.
+    public var path: String
+    public var kind: ItemKind
+    /// Logical bytes read and hashed (sparse holes count as zeros).
+    public var size: Int64
+    /// Hex digests; empty when the content was not read to the end.
+    public var digests: [DigestAlgorithm: String]
+    /// For archives: the format libarchive found, e.g. "GNU tar format / gzip".
+    public var format: String?
+    public var linkTarget: String?
+    /// The archive item this entry came out of; nil on the delivery's own level.
+    public var container: Int?
+    /// Archive nesting depth of the item (0 on the medium itself).
+    public var depth: Int
+    /// Permission bits as the medium or the archive states them.
+    public var mode: UInt32?
+    /// True when every byte was read and hashed.
+    public var complete: Bool
+}
+
+/// Problems intake itself finds; codes are the contract's finding codes.
+public struct IntakeFinding: Sendable, Equatable {
+    public enum Code: String, Sendable {
+        case pathTraversal = "archive.path-traversal"
+        case linkEscape = "archive.link-escape"
+        case specialFile = "archive.special-file"
+        case duplicateEntry = "archive.duplicate-entry"
+        case limitExceeded = "archive.limit-exceeded"
+        case corrupt = "archive.corrupt"
+        case encrypted = "archive.encrypted"
+    }
+    public var code: Code
+    public var path: String
+    public var message: String
+}
+
+public enum DeliveryKind: String, Sendable {
+    case directory, file, archive
+}
+
+/// Everything intake found, hashed once.
+public struct Inventory: Sendable {
+    public var deliveryPath: String
+    public var deliveryKind: DeliveryKind
+    /// For a single-file or archive delivery, its own item (index 0).
+    public var rootItem: Int?
+    public var items: [Item]
+    public var findings: [IntakeFinding]
+    /// Bytes of small files at the delivery root that the caller asked to keep
+    /// (manifests, signatures), by item index.
+    public var captured: [Int: Data]
+    /// True when a limit stopped intake early: the inventory is partial.
+    public var stoppedEarly: Bool
+}
+
+public struct IntakeError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Checks one name from an archive: returns the normalised relative path, or why
+/// it is unsafe (climbs out, absolute, drive letter, backslash, control characters).
+public func safeRelativePath(_ name: String, maxLength: Int) -> Result<String, IntakeFinding.Code.Reason> {
+    if name.utf8.count > maxLength { return .failure(.init("name longer than \(maxLength) bytes")) }
+    if name.isEmpty { return .failure(.init("empty name")) }
+    for scalar in name.unicodeScalars {
+        if scalar.value < 0x20 || scalar.value == 0x7f {
+            return .failure(.init("control character U+\(String(scalar.value, radix: 16, uppercase: true)) in name"))
+        }
+    }
+    if name.contains("\\") { return .failure(.init("backslash in name")) }
+    if name.hasPrefix("/") { return .failure(.init("absolute path")) }
+    let bytes = Array(name.utf8)
+    if bytes.count >= 2, bytes[1] == UInt8(ascii: ":"),
+       (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(bytes[0] | 0x20) {
+        return .failure(.init("drive letter"))
+    }
+    var parts: [Substring] = []
+    for part in name.split(separator: "/", omittingEmptySubsequences: true) {
+        if part == "." { continue }
+        if part == ".." { return .failure(.init("'..' component")) }
+        parts.append(part)
+    }
+    if parts.isEmpty { return .success(".") }
+    return .success(parts.joined(separator: "/"))
+}
+
+extension IntakeFinding.Code {
+    public struct Reason: Error, Sendable, Equatable, CustomStringConvertible {
+        public let text: String
+        public init(_ text: String) { self.text = text }
+        public var description: String { text }
+    }
+}
+
+/// Does a link at `linkPath` (relative, normalised) with `target` stay inside the root?
+/// Absolute targets never do.
+public func linkStaysInside(linkPath: String, target: String) -> Bool {
+    if target.hasPrefix("/") || target.contains("\\") { return false }
+    var stack = linkPath.split(separator: "/").dropLast().map(String.init)
+    for part in target.split(separator: "/", omittingEmptySubsequences: true) {
+        if part == "." { continue }
+        if part == ".." {
+            if stack.isEmpty { return false }
+            stack.removeLast()
+        } else {
+            stack.append(String(part))
+        }
+    }
+    return true
+}

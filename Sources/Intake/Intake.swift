@@ -13,6 +13,8 @@ public struct IntakeOptions: Sendable {
     public var captureRootFile: @Sendable (String) -> Bool = { _ in false }
     /// Largest file kept in memory by `captureRootFile`.
     public var captureLimit = 16 << 20
+    /// False: archives are hashed as files, not opened (enough to list a delivery's files).
+    public var openArchives = true
 
     public init() {}
 }
@@ -292,7 +294,7 @@ final class IntakeRun {
         guard first >= 0 else { throw IntakeError("cannot read \(absolute): \(String(cString: strerror(failure)))") }
         size = Int64(first)
         firstChunk.withUnsafeBytes { capture(index, $0) }
-        let kind = firstChunk.withUnsafeBytes { sniff($0) }
+        let kind = options.openArchives ? firstChunk.withUnsafeBytes { sniff($0) } : .none
         if kind != .none, first > 0 {
             let input: any CountingInput
             if case .archive(needsSeek: true) = kind {
@@ -718,5 +720,12 @@ final class SeekableFileInput: CountingInput {
     /// Hashes the rest of the file (and anything it grew by while being read).
     func drain() throws {
         try hashGap(upTo: Int64.max)
+    }
+}
+
+extension Intake {
+    /// libarchive keeps UTF-8 entry names only in a UTF-8 locale: call once at start.
+    public static func configureLocale() {
+        configureArchiveLocale()
     }
 }

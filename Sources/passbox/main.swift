@@ -1,1 +1,250 @@
-print("x")
+import ArgumentParser
+import Attestation
+import CryptoIO
+import Foundation
+import PassboxKit
+
+/// Exit codes (contract.md): 0 accepted, 1 rejected, 2 could not evaluate.
+enum Exit {
+    static let accepted: Int32 = 0
+    static let rejected: Int32 = 1
+    static let cannotEvaluate: Int32 = 2
+}
+
+struct Passbox: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "passbox",
+        abstract: "Supply-chain integrity gate: verify deliveries against signed manifests and a trust store.",
+        discussion: "Exit status: 0 accepted, 1 rejected (the report says why), 2 could not evaluate.",
+        version: passboxVersion,
+        subcommands: [Verify.self, ManifestCommand.self, Keygen.self])
+}
+
+struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: "Trusted keys and roots (default: $PASSBOX_TRUST_STORE, else ./TrustStore).")
+    var trustStore: String?
+
+    @Option(name: .long, help: "Manifests registered in advance (default: ./Manifests if it exists).")
+    var manifests: String?
+
+    @Option(name: .long, help: "An extra manifest to consider (repeatable).")
+    var manifest: [String] = []
+
+    @Option(name: .long, help: "Policy YAML (default: the built-in strict policy).")
+    var policy: String?
+
+    @Option(name: .long, help: "Report format: text or json.")
+    var format: ReportFormat = .text
+
+    @Option(name: .long, help: "Write the report there instead of stdout.")
+    var output: String?
+
+    @Option(name: .long, help: "Judge validity at this RFC 3339 time (default: now).")
+    var at: String?
+
+    @Option(name: .long, help: "The station's own state directory (audit log, versions admitted).")
+    var state: String?
+
+    @Option(name: .long, help: "Digests to compute, comma-separated (default: sha256,sha512).")
+    var digests: String = "sha256,sha512"
+}
+
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check deliveries: unpack, hash, match against signed manifests; report and exit 0/1/2.")
+
+    @Argument(help: "A directory (mounted medium, drop folder), a file, or an archive.")
+    var paths: [String]
+
+    @OptionGroup var options: CommonOptions
+
+    func run() throws {
+        let verifyOptions = try makeVerifyOptions(options)
+        var worst = Exit.accepted
+        var rendered = ""
+        for path in paths {
+            let report: Report
+            do {
+                report = try Verifier.verify(path: path, options: verifyOptions)
+            } catch let error as EvaluationError {
+                throw CannotEvaluate("\(path): \(error.message)")
+            }
+            if report.verdict == .rejected { worst = Exit.rejected }
+            switch options.format {
+            case .text:
+                rendered += report.text()
+            case .json:
+                var data = try report.json()
+                if paths.count > 1 {
+                    // One object per line (JSON Lines) when several deliveries are checked.
+                    let object = try JSONSerialization.jsonObject(with: data)
+                    data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+                }
+                rendered += String(decoding: data, as: UTF8.self) + "\n"
+            }
+        }
+        try emit(rendered, to: options.output)
+        throw ExitCode(worst)
+    }
+}
+
+struct ManifestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "manifest", abstract: "Produce signed manifests.", subcommands: [Create.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a DSSE envelope with an in-toto Statement listing PATH's files by digest.")
+
+        @Argument(help: "The delivery: a directory, a file or an archive.")
+        var path: String
+
+        @Option(name: .long, help: "Private key (PEM) to sign with; repeat for several signers.")
+        var key: [String]
+
+        @Option(name: .long) var vendor: String?
+        @Option(name: .long) var product: String?
+        @Option(name: .long) var version: String?
+        @Option(name: .long, help: "firmware, recipe or tool.") var kind: DeliveryKindOption?
+
+        @Option(name: .shortAndLong, help: "Where to write the envelope (e.g. delivery.dsse.json).")
+        var output: String
+
+        func run() throws {
+            guard !key.isEmpty else { throw CannotEvaluate("--key is required") }
+            let keys = try key.map { try Producer.loadPrivateKey($0) }
+            let predicate = DeliveryPredicate(vendor: vendor, product: product, version: version, kind: kind?.rawValue)
+            let result = try Producer.createManifest(path: path, keys: keys, predicate: predicate, excluding: output)
+            if FileManager.default.fileExists(atPath: output) {
+                throw CannotEvaluate("\(output) already exists; remove it first")
+            }
+            guard FileManager.default.createFile(atPath: output, contents: result.envelope + Data("\n".utf8)) else {
+                throw CannotEvaluate("cannot write \(output)")
+            }
+            for s in result.skipped {
+                FileHandle.standardError.write(Data("passbox: not listed (not a regular file): \(s)\n".utf8))
+            }
+            print("wrote \(output): \(result.subjects.count) subject(s), signed by \(keys.map { String($0.publicKey.fingerprint.prefix(16)) }.joined(separator: ", "))")
+        }
+    }
+}
+
+enum DeliveryKindOption: String, ExpressibleByArgument, CaseIterable {
+    case firmware, recipe, tool
+}
+
+struct Keygen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make a signing key pair: NAME.key (private, mode 0600) and NAME.pem (public, for TrustStore/keys/).")
+
+    @Option(name: .long, help: "ed25519, ecdsa-p256 or rsa-3072.")
+    var algorithm: KeyAlgorithmOption = .ed25519
+
+    @Option(name: .shortAndLong, help: "Base name of the key files.")
+    var output: String
+
+    func run() throws {
+        let files = try Producer.generateKey(algorithm.value, outputBase: output)
+        print("private key \(files.privateKeyPath) (keep it secret; mode 0600)")
+        print("public key  \(files.publicKeyPath) (copy into TrustStore/keys/ to trust it)")
+        print("fingerprint \(files.fingerprint)")
+    }
+}
+
+enum KeyAlgorithmOption: String, ExpressibleByArgument, CaseIterable {
+    case ed25519
+    case ecdsaP256 = "ecdsa-p256"
+    case rsa3072 = "rsa-3072"
+    var value: KeyGenAlgorithm {
+        switch self {
+        case .ed25519: .ed25519
+        case .ecdsaP256: .ecdsaP256
+        case .rsa3072: .rsa3072
+        }
+    }
+}
+
+struct CannotEvaluate: Error, CustomStringConvertible {
+    let message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
+}
+
+func makeVerifyOptions(_ o: CommonOptions) throws -> VerifyOptions {
+    let env = ProcessInfo.processInfo.environment
+    let store = o.trustStore ?? env["PASSBOX_TRUST_STORE"] ?? "./TrustStore"
+    var options = VerifyOptions(trustStoreDirectory: store)
+    if let dir = o.manifests {
+        options.manifestsDirectory = dir
+    } else {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: "./Manifests", isDirectory: &isDir), isDir.boolValue {
+            options.manifestsDirectory = "./Manifests"
+        }
+    }
+    options.manifestFiles = o.manifest
+    if let policy = o.policy {
+        do {
+            options.policy = try Policy.load(path: policy)
+        } catch let error as PolicyError {
+            throw CannotEvaluate("policy \(error)")
+        }
+    }
+    if let at = o.at {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        guard let date = formatter.date(from: at) ?? fractional.date(from: at) else {
+            throw CannotEvaluate("--at \(at) is not an RFC 3339 time such as 2026-11-28T09:00:00Z")
+        }
+        options.at = date
+    }
+    var algorithms: [DigestAlgorithm] = []
+    for name in o.digests.split(separator: ",") {
+        guard let algorithm = DigestAlgorithm(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
+            throw CannotEvaluate("--digests: unknown algorithm \(name) (sha256, sha384, sha512)")
+        }
+        if !algorithms.contains(algorithm) { algorithms.append(algorithm) }
+    }
+    guard !algorithms.isEmpty else { throw CannotEvaluate("--digests needs at least one algorithm") }
+    options.algorithms = algorithms
+    return options
+}
+
+func emit(_ text: String, to output: String?) throws {
+    if let output {
+        guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
+            throw CannotEvaluate("cannot write the report to \(output)")
+        }
+    } else {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}
+
+// Entry point: every failure that is not a verdict exits 2.
+configureLocale()
+do {
+    var command = try Passbox.parseAsRoot()
+    try command.run()
+    exit(Exit.accepted)
+} catch let exitCode as ExitCode {
+    exit(exitCode.rawValue)
+} catch let error as CannotEvaluate {
+    FileHandle.standardError.write(Data("passbox: \(error.message)\n".utf8))
+    exit(Exit.cannotEvaluate)
+} catch let error as EvaluationError {
+    FileHandle.standardError.write(Data("passbox: \(error.message)\n".utf8))
+    exit(Exit.cannotEvaluate)
+} catch {
+    let code = Passbox.exitCode(for: error)
+    if code == .success {
+        Passbox.exit(withError: error) // --help, --version
+    }
+    FileHandle.standardError.write(Data((Passbox.fullMessage(for: error) + "\n").utf8))
+    exit(Exit.cannotEvaluate)
+}

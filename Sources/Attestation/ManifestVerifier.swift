@@ -1,0 +1,191 @@
+import CryptoIO
+import Foundation
+
+/// A manifest as found: bytes and where they came from. Nothing in it is trusted.
+public struct UnverifiedManifest: Sendable {
+    public enum Origin: String, Sendable {
+        /// In the delivery root or given with --manifest: it speaks for this delivery.
+        case delivery, explicit
+        /// Registered in advance (--manifests DIR): applies when it names this delivery's content.
+        case registered
+    }
+    /// Where it was read, as reports show it (`file#L3` for a line of a .jsonl).
+    public var path: String
+    public var origin: Origin
+    public var bytes: Data
+
+    public init(path: String, origin: Origin, bytes: Data) {
+        self.path = path
+        self.origin = origin
+        self.bytes = bytes
+    }
+}
+
+/// Is this file name a DSSE manifest passbox reads?
+public func isManifestFileName(_ name: String) -> Bool {
+    let lower = name.lowercased()
+    return lower.hasSuffix(".dsse.json") || lower.hasSuffix(".intoto.json") || lower.hasSuffix(".intoto.jsonl")
+}
+
+/// Splits a file into the manifests it holds (one per line for .intoto.jsonl).
+public func manifests(in bytes: Data, path: String, origin: UnverifiedManifest.Origin) -> [UnverifiedManifest] {
+    guard path.lowercased().hasSuffix(".jsonl") else {
+        return [UnverifiedManifest(path: path, origin: origin, bytes: bytes)]
+    }
+    var out: [UnverifiedManifest] = []
+    var lineNumber = 0
+    for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+        lineNumber += 1
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x0d || $0 == 0x09 }) { continue }
+        out.append(UnverifiedManifest(path: "\(path)#L\(lineNumber)", origin: origin, bytes: Data(line)))
+    }
+    return out
+}
+
+/// One signature's result.
+public struct SignatureCheck: Sendable {
+    public enum Status: String, Sendable {
+        /// Verified with a trusted key.
+        case valid
+        /// Named a trusted key (keyid) but does not verify with it: tampered.
+        case invalid
+        /// Verifies with no trusted key.
+        case untrusted
+    }
+    public var keyid: String?
+    public var status: Status
+    /// The trusted key that verified it (status valid).
+    public var signer: TrustedKey?
+}
+
+/// A manifest whose signatures verified with enough distinct trusted keys. Only
+/// `ManifestVerifier` makes these.
+public struct VerifiedManifest: Sendable {
+    public let path: String
+    public let origin: UnverifiedManifest.Origin
+    public let statement: Statement
+    /// Distinct trusted keys that signed it.
+    public let signers: [TrustedKey]
+
+    fileprivate init(path: String, origin: UnverifiedManifest.Origin, statement: Statement, signers: [TrustedKey]) {
+        self.path = path
+        self.origin = origin
+        self.statement = statement
+        self.signers = signers
+    }
+}
+
+/// What checking one manifest found.
+public struct ManifestCheck: Sendable {
+    public enum Problem: Sendable, Equatable {
+        case malformed(String)
+        case invalidSignature(String)
+        case untrusted(String)
+        case threshold(String)
+    }
+    public var path: String
+    public var origin: UnverifiedManifest.Origin
+    public var format = "dsse"
+    public var signatures: [SignatureCheck] = []
+    public var verified: VerifiedManifest?
+    public var problems: [Problem] = []
+}
+
+public struct ManifestVerifier: Sendable {
+    public let trustStore: TrustStore
+
+    public init(trustStore: TrustStore) {
+        self.trustStore = trustStore
+    }
+
+    /// Checks signatures first, and only then reads the payload.
+    public func check(_ manifest: UnverifiedManifest) -> ManifestCheck {
+        var result = ManifestCheck(path: manifest.path, origin: manifest.origin)
+        let envelope: DSSEEnvelope
+        let payload: [UInt8]
+        do {
+            envelope = try DSSEEnvelope.parse(manifest.bytes)
+            payload = try envelope.payloadBytes()
+        } catch {
+            result.problems.append(.malformed("\(error)"))
+            return result
+        }
+        let pae = preAuthenticationEncoding(payloadType: envelope.payloadType, payload: payload)
+        for signature in envelope.signatures {
+            result.signatures.append(checkSignature(signature, pae: pae))
+        }
+        let signers = distinctSigners(result.signatures)
+        let threshold = trustStore.config.threshold
+        guard !signers.isEmpty else {
+            for s in result.signatures {
+                let hint = s.keyid.map { " (keyid \($0.prefix(80)))" } ?? ""
+                switch s.status {
+                case .invalid:
+                    result.problems.append(.invalidSignature("signature\(hint) does not verify with the trusted key it names: the envelope was changed after signing"))
+                case .untrusted:
+                    result.problems.append(.untrusted("signature\(hint) verifies with no key in the trust store"))
+                case .valid:
+                    break
+                }
+            }
+            return result
+        }
+        guard signers.count >= threshold else {
+            let names = signers.map(\.name).joined(separator: ", ")
+            result.problems.append(.threshold("\(signers.count) distinct trusted signer(s) (\(names)); the trust store requires \(threshold)"))
+            return result
+        }
+        guard envelope.payloadType == inTotoPayloadType else {
+            result.problems.append(.malformed("payloadType is \(envelope.payloadType.prefix(200)); passbox reads \(inTotoPayloadType)"))
+            return result
+        }
+        do {
+            let statement = try Statement.parse(payload)
+            result.verified = VerifiedManifest(path: manifest.path, origin: manifest.origin, statement: statement, signers: signers)
+        } catch {
+            result.problems.append(.malformed("\(error)"))
+        }
+        return result
+    }
+
+    /// Tries the key the keyid hints at first, then every other trusted key: the
+    /// keyid is not authenticated, so it never decides anything by itself.
+    func checkSignature(_ signature: DSSEEnvelope.Signature, pae: [UInt8]) -> SignatureCheck {
+        guard let sig = decodeBase64(signature.sig) else {
+            return SignatureCheck(keyid: signature.keyid, status: trustStore.keyNamed(signature.keyid) == nil ? .untrusted : .invalid, signer: nil)
+        }
+        let hinted = trustStore.keyNamed(signature.keyid)
+        var candidates = trustStore.keys
+        if let hinted {
+            candidates.removeAll { $0.fingerprint == hinted.fingerprint }
+            candidates.insert(hinted, at: 0)
+        }
+        for key in candidates where key.key.verify(signature: sig, message: pae) {
+            return SignatureCheck(keyid: signature.keyid, status: .valid, signer: key)
+        }
+        return SignatureCheck(keyid: signature.keyid, status: hinted == nil ? .untrusted : .invalid, signer: nil)
+    }
+}
+
+/// The one place signers are counted: distinct trusted keys by fingerprint,
+/// never signatures and never claimed key ids.
+public func distinctSigners(_ checks: [SignatureCheck]) -> [TrustedKey] {
+    var seen = Set<String>()
+    var out: [TrustedKey] = []
+    for check in checks where check.status == .valid {
+        guard let signer = check.signer, seen.insert(signer.fingerprint).inserted else { continue }
+        out.append(signer)
+    }
+    return out
+}
+
+/// Makes a signed envelope (used by `passbox manifest create` and receipts).
+public func signEnvelope(payloadType: String, payload: [UInt8], keys: [PrivateKey]) throws -> DSSEEnvelope {
+    let pae = preAuthenticationEncoding(payloadType: payloadType, payload: payload)
+    var signatures: [DSSEEnvelope.Signature] = []
+    for key in keys {
+        let sig = try key.sign(pae)
+        signatures.append(.init(keyid: key.publicKey.fingerprint, sig: Data(sig).base64EncodedString()))
+    }
+    return DSSEEnvelope(payloadType: payloadType, payload: Data(payload).base64EncodedString(), signatures: signatures)
+}

@@ -1,0 +1,120 @@
+import CryptoIO
+import Foundation
+
+public let statementTypeV1 = "https://in-toto.io/Statement/v1"
+public let statementTypeV01 = "https://in-toto.io/Statement/v0.1"
+/// passbox's own predicate: what the delivery is.
+public let deliveryPredicateType = "https://passbox.dev/attestation/delivery/v1"
+/// Most subjects one statement may list.
+public let maxSubjects = 1_000_000
+
+/// One artifact a statement vouches for.
+public struct Subject: Sendable, Equatable {
+    /// Path relative to the delivery root (`a/b.zip!/c` for an archive entry).
+    public var name: String
+    public var digests: [DigestAlgorithm: String]
+
+    public init(name: String, digests: [DigestAlgorithm: String]) {
+        self.name = name
+        self.digests = digests
+    }
+}
+
+/// passbox's delivery predicate (all fields optional).
+public struct DeliveryPredicate: Codable, Sendable, Equatable {
+    public var vendor: String?
+    public var product: String?
+    public var version: String?
+    public var kind: String?
+    public var sbom: [SBOMReference]?
+
+    public struct SBOMReference: Codable, Sendable, Equatable {
+        public var name: String
+        public var digest: [String: String]
+    }
+
+    public init(vendor: String? = nil, product: String? = nil, version: String? = nil, kind: String? = nil, sbom: [SBOMReference]? = nil) {
+        self.vendor = vendor
+        self.product = product
+        self.version = version
+        self.kind = kind
+        self.sbom = sbom
+    }
+}
+
+/// An in-toto Statement, parsed only from a payload whose signature verified.
+public struct Statement: Sendable {
+    public var type: String
+    public var subjects: [Subject]
+    public var predicateType: String?
+    public var delivery: DeliveryPredicate?
+
+    private struct Raw: Decodable {
+        var _type: String
+        var subject: [RawSubject]
+        var predicateType: String?
+    }
+    private struct RawSubject: Decodable {
+        var name: String?
+        var digest: [String: String]
+    }
+    private struct RawPredicate: Decodable {
+        var predicate: DeliveryPredicate?
+    }
+
+    public static func parse(_ payload: [UInt8]) throws -> Statement {
+        let data = Data(payload)
+        let raw: Raw
+        do {
+            raw = try JSONDecoder().decode(Raw.self, from: data)
+        } catch let error as DecodingError {
+            throw ManifestError("not an in-toto Statement: \(describe(error))")
+        }
+        guard raw._type == statementTypeV1 || raw._type == statementTypeV01 else {
+            throw ManifestError("unsupported statement _type \(raw._type.prefix(200))")
+        }
+        guard !raw.subject.isEmpty else { throw ManifestError("statement has no subjects") }
+        guard raw.subject.count <= maxSubjects else {
+            throw ManifestError("statement has \(raw.subject.count) subjects; at most \(maxSubjects) are read")
+        }
+        var subjects: [Subject] = []
+        subjects.reserveCapacity(raw.subject.count)
+        for (i, s) in raw.subject.enumerated() {
+            guard let rawName = s.name, !rawName.isEmpty else { throw ManifestError("subject[\(i)] has no name") }
+            let name = normalizeSubjectName(rawName)
+            var digests: [DigestAlgorithm: String] = [:]
+            var weak: [String] = []
+            for (key, value) in s.digest {
+                if let algorithm = DigestAlgorithm(rawValue: key.lowercased()) {
+                    let hex = value.lowercased()
+                    guard hex.utf8.count == algorithm.byteCount * 2, Hex.decode(hex) != nil else {
+                        throw ManifestError("subject[\(i)] \(rawName.prefix(200)): \(key) is not a \(algorithm.byteCount)-byte hex digest")
+                    }
+                    digests[algorithm] = hex
+                } else if ["md5", "sha1", "sha224"].contains(key.lowercased()) {
+                    weak.append(key)
+                }
+            }
+            guard !digests.isEmpty else {
+                let why = weak.isEmpty ? "no sha256, sha384 or sha512 digest" : "only weak digests (\(weak.joined(separator: ", ")))"
+                throw ManifestError("subject[\(i)] \(rawName.prefix(200)) has \(why)")
+            }
+            subjects.append(Subject(name: name, digests: digests))
+        }
+        var delivery: DeliveryPredicate?
+        if raw.predicateType == deliveryPredicateType {
+            do {
+                delivery = try JSONDecoder().decode(RawPredicate.self, from: data).predicate
+            } catch let error as DecodingError {
+                throw ManifestError("delivery predicate: \(describe(error))")
+            }
+        }
+        return Statement(type: raw._type, subjects: subjects, predicateType: raw.predicateType, delivery: delivery)
+    }
+}
+
+/// "./fw/a.bin" and "fw//a.bin" name the same file as "fw/a.bin".
+public func normalizeSubjectName(_ name: String) -> String {
+    let parts = name.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+    return parts.joined(separator: "/")
+}

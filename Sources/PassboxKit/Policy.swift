@@ -1,0 +1,124 @@
+import Foundation
+import Intake
+import Yams
+
+/// What the station requires. The built-in default is strict: a trusted signed
+/// manifest, unlisted and missing files reject, archive limits on.
+public struct Policy: Sendable, Equatable {
+    public enum Action: String, Sendable { case reject, warn }
+
+    public var unlisted: Action = .reject
+    public var missing: Action = .reject
+    public var limits = IntakeLimits()
+    /// Where the policy came from ("built-in" or a file path).
+    public var source = "built-in"
+
+    public init() {}
+
+    public static let builtIn = Policy()
+}
+
+/// The policy file could not be used: passbox cannot evaluate (exit 2).
+public struct PolicyError: Error, CustomStringConvertible, Sendable {
+    public let file: String
+    public let problem: String
+    public var description: String { "\(file): \(problem)" }
+}
+
+extension Policy {
+    /// Reads a policy YAML. Unknown keys and sections this version does not
+    /// enforce are errors: a rule that is silently ignored would fail open.
+    public static func load(path: String) throws -> Policy {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PolicyError(file: path, problem: "cannot read")
+        }
+        guard data.count <= 1 << 20 else {
+            throw PolicyError(file: path, problem: "policy is \(data.count) bytes; at most 1 MiB is read")
+        }
+        return try parse(data, file: path)
+    }
+
+    public static func parse(_ data: Data, file: String) throws -> Policy {
+        func fail(_ problem: String) -> PolicyError { PolicyError(file: file, problem: problem) }
+        let node: Any?
+        do {
+            node = try Yams.load(yaml: String(decoding: data, as: UTF8.self))
+        } catch {
+            throw fail("not valid YAML: \(error)")
+        }
+        var policy = Policy()
+        policy.source = file
+        guard let node else { return policy }
+        guard let top = node as? [String: Any] else { throw fail("the top level must be a mapping") }
+        for (section, value) in top {
+            switch section {
+            case "version":
+                guard (value as? Int) == 1 else { throw fail("version must be 1") }
+            case "manifest":
+                guard let map = value as? [String: Any] else { throw fail("manifest must be a mapping") }
+                for (key, v) in map {
+                    guard let text = v as? String, let action = Action(rawValue: text) else {
+                        throw fail("manifest.\(key) must be reject or warn")
+                    }
+                    switch key {
+                    case "unlisted": policy.unlisted = action
+                    case "missing": policy.missing = action
+                    default: throw fail("unknown key manifest.\(key) (known: unlisted, missing)")
+                    }
+                }
+            case "limits":
+                guard let map = value as? [String: Any] else { throw fail("limits must be a mapping") }
+                for (key, v) in map {
+                    switch key {
+                    case "maxDepth":
+                        policy.limits.maxDepth = try positiveInt(v, "limits.maxDepth", max: 64, fail)
+                    case "maxEntries":
+                        policy.limits.maxEntries = try positiveInt(v, "limits.maxEntries", max: 100_000_000, fail)
+                    case "maxPathLength":
+                        policy.limits.maxPathLength = try positiveInt(v, "limits.maxPathLength", max: 65_536, fail)
+                    case "maxTotalBytes":
+                        policy.limits.maxTotalBytes = try byteSize(v, "limits.maxTotalBytes", fail)
+                    case "maxEntryBytes":
+                        policy.limits.maxEntryBytes = try byteSize(v, "limits.maxEntryBytes", fail)
+                    case "maxRatio":
+                        guard let r = (v as? Double) ?? (v as? Int).map(Double.init), r >= 1 else {
+                            throw fail("limits.maxRatio must be a number >= 1")
+                        }
+                        policy.limits.maxRatio = r
+                    default:
+                        throw fail("unknown key limits.\(key) (known: maxDepth, maxTotalBytes, maxRatio, maxEntries, maxPathLength, maxEntryBytes)")
+                    }
+                }
+            case "sbom", "files", "signatures", "admit", "rollback":
+                throw fail("section '\(section)' is not enforced by this version of passbox; refusing the policy rather than ignoring it")
+            default:
+                throw fail("unknown section '\(section)'")
+            }
+        }
+        return policy
+    }
+}
+
+private func positiveInt(_ value: Any, _ name: String, max: Int, _ fail: (String) -> PolicyError) throws -> Int {
+    guard let n = value as? Int, n >= 1, n <= max else { throw fail("\(name) must be a whole number from 1 to \(max)") }
+    return n
+}
+
+/// "64GiB", "512MiB", "10GB", "1000" → bytes.
+func byteSize(_ value: Any, _ name: String, _ fail: (String) -> PolicyError) throws -> Int64 {
+    if let n = value as? Int, n > 0 { return Int64(n) }
+    guard let text = (value as? String)?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
+        throw fail("\(name) must be a size such as 64GiB")
+    }
+    let units: [(String, Int64)] = [
+        ("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40),
+        ("KB", 1_000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("TB", 1_000_000_000_000), ("B", 1),
+    ]
+    for (suffix, factor) in units where text.hasSuffix(suffix) {
+        let number = text.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
+        guard let n = Int64(number), n > 0, n <= Int64.max / factor else { break }
+        return n * factor
+    }
+    if let n = Int64(text), n > 0 { return n }
+    throw fail("\(name): '\(text.prefix(40))' is not a size such as 64GiB")
+}

@@ -1,0 +1,126 @@
+import Attestation
+import CryptoIO
+import Foundation
+import Intake
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writing what passbox checks: key pairs and signed manifests.
+public enum Producer {
+    public struct KeyFiles: Sendable {
+        public var privateKeyPath: String
+        public var publicKeyPath: String
+        public var fingerprint: String
+    }
+
+    /// Writes `NAME.key` (PKCS#8 PEM, mode 0600) and `NAME.pem` (SubjectPublicKeyInfo).
+    /// Never overwrites.
+    public static func generateKey(_ algorithm: KeyGenAlgorithm, outputBase: String) throws -> KeyFiles {
+        let base = outputBase.hasSuffix(".key") || outputBase.hasSuffix(".pem") ? String(outputBase.dropLast(4)) : outputBase
+        let privatePath = base + ".key"
+        let publicPath = base + ".pem"
+        for path in [privatePath, publicPath] where FileManager.default.fileExists(atPath: path) {
+            throw EvaluationError("\(path) already exists; passbox never overwrites a key")
+        }
+        let key = try PrivateKey.generate(algorithm)
+        try writeExclusive(privatePath, Data(try key.pem().utf8), mode: 0o600)
+        try writeExclusive(publicPath, Data(try key.publicKey.pem().utf8), mode: 0o644)
+        return KeyFiles(privateKeyPath: privatePath, publicKeyPath: publicPath, fingerprint: key.publicKey.fingerprint)
+    }
+
+    static func writeExclusive(_ path: String, _ data: Data, mode: mode_t) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
+        guard fd >= 0 else { throw EvaluationError("cannot create \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        _ = fchmod(fd, mode)
+        try data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress?.advanced(by: offset), raw.count - offset)
+                guard n > 0 else { throw EvaluationError("cannot write \(path): \(String(cString: strerror(errno)))") }
+                offset += n
+            }
+        }
+        guard fsync(fd) == 0 else { throw EvaluationError("cannot sync \(path)") }
+    }
+
+    public static func loadPrivateKey(_ path: String) throws -> PrivateKey {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw EvaluationError("cannot read key \(path)")
+        }
+        do {
+            return try PrivateKey.load(pem: data)
+        } catch {
+            throw EvaluationError("\(path): \(error)")
+        }
+    }
+
+    public struct ManifestResult: Sendable {
+        public var envelope: Data
+        public var subjects: [Subject]
+        public var skipped: [String]
+    }
+
+    /// Lists PATH's files (a directory's regular files and archives, or a single
+    /// file by its name) with their digests, and signs the statement.
+    public static func createManifest(path: String, keys: [PrivateKey], predicate: DeliveryPredicate?, excluding: String? = nil) throws -> ManifestResult {
+        var options = IntakeOptions()
+        options.openArchives = false // subjects are the files themselves
+        let inventory: Inventory
+        do {
+            inventory = try Intake.run(path: path, options: options)
+        } catch let error as IntakeError {
+            throw EvaluationError(error.message)
+        }
+        let excludedPath = excluding.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        let rootURL = URL(fileURLWithPath: path).standardizedFileURL
+        var subjects: [Subject] = []
+        var skipped: [String] = []
+        for (i, item) in inventory.items.enumerated() {
+            let onMedium = item.container == nil
+            guard onMedium || i == inventory.rootItem else { continue }
+            if item.kind == .directory { continue }
+            if inventory.deliveryKind == .directory {
+                if !item.path.contains("/"), isManifestFileName(item.path) { continue }
+                if let excludedPath, rootURL.appendingPathComponent(item.path).standardizedFileURL.path == excludedPath { continue }
+            }
+            guard item.kind == .regular || item.kind == .archive, item.complete, !item.digests.isEmpty else {
+                skipped.append("\(item.path) (\(item.kind.rawValue))")
+                continue
+            }
+            subjects.append(Subject(name: item.path, digests: item.digests))
+        }
+        guard !subjects.isEmpty else { throw EvaluationError("\(path) has no files to list") }
+        let payload = try statementJSON(subjects: subjects, predicate: predicate)
+        let envelope = try signEnvelope(payloadType: inTotoPayloadType, payload: payload, keys: keys)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return ManifestResult(envelope: try encoder.encode(envelope), subjects: subjects, skipped: skipped)
+    }
+
+    private struct StatementOut: Encodable {
+        struct SubjectOut: Encodable {
+            var name: String
+            var digest: [String: String]
+        }
+        var _type = statementTypeV1
+        var subject: [SubjectOut]
+        var predicateType: String
+        var predicate: DeliveryPredicate
+    }
+
+    static func statementJSON(subjects: [Subject], predicate: DeliveryPredicate?) throws -> [UInt8] {
+        let out = StatementOut(
+            subject: subjects.map { s in
+                var digest: [String: String] = [:]
+                for (algorithm, hex) in s.digests { digest[algorithm.rawValue] = hex }
+                return .init(name: s.name, digest: digest)
+            },
+            predicateType: deliveryPredicateType,
+            predicate: predicate ?? DeliveryPredicate())
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(out))
+    }
+}

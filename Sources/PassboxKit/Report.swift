@@ -1,0 +1,97 @@
+import Foundation
+
+public let reportMediaType = "application/vnd.passbox.report+json;version=1"
+
+public enum Severity: String, Sendable, Codable, Comparable {
+    case error, warning, info
+    var rank: Int {
+        switch self {
+        case .error: 0
+        case .warning: 1
+        case .info: 2
+        }
+    }
+    public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
+}
+
+/// One reason. Codes are contract.md's stable finding codes.
+public struct Finding: Sendable, Codable, Equatable {
+    public var code: String
+    public var severity: Severity
+    public var path: String?
+    public var message: String
+
+    public init(code: String, severity: Severity, path: String?, message: String) {
+        self.code = code
+        self.severity = severity
+        self.path = path
+        self.message = message
+    }
+}
+
+public enum Verdict: String, Sendable, Codable {
+    case accepted, rejected
+}
+
+public enum FileStatus: String, Sendable, Codable {
+    case verified, covered, unlisted, mismatch, missing, skipped
+}
+
+/// The report: what `--format json` prints, key for key (contract.md).
+public struct Report: Sendable, Codable {
+    public struct Delivery: Sendable, Codable {
+        public var path: String
+        public var kind: String
+        public var format: String?
+        public var size: Int64?
+        public var digests: [String: String]?
+        public var status: FileStatus?
+    }
+    public struct File: Sendable, Codable {
+        public var path: String
+        public var kind: String
+        public var size: Int64
+        public var digests: [String: String]
+        public var status: FileStatus
+    }
+    public struct Signature: Sendable, Codable {
+        public var signer: String
+        public var status: String
+        public var keyid: String?
+        public var algorithm: String?
+        public var fingerprint: String?
+    }
+    public struct Manifest: Sendable, Codable {
+        public var path: String
+        public var format: String
+        /// verified | not-applicable | rejected
+        public var status: String
+        public var signatures: [Signature]
+        public var subjects: Int?
+        public var predicateType: String?
+        public var vendor: String?
+        public var product: String?
+        public var version: String?
+        public var kind: String?
+    }
+    public struct Summary: Sendable, Codable {
+        public var files: Int
+        public var bytes: Int64
+        public var archives: Int
+        public var byStatus: [String: Int]
+    }
+
+    public var mediaType = reportMediaType
+    public var verdict: Verdict
+    public var delivery: Delivery
+    public var files: [File]
+    public var manifests: [Manifest]
+    public var findings: [Finding]
+    public var summary: Summary
+
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+}

@@ -1,0 +1,326 @@
+import Attestation
+import CryptoIO
+import Foundation
+import Intake
+
+/// How to verify one delivery.
+public struct VerifyOptions: Sendable {
+    public var trustStoreDirectory: String
+    /// Manifests registered in advance; nil for none.
+    public var manifestsDirectory: String?
+    /// Extra manifests (`--manifest`), always considered.
+    public var manifestFiles: [String] = []
+    public var policy: Policy = .builtIn
+    /// Validity is judged at this time (keys, certificates, manifests).
+    public var at: Date = Date()
+    public var algorithms: [DigestAlgorithm] = [.sha256, .sha512]
+
+    public init(trustStoreDirectory: String) {
+        self.trustStoreDirectory = trustStoreDirectory
+    }
+}
+
+/// passbox cannot evaluate: the caller exits 2.
+public struct EvaluationError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+public enum Verifier {
+    /// Verifies one delivery. Throws only when it cannot evaluate (unreadable
+    /// path, malformed trust store); every judgement is a finding in the report.
+    public static func verify(path: String, options: VerifyOptions) throws -> Report {
+        let trustStore: TrustStore
+        do {
+            trustStore = try TrustStore.load(directory: options.trustStoreDirectory)
+        } catch let error as TrustStoreError {
+            throw EvaluationError("trust store: \(error)")
+        }
+
+        var unverified: [UnverifiedManifest] = []
+        for file in options.manifestFiles {
+            unverified += manifests(in: try readManifestFile(file), path: file, origin: .explicit)
+        }
+        if let dir = options.manifestsDirectory {
+            let names: [String]
+            do {
+                names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+            } catch {
+                throw EvaluationError("cannot list manifests directory \(dir): \(error.localizedDescription)")
+            }
+            for name in names where isManifestFileName(name) {
+                let file = (dir as NSString).appendingPathComponent(name)
+                unverified += manifests(in: try readManifestFile(file), path: file, origin: .registered)
+            }
+        }
+
+        var intakeOptions = IntakeOptions()
+        intakeOptions.limits = options.policy.limits
+        intakeOptions.algorithms = options.algorithms
+        intakeOptions.captureRootFile = { isManifestFileName($0) }
+        intakeOptions.captureLimit = maxManifestBytes
+        let inventory: Inventory
+        do {
+            inventory = try Intake.run(path: path, options: intakeOptions)
+        } catch let error as IntakeError {
+            throw EvaluationError(error.message)
+        }
+
+        // Manifests in the delivery root are evidence, not content.
+        var evidence = Set<Int>()
+        var findings: [Finding] = []
+        for (index, item) in inventory.items.enumerated()
+        where isRootLevel(item, inventory) && isManifestFileName(item.path) && item.kind != .directory {
+            evidence.insert(index)
+            if let bytes = inventory.captured[index] {
+                unverified += manifests(in: bytes, path: item.path, origin: .delivery)
+            } else {
+                findings.append(Finding(code: "manifest.malformed", severity: .error, path: item.path,
+                                        message: "manifest could not be read (larger than \(maxManifestBytes) bytes, or not a regular file)"))
+            }
+        }
+
+        let verifier = ManifestVerifier(trustStore: trustStore)
+        let checks = unverified.map { verifier.check($0) }
+        var matcher = Matcher(inventory: inventory, evidence: evidence, checks: checks, policy: options.policy,
+                              trustStore: trustStore, initialFindings: findings)
+        return matcher.report()
+    }
+
+    private static func readManifestFile(_ path: String) throws -> Data {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else {
+            throw EvaluationError("manifest \(path) does not exist or is not a file")
+        }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber,
+           size.intValue > maxManifestBytes {
+            throw EvaluationError("manifest \(path) is larger than \(maxManifestBytes) bytes")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw EvaluationError("cannot read manifest \(path)")
+        }
+        return data
+    }
+}
+
+/// Is the item on the delivery root's own level (not in a subfolder, not inside a nested archive)?
+func isRootLevel(_ item: Item, _ inventory: Inventory) -> Bool {
+    switch inventory.deliveryKind {
+    case .directory: return item.container == nil && !item.path.contains("/")
+    case .archive: return item.container == inventory.rootItem && !item.path.contains("/")
+    case .file: return false
+    }
+}
+
+/// Decides every file's status against the verified manifests.
+struct Matcher {
+    let inventory: Inventory
+    let evidence: Set<Int>
+    let checks: [ManifestCheck]
+    let policy: Policy
+    let trustStore: TrustStore
+    var findings: [Finding]
+
+    init(inventory: Inventory, evidence: Set<Int>, checks: [ManifestCheck], policy: Policy, trustStore: TrustStore, initialFindings: [Finding]) {
+        self.inventory = inventory
+        self.evidence = evidence
+        self.checks = checks
+        self.policy = policy
+        self.trustStore = trustStore
+        self.findings = initialFindings
+    }
+
+    /// true: every digest both sides have is equal (at least one); false: one differs;
+    /// nil: no algorithm in common.
+    static func digestsMatch(_ item: Item, _ subject: Subject) -> Bool? {
+        var compared = false
+        for (algorithm, expected) in subject.digests {
+            guard let actual = item.digests[algorithm] else { continue }
+            compared = true
+            if !constantTimeEqual(Array(actual.utf8), Array(expected.utf8)) { return false }
+        }
+        return compared ? true : nil
+    }
+
+    mutating func report() -> Report {
+        let items = inventory.items
+        var byPath: [String: [Int]] = [:]
+        for (i, item) in items.enumerated() where item.kind != .directory && !evidence.contains(i) {
+            byPath[item.path, default: []].append(i)
+        }
+
+        // Which verified manifests speak for this delivery.
+        var applied: [Int] = []
+        for (index, check) in checks.enumerated() {
+            guard let manifest = check.verified else { continue }
+            switch manifest.origin {
+            case .delivery, .explicit:
+                applied.append(index)
+            case .registered:
+                let matches = manifest.statement.subjects.contains { subject in
+                    (byPath[subject.name] ?? []).contains { Self.digestsMatch(items[$0], subject) == true }
+                }
+                if matches { applied.append(index) }
+            }
+        }
+        var subjectsByName: [String: [Subject]] = [:]
+        for index in applied {
+            for subject in checks[index].verified?.statement.subjects ?? [] {
+                subjectsByName[subject.name, default: []].append(subject)
+            }
+        }
+
+        // Manifest problems: errors for manifests that speak for this delivery,
+        // warnings for registered ones that may belong to another delivery.
+        for check in checks {
+            let severity: Severity = check.origin == .registered ? .warning : .error
+            for problem in check.problems {
+                switch problem {
+                case .malformed(let m): findings.append(Finding(code: "manifest.malformed", severity: severity, path: check.path, message: m))
+                case .invalidSignature(let m): findings.append(Finding(code: "signature.invalid", severity: severity, path: check.path, message: m))
+                case .untrusted(let m): findings.append(Finding(code: "signature.untrusted", severity: severity, path: check.path, message: m))
+                case .threshold(let m): findings.append(Finding(code: "signature.threshold", severity: severity, path: check.path, message: m))
+                }
+            }
+            if check.verified != nil {
+                for s in check.signatures where s.status == .invalid {
+                    findings.append(Finding(code: "signature.invalid", severity: .warning, path: check.path,
+                                            message: "one signature (keyid \(s.keyid ?? "none")) does not verify; the manifest stands on its other signatures"))
+                }
+            }
+        }
+        if applied.isEmpty {
+            let verifiedElsewhere = checks.filter { $0.verified != nil }.count
+            var message = "no manifest signed by a trusted key covers this delivery"
+            message += " (\(checks.count) manifest(s) checked, \(verifiedElsewhere) verified, \(trustStore.keys.count) trusted key(s))"
+            findings.append(Finding(code: "manifest.none", severity: .error, path: nil, message: message))
+        }
+
+        for finding in inventory.findings {
+            findings.append(Finding(code: finding.code.rawValue, severity: .error, path: finding.path, message: finding.message))
+        }
+
+        // Every item's status, containers before their entries.
+        var status: [Int: FileStatus] = [:]
+        var trustedContainers = Set<Int>()
+        let unlistedSeverity: Severity = policy.unlisted == .reject ? .error : .warning
+        let intakeFlagged = Set(inventory.findings.map(\.path))
+        for (i, item) in items.enumerated() where item.kind != .directory && !evidence.contains(i) {
+            if let c = item.container, trustedContainers.contains(c) {
+                status[i] = .covered
+                if item.kind == .archive { trustedContainers.insert(i) }
+                continue
+            }
+            if !item.complete {
+                status[i] = .skipped
+                if !intakeFlagged.contains(item.path) {
+                    findings.append(Finding(code: "archive.corrupt", severity: .error, path: item.path, message: "content could not be read to the end"))
+                }
+                continue
+            }
+            switch item.kind {
+            case .special:
+                status[i] = .skipped
+                continue
+            case .symlink, .hardlink:
+                status[i] = .unlisted
+                findings.append(Finding(code: "file.unlisted", severity: unlistedSeverity, path: item.path,
+                                        message: "\(item.kind == .symlink ? "symbolic" : "hard") link to \(item.linkTarget ?? "?"): a link is not content a manifest can vouch for"))
+                continue
+            default:
+                break
+            }
+            let subjects = subjectsByName[item.path] ?? []
+            if subjects.isEmpty {
+                if i == inventory.rootItem && inventory.deliveryKind == .archive {
+                    continue // the delivery itself: its entries are judged one by one
+                }
+                status[i] = .unlisted
+                if !applied.isEmpty {
+                    findings.append(Finding(code: "file.unlisted", severity: unlistedSeverity, path: item.path,
+                                            message: "present in the delivery, named by no trusted manifest"))
+                }
+                continue
+            }
+            let results = subjects.map { Self.digestsMatch(item, $0) }
+            if results.contains(true) {
+                status[i] = .verified
+                if item.kind == .archive { trustedContainers.insert(i) }
+            } else {
+                status[i] = .mismatch
+                let expected = subjects.first?.digests.sorted { $0.key < $1.key }.first
+                var message = "content differs from the manifest"
+                if let (algorithm, hex) = expected {
+                    message += ": \(algorithm.rawValue) expected \(hex.prefix(16))…, found \(item.digests[algorithm]?.prefix(16) ?? "not computed")…"
+                }
+                if !results.contains(false) { message = "the manifest's digests use no algorithm passbox computed" }
+                findings.append(Finding(code: "file.mismatch", severity: .error, path: item.path, message: message))
+            }
+        }
+
+        // Named by a manifest, absent from the delivery.
+        let missingSeverity: Severity = policy.missing == .reject ? .error : .warning
+        var missing: [Report.File] = []
+        for name in subjectsByName.keys.sorted() where byPath[name] == nil {
+            missing.append(Report.File(path: name, kind: "regular", size: 0, digests: [:], status: .missing))
+            findings.append(Finding(code: "file.missing", severity: missingSeverity, path: name,
+                                    message: "named by a trusted manifest, absent from the delivery"))
+        }
+
+        var files: [Report.File] = []
+        var byStatus: [String: Int] = [:]
+        var bytes: Int64 = 0
+        for (i, item) in items.enumerated() {
+            guard let s = status[i] else { continue }
+            if i == inventory.rootItem && inventory.deliveryKind == .archive { continue }
+            files.append(Report.File(path: item.path, kind: item.kind.rawValue, size: item.size,
+                                     digests: hexDigests(item), status: s))
+            byStatus[s.rawValue, default: 0] += 1
+        }
+        for item in items where item.container == nil { bytes += item.size }
+        files += missing
+        if !missing.isEmpty { byStatus[FileStatus.missing.rawValue] = missing.count }
+
+        var delivery = Report.Delivery(path: inventory.deliveryPath, kind: inventory.deliveryKind.rawValue)
+        if let root = inventory.rootItem, root < items.count {
+            delivery.format = items[root].format
+            delivery.size = items[root].size
+            delivery.digests = hexDigests(items[root])
+            delivery.status = status[root] ?? (inventory.deliveryKind == .archive ? nil : .unlisted)
+        }
+
+        let manifests = checks.enumerated().map { index, check -> Report.Manifest in
+            let manifestStatus: String
+            if check.verified == nil { manifestStatus = "rejected" }
+            else { manifestStatus = applied.contains(index) ? "verified" : "not-applicable" }
+            let predicate = check.verified?.statement.delivery
+            return Report.Manifest(
+                path: check.path, format: check.format, status: manifestStatus,
+                signatures: check.signatures.map { s in
+                    Report.Signature(signer: s.signer?.name ?? "unknown", status: s.status.rawValue, keyid: s.keyid,
+                                     algorithm: s.signer?.key.algorithm.description, fingerprint: s.signer?.fingerprint)
+                },
+                subjects: check.verified?.statement.subjects.count,
+                predicateType: check.verified?.statement.predicateType,
+                vendor: predicate?.vendor, product: predicate?.product, version: predicate?.version, kind: predicate?.kind)
+        }
+
+        let ordered = findings.enumerated().sorted { a, b in
+            a.element.severity != b.element.severity ? a.element.severity < b.element.severity : a.offset < b.offset
+        }.map(\.element)
+        // Fail closed: accepted only with a manifest that applies, no error, and a complete read.
+        let accepted = !applied.isEmpty && !ordered.contains { $0.severity == .error } && !inventory.stoppedEarly
+        return Report(
+            verdict: accepted ? .accepted : .rejected,
+            delivery: delivery, files: files, manifests: manifests, findings: ordered,
+            summary: Report.Summary(files: files.count, bytes: bytes,
+                                    archives: items.filter { $0.kind == .archive }.count, byStatus: byStatus))
+    }
+
+    private func hexDigests(_ item: Item) -> [String: String] {
+        var out: [String: String] = [:]
+        for (algorithm, hex) in item.digests { out[algorithm.rawValue] = hex }
+        return out
+    }
+}

@@ -197,6 +197,8 @@ public final class ArchiveReader {
             case passbox_ae_ifblk(): type = .blockDevice
             case passbox_ae_ififo(): type = .fifo
             case passbox_ae_ifsock(): type = .socket
+            // ar (deterministic mode) and some cpio writers leave the type bits at 0: plain data.
+            case 0: type = .regular
             default: type = .unknown
             }
         }

@@ -388,7 +388,8 @@ final class IntakeRun {
                     if rootLevel, !shownName.contains("/"), options.captureRootFile(shownName) {
                         capturing.insert(index)
                     }
-                    let stream = EntryStream(reader: reader, item: index, frame: frame, run: self)
+                    let stream = EntryStream(reader: reader, item: index, frame: frame, run: self,
+                                             sparseSize: entry.isSparse ? entry.declaredSize : nil)
                     try processEntry(stream: stream, item: index, frame: frame)
                 }
             }
@@ -456,8 +457,11 @@ final class EntryStream: ByteStream {
     private(set) var ended = false
     private var pending: (bytes: UnsafeRawBufferPointer, offset: Int64)?
     private let startDelivered: Int64
+    /// A sparse entry's logical size: a hole at its end has no data block.
+    private let sparseSize: Int64?
 
-    init(reader: ArchiveReader, item: Int, frame: Frame, run: IntakeRun) {
+    init(reader: ArchiveReader, item: Int, frame: Frame, run: IntakeRun, sparseSize: Int64?) {
+        self.sparseSize = sparseSize
         self.reader = reader
         self.item = item
         self.frame = frame
@@ -473,6 +477,9 @@ final class EntryStream: ByteStream {
                 self.pending = nil
             } else if let next = try reader.nextBlock() {
                 block = next
+            } else if let sparseSize, sparseSize > logical {
+                // The trailing hole, as zeros (counted against the limits like any byte).
+                block = (UnsafeRawBufferPointer(start: nil, count: 0), sparseSize)
             } else {
                 ended = true
                 return nil

@@ -214,7 +214,7 @@ struct Matcher {
             }
             if !item.complete {
                 status[i] = .skipped
-                if !intakeFlagged.contains(item.path) {
+                if !intakeFlagged.contains(item.path) && !inventory.stoppedEarly {
                     findings.append(Finding(code: "archive.corrupt", severity: .error, path: item.path, message: "content could not be read to the end"))
                 }
                 continue

@@ -176,14 +176,14 @@ struct CannotEvaluate: Error, CustomStringConvertible {
 
 func makeVerifyOptions(_ o: CommonOptions) throws -> VerifyOptions {
     let env = ProcessInfo.processInfo.environment
-    let store = o.trustStore ?? env["PASSBOX_TRUST_STORE"] ?? "./TrustStore"
+    let store = o.trustStore ?? env["PASSBOX_TRUST_STORE"] ?? "TrustStore"
     var options = VerifyOptions(trustStoreDirectory: store)
     if let dir = o.manifests {
         options.manifestsDirectory = dir
     } else {
         var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: "./Manifests", isDirectory: &isDir), isDir.boolValue {
-            options.manifestsDirectory = "./Manifests"
+        if FileManager.default.fileExists(atPath: "Manifests", isDirectory: &isDir), isDir.boolValue {
+            options.manifestsDirectory = "Manifests"
         }
     }
     options.manifestFiles = o.manifest

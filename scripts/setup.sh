@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Shared by scripts/demo.sh and scripts/test.sh: make sure the system packages
+# passbox needs are there. As root it installs what is missing with apt-get;
+# otherwise it prints the exact command to run and stops.
+set -euo pipefail
+
+# Build needs: the C libraries passbox links (found through pkg-config).
+PASSBOX_BUILD_PACKAGES=(libarchive-dev libssl-dev pkg-config)
+# Test needs: the real tools that make test deliveries and signatures.
+PASSBOX_TEST_PACKAGES=(openssl python3 zip p7zip-full libarchive-tools xz-utils zstd bzip2 cpio tar)
+
+# Debian package -> a command or file that shows it is installed.
+probe() {
+  case "$1" in
+    libarchive-dev) pkg-config --exists libarchive 2>/dev/null ;;
+    libssl-dev) pkg-config --exists libcrypto 2>/dev/null ;;
+    pkg-config) command -v pkg-config >/dev/null ;;
+    p7zip-full) command -v 7z >/dev/null ;;
+    libarchive-tools) command -v bsdtar >/dev/null ;;
+    xz-utils) command -v xz >/dev/null ;;
+    *) command -v "$1" >/dev/null ;;
+  esac
+}
+
+ensure_packages() {
+  local missing=()
+  for p in "$@"; do probe "$p" || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    echo "passbox setup: installing ${missing[*]}" >&2
+    if [ -z "${PASSBOX_APT_UPDATED:-}" ]; then
+      DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+      export PASSBOX_APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  else
+    echo "passbox setup: missing packages: ${missing[*]}" >&2
+    echo "install them with:  sudo apt-get install ${missing[*]}" >&2
+    exit 2
+  fi
+}
+
+ensure_swift() {
+  if ! command -v swift >/dev/null; then
+    echo "passbox setup: Swift 6 is required (swift not found on PATH); see https://www.swift.org/install/linux/" >&2
+    exit 2
+  fi
+}

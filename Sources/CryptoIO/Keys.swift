@@ -119,7 +119,8 @@ public final class PublicKey: Sendable {
             throw CryptoError("key file is \(data.count) bytes; at most \(maxKeyFileBytes) are read")
         }
         ERR_clear_error()
-        let looksPEM = data.prefix(64).contains(0x2d) // "-----BEGIN"
+        // PEM has a "-----BEGIN" line (text may stand before it); anything else is read as DER.
+        let looksPEM = String(decoding: data.prefix(4096), as: UTF8.self).contains("-----BEGIN ")
         let pkey: OpaquePointer? = try withMemoryBIO(data) { bio in
             looksPEM ? PEM_read_bio_PUBKEY(bio, nil, noPassword, nil) : d2i_PUBKEY_bio(bio, nil)
         }

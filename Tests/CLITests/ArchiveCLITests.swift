@@ -1,0 +1,144 @@
+import Foundation
+import XCTest
+
+/// Deliveries that arrive as archives, made by the real tools.
+final class ArchiveCLITests: XCTestCase {
+
+    /// Builds `src/` (firmware, recipe, a nested zip) in a workspace.
+    private func source(_ w: Workspace) throws {
+        try w.standardDelivery("src")
+        try shell("cd src && mkdir -p inner && echo 'inner tool' > inner/tool.sh && zip -qr tools.zip inner && rm -r inner", cwd: w.dir)
+    }
+
+    /// An archive delivery is verified by a manifest over its entries (the archive's
+    /// root is the delivery root); the manifest travels inside the archive.
+    /// `pack(dir)` is the shell command that packs folder `dir` into `name`.
+    private func assertArchiveDelivery(_ name: String, expectedFormat: String, pack: (String) -> String) throws {
+        let w = try Workspace()
+        try source(w)
+        let key = try w.key("acme")
+        try w.manifest("src", keys: [key], output: "src/delivery.dsse.json")
+        try shell(pack("src"), cwd: w.dir)
+        let r = try w.verify([name])
+        XCTAssertEqual(r.status, 0, "\(name): \(r.stdout)")
+        let delivery = try XCTUnwrap(r.json["delivery"] as? [String: Any])
+        XCTAssertEqual(delivery["kind"] as? String, "archive")
+        XCTAssertTrue((delivery["format"] as? String ?? "").contains(expectedFormat), "\(delivery)")
+        XCTAssertEqual(r.statuses["fw/etcher-2.4.bin"], "verified")
+        XCTAssertEqual(r.statuses["tools.zip"], "verified")
+        XCTAssertEqual(r.statuses["tools.zip!/inner/tool.sh"], "covered")
+        XCTAssertNil(r.file("delivery.dsse.json"))
+
+        // The same archive with one changed entry is rejected.
+        try shell("mkdir t && bsdtar -xf \(name) -C t && printf X >> t/recipes/oxide.recipe && rm \(name) && \(pack("t"))", cwd: w.dir)
+        let bad = try w.verify([name])
+        XCTAssertEqual(bad.status, 1, "\(name): \(bad.stdout)")
+        XCTAssertEqual(bad.findingCodes, ["file.mismatch"])
+        XCTAssertEqual(bad.findings("file.mismatch").first?["path"] as? String, "recipes/oxide.recipe")
+    }
+
+    func testTarGzDelivery() throws {
+        try assertArchiveDelivery("d.tar.gz", expectedFormat: "gzip") { "tar czf d.tar.gz -C \($0) ." }
+    }
+
+    func testZipDelivery() throws {
+        try assertArchiveDelivery("d.zip", expectedFormat: "ZIP") { "(cd \($0) && zip -qr ../d.zip .)" }
+    }
+
+    func test7zDelivery() throws {
+        try assertArchiveDelivery("d.7z", expectedFormat: "7-Zip") { "(cd \($0) && 7z a -bd -bso0 -bsp0 ../d.7z .)" }
+    }
+
+    func testArchiveVerifiedAsAWholeCoversItsEntries() throws {
+        let w = try Workspace()
+        try source(w)
+        let key = try w.key("acme")
+        try shell("mkdir drop && tar cJf drop/firmware-2.4.tar.xz -C src .", cwd: w.dir)
+        // The vendor signs the archive file itself.
+        try w.manifest("drop/firmware-2.4.tar.xz", keys: [key], output: "fw.dsse.json")
+        let r = try w.verify(["drop/firmware-2.4.tar.xz", "--manifest", "fw.dsse.json"])
+        XCTAssertEqual(r.status, 0, r.stdout)
+        XCTAssertEqual((r.json["delivery"] as? [String: Any])?["status"] as? String, "verified")
+        XCTAssertEqual(r.statuses["fw/etcher-2.4.bin"], "covered")
+        XCTAssertEqual(r.statuses["tools.zip!/inner/tool.sh"], "covered")
+    }
+
+    func testZipInsideTarInDirectory() throws {
+        let w = try Workspace()
+        try w.write("payload/a.bin", Data((0..<5000).map { UInt8(truncatingIfNeeded: $0 * 7) }))
+        try shell("mkdir delivery && (cd payload && zip -qr ../inner.zip .) && tar cf delivery/bundle.tar inner.zip", cwd: w.dir)
+        let key = try w.key("acme")
+        try w.manifest("delivery", keys: [key], output: "m.dsse.json")
+        let r = try w.verify(["delivery", "--manifest", "m.dsse.json"])
+        XCTAssertEqual(r.status, 0, r.stdout)
+        XCTAssertEqual(r.statuses["bundle.tar"], "verified")
+        XCTAssertEqual(r.statuses["bundle.tar!/inner.zip"], "covered")
+        XCTAssertEqual(r.statuses["bundle.tar!/inner.zip!/a.bin"], "covered")
+        // An entry inside an unverified archive is unlisted, by its full path.
+        try shell("cp delivery/bundle.tar delivery/copy.tar", cwd: w.dir)
+        let extra = try w.verify(["delivery", "--manifest", "m.dsse.json"])
+        XCTAssertEqual(extra.status, 1)
+        XCTAssertEqual(Set(extra.findings("file.unlisted").compactMap { $0["path"] as? String }),
+                       ["copy.tar", "copy.tar!/inner.zip", "copy.tar!/inner.zip!/a.bin"])
+    }
+
+    /// Every digest passbox reports equals sha256sum / sha512sum of the same bytes,
+    /// for files on the medium, nested archive entries and a sparse tar entry.
+    func testDigestsEqualCoreutils() throws {
+        let w = try Workspace()
+        try w.standardDelivery("d")
+        try shell("""
+            truncate -s 3M sparse.img
+            printf 'begin' | dd of=sparse.img bs=1 seek=100000 conv=notrunc status=none
+            printf 'end' | dd of=sparse.img bs=1 seek=2000000 conv=notrunc status=none
+            tar --sparse -cf d/sparse.tar sparse.img
+            mkdir -p n/deeper && head -c 300000 /dev/urandom > n/deeper/blob.bin && echo text > n/t.txt
+            (cd n && zip -qr ../inner.zip .)
+            tar czf d/nested.tar.gz inner.zip
+            (cd n && 7z a -bd -bso0 -bsp0 ../d/n.7z .)
+            """, cwd: w.dir)
+        let r = try w.verify(["d"])
+        XCTAssertEqual(r.status, 1) // no manifest: the digests are what is checked here
+        var expected: [String: (String, String)] = [:]
+        func sums(_ path: String) throws -> (String, String) {
+            let a = try shell("sha256sum '\(path)' | cut -d' ' -f1", cwd: w.dir).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let b = try shell("sha512sum '\(path)' | cut -d' ' -f1", cwd: w.dir).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            return (a, b)
+        }
+        expected["fw/etcher-2.4.bin"] = try sums("d/fw/etcher-2.4.bin")
+        expected["sparse.tar"] = try sums("d/sparse.tar")
+        expected["sparse.tar!/sparse.img"] = try sums("sparse.img")
+        expected["nested.tar.gz"] = try sums("d/nested.tar.gz")
+        expected["nested.tar.gz!/inner.zip"] = try sums("inner.zip")
+        expected["nested.tar.gz!/inner.zip!/deeper/blob.bin"] = try sums("n/deeper/blob.bin")
+        expected["nested.tar.gz!/inner.zip!/t.txt"] = try sums("n/t.txt")
+        expected["n.7z!/deeper/blob.bin"] = try sums("n/deeper/blob.bin")
+        for (path, (sha256, sha512)) in expected {
+            let file = try XCTUnwrap(r.file(path), "no \(path) in \(r.statuses.keys.sorted())")
+            let digests = try XCTUnwrap(file["digests"] as? [String: String])
+            XCTAssertEqual(digests["sha256"], sha256, path)
+            XCTAssertEqual(digests["sha512"], sha512, path)
+        }
+        XCTAssertEqual(r.file("sparse.tar!/sparse.img")?["size"] as? Int, 3 * 1024 * 1024)
+    }
+
+    func testOtherFormatsOpen() throws {
+        let w = try Workspace()
+        try w.write("src/a.bin", Data((0..<20000).map { UInt8(truncatingIfNeeded: $0 &* 31) }))
+        try w.write("src/b.txt", "b\n")
+        try shell("""
+            mkdir d
+            (cd src && find . -type f | cpio -o -H newc > ../d/x.cpio 2>/dev/null)
+            (cd src && ar rc ../d/x.a a.bin b.txt)
+            (cd src && bsdtar -cf ../d/x.iso --format iso9660 .)
+            (cd src && tar cjf ../d/x.tar.bz2 . && tar --zstd -cf ../d/x.tar.zst .)
+            """, cwd: w.dir)
+        let r = try w.verify(["d"])
+        let sha = try shell("sha256sum src/a.bin | cut -d' ' -f1", cwd: w.dir).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        for container in ["x.cpio", "x.a", "x.iso", "x.tar.bz2", "x.tar.zst"] {
+            XCTAssertEqual(r.file(container)?["kind"] as? String, "archive", container)
+            let entry = r.file("\(container)!/a.bin")
+            XCTAssertEqual((entry?["digests"] as? [String: String])?["sha256"], sha, container)
+        }
+    }
+}

@@ -1,0 +1,343 @@
+import Foundation
+import XCTest
+
+/// `passbox verify` as a user runs it: the built binary, its exit code and report.
+final class VerifyCLITests: XCTestCase {
+
+    // MARK: the bundled demo
+
+    func testDemoDeliveryIsAccepted() throws {
+        let r = try runProcess([passboxBinary(), "verify", "Demo/delivery", "--format", "json"], cwd: repoRoot)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertEqual(r.verdict, "accepted")
+        XCTAssertEqual(r.findingCodes, [])
+        XCTAssertEqual(r.file("firmware/etcher-ctrl-2.4.1.bin")?["status"] as? String, "verified")
+        XCTAssertEqual(r.file("tools/calib-tool-1.3.tar.gz!/calib-tool-1.3/bin/calib-tool")?["status"] as? String, "covered")
+        let text = try runProcess([passboxBinary(), "verify", "Demo/delivery"], cwd: repoRoot)
+        XCTAssertEqual(text.status, 0)
+        XCTAssertTrue(text.stdout.contains("ACCEPTED"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("signed by demo-vendor"), text.stdout)
+    }
+
+    func testReportKeysArePinned() throws {
+        let r = try runProcess([passboxBinary(), "verify", "Demo/delivery", "--format", "json"], cwd: repoRoot)
+        let json = r.json
+        XCTAssertEqual(json["mediaType"] as? String, "application/vnd.passbox.report+json;version=1")
+        for key in ["mediaType", "verdict", "delivery", "files", "manifests", "findings"] {
+            XCTAssertNotNil(json[key], "report lacks \(key)")
+        }
+        let delivery = try XCTUnwrap(json["delivery"] as? [String: Any])
+        XCTAssertEqual(delivery["path"] as? String, "Demo/delivery")
+        XCTAssertEqual(delivery["kind"] as? String, "directory")
+        let file = try XCTUnwrap((json["files"] as? [[String: Any]])?.first)
+        XCTAssertEqual(Set(file.keys), ["path", "kind", "size", "digests", "status"])
+        let manifest = try XCTUnwrap((json["manifests"] as? [[String: Any]])?.first)
+        XCTAssertEqual(manifest["format"] as? String, "dsse")
+        let signature = try XCTUnwrap((manifest["signatures"] as? [[String: Any]])?.first)
+        XCTAssertEqual(signature["signer"] as? String, "demo-vendor")
+        XCTAssertEqual(signature["status"] as? String, "valid")
+    }
+
+    // MARK: files against the manifest
+
+    func testTamperedFileIsMismatch() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        let key = try w.key("acme")
+        try w.manifest("delivery", keys: [key], output: "delivery/delivery.dsse.json")
+        XCTAssertEqual(try w.verify(["delivery"]).status, 0)
+        var fw = try w.read("delivery/fw/etcher-2.4.bin")
+        fw[1000] ^= 0x01
+        try w.write("delivery/fw/etcher-2.4.bin", fw)
+        let r = try w.verify(["delivery"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.verdict, "rejected")
+        XCTAssertEqual(r.findingCodes, ["file.mismatch"])
+        XCTAssertEqual(r.findings("file.mismatch").first?["path"] as? String, "fw/etcher-2.4.bin")
+        XCTAssertEqual(r.statuses["fw/etcher-2.4.bin"], "mismatch")
+    }
+
+    func testUnlistedFileIsRejected() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        let key = try w.key("acme")
+        try w.manifest("delivery", keys: [key], output: "delivery/delivery.dsse.json")
+        try w.write("delivery/autorun.inf", "[autorun]\nopen=evil.exe\n")
+        let r = try w.verify(["delivery"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.findingCodes, ["file.unlisted"])
+        XCTAssertEqual(r.findings("file.unlisted").first?["path"] as? String, "autorun.inf")
+        // The manifest itself is evidence, not an unlisted file.
+        XCTAssertNil(r.file("delivery.dsse.json"))
+    }
+
+    func testUnlistedAsWarningByPolicy() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        let key = try w.key("acme")
+        try w.manifest("delivery", keys: [key], output: "delivery/delivery.dsse.json")
+        try w.write("delivery/notes.txt", "extra\n")
+        try w.write("policy.yaml", "manifest:\n  unlisted: warn\n")
+        let r = try w.verify(["delivery", "--policy", "policy.yaml"])
+        XCTAssertEqual(r.status, 0, r.stdout)
+        XCTAssertEqual(r.findings("file.unlisted").first?["severity"] as? String, "warning")
+    }
+
+    func testMissingFileIsRejected() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        let key = try w.key("acme")
+        try w.manifest("delivery", keys: [key], output: "delivery/delivery.dsse.json")
+        try FileManager.default.removeItem(at: w.url("delivery/recipes/oxide.recipe"))
+        let r = try w.verify(["delivery"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.findingCodes, ["file.missing"])
+        XCTAssertEqual(r.statuses["recipes/oxide.recipe"], "missing")
+    }
+
+    // MARK: signatures and trust
+
+    func testKeyNotInTrustStore() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        try w.key("acme")
+        let stranger = try w.key("stranger", trusted: false)
+        try w.manifest("delivery", keys: [stranger], output: "delivery/delivery.dsse.json")
+        let r = try w.verify(["delivery"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.findingCodes.contains("signature.untrusted"), "\(r.findingCodes)")
+        XCTAssertTrue(r.findingCodes.contains("manifest.none"), "\(r.findingCodes)")
+    }
+
+    func testEmptyTrustStoreRejects() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        let key = try w.key("acme", trusted: false)
+        try w.manifest("delivery", keys: [key], output: "delivery/delivery.dsse.json")
+        let r = try w.verify(["delivery"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.findingCodes.contains("manifest.none"))
+    }
+
+    func testNoManifestAtAll() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        try w.key("acme")
+        let r = try w.verify(["delivery"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.findingCodes, ["manifest.none"])
+        XCTAssertEqual(r.statuses["fw/etcher-2.4.bin"], "unlisted")
+    }
+
+    /// Edits the statement inside an envelope without re-signing it.
+    private func tamperPayload(_ w: Workspace, _ path: String, _ change: (inout [String: Any]) -> Void) throws {
+        var envelope = try XCTUnwrap(JSONSerialization.jsonObject(with: w.read(path)) as? [String: Any])
+        let payload = try XCTUnwrap(Data(base64Encoded: try XCTUnwrap(envelope["payload"] as? String)))
+        var statement = try XCTUnwrap(JSONSerialization.jsonObject(with: payload) as? [String: Any])
+        change(&statement)
+        envelope["payload"] = try JSONSerialization.data(withJSONObject: statement).base64EncodedString()
+        try w.write(path, try JSONSerialization.data(withJSONObject: envelope))
+    }
+
+    func testTamperedPayloadIsInvalidSignature() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        let key = try w.key("acme")
+        try w.manifest("delivery", keys: [key], output: "delivery/delivery.dsse.json")
+        // The attacker adds their file to the signed list.
+        try w.write("delivery/autorun.inf", "evil\n")
+        try tamperPayload(w, "delivery/delivery.dsse.json") { statement in
+            var subjects = statement["subject"] as? [[String: Any]] ?? []
+            subjects.append(["name": "autorun.inf", "digest": ["sha256": String(repeating: "ab", count: 32)]])
+            statement["subject"] = subjects
+        }
+        let r = try w.verify(["delivery"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.findingCodes.contains("signature.invalid"), "\(r.findingCodes)")
+        XCTAssertTrue(r.findingCodes.contains("manifest.none"), "\(r.findingCodes)")
+    }
+
+    func testChangedPayloadTypeIsInvalidSignature() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        let key = try w.key("acme")
+        try w.manifest("delivery", keys: [key], output: "delivery/delivery.dsse.json")
+        var envelope = try XCTUnwrap(JSONSerialization.jsonObject(with: w.read("delivery/delivery.dsse.json")) as? [String: Any])
+        envelope["payloadType"] = "application/vnd.in-toto.other+json"
+        try w.write("delivery/delivery.dsse.json", try JSONSerialization.data(withJSONObject: envelope))
+        let r = try w.verify(["delivery"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.findingCodes.contains("signature.invalid"), "\(r.findingCodes)")
+    }
+
+    func testMalformedManifestInDelivery() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        try w.key("acme")
+        try w.write("delivery/delivery.dsse.json", "{not json")
+        let r = try w.verify(["delivery"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.findingCodes.contains("manifest.malformed"), "\(r.findingCodes)")
+    }
+
+    func testThresholdOneKeySigningTwiceIsOneSigner() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        let a = try w.key("acme")
+        try w.key("qa")
+        try w.write("ts/trust.yaml", "threshold: 2\n")
+        try w.manifest("delivery", keys: [a, a], output: "delivery/delivery.dsse.json")
+        let envelope = try XCTUnwrap(JSONSerialization.jsonObject(with: w.read("delivery/delivery.dsse.json")) as? [String: Any])
+        XCTAssertEqual((envelope["signatures"] as? [Any])?.count, 2)
+        let r = try w.verify(["delivery"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.findingCodes.contains("signature.threshold"), "\(r.findingCodes)")
+    }
+
+    func testThresholdTwoDistinctKeysAccepted() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        let a = try w.key("acme")
+        let b = try w.key("qa", algorithm: "ecdsa-p256")
+        try w.write("ts/trust.yaml", "version: 1\nthreshold: 2\n")
+        try w.manifest("delivery", keys: [a, b], output: "delivery/delivery.dsse.json")
+        let r = try w.verify(["delivery"])
+        XCTAssertEqual(r.status, 0, r.stdout)
+        let signers = ((r.json["manifests"] as? [[String: Any]])?.first?["signatures"] as? [[String: Any]])?.compactMap { $0["signer"] as? String }
+        XCTAssertEqual(signers, ["acme", "qa"])
+    }
+
+    func testSameKeyUnderTwoNamesIsOneSigner() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        let a = try w.key("acme")
+        try FileManager.default.copyItem(at: w.url("ts/keys/acme.pem"), to: w.url("ts/keys/acme-copy.pem"))
+        try w.write("ts/trust.yaml", "threshold: 2\n")
+        try w.manifest("delivery", keys: [a], output: "delivery/delivery.dsse.json")
+        let r = try w.verify(["delivery"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.findingCodes.contains("signature.threshold"), "\(r.findingCodes)")
+    }
+
+    func testEveryKeyAlgorithmSignsAndVerifies() throws {
+        for algorithm in ["ed25519", "ecdsa-p256", "rsa-3072"] {
+            let w = try Workspace()
+            try w.standardDelivery()
+            let key = try w.key("k", algorithm: algorithm)
+            try w.manifest("delivery", keys: [key], output: "delivery/delivery.dsse.json")
+            let r = try w.verify(["delivery"])
+            XCTAssertEqual(r.status, 0, "\(algorithm): \(r.stdout)")
+        }
+    }
+
+    // MARK: where manifests come from
+
+    func testManifestInManifestsDirectory() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        let key = try w.key("acme")
+        try FileManager.default.createDirectory(at: w.url("registered"), withIntermediateDirectories: true)
+        try w.manifest("delivery", keys: [key], output: "registered/acme-2.4.intoto.json")
+        // An unrelated manifest for another delivery sits beside it and does not apply.
+        try w.write("other/x.bin", "other delivery\n")
+        try w.manifest("other", keys: [key], output: "registered/other.dsse.json")
+        let r = try w.verify(["delivery", "--manifests", "registered"])
+        XCTAssertEqual(r.status, 0, r.stdout)
+        let statuses = (r.json["manifests"] as? [[String: Any]] ?? []).compactMap { $0["status"] as? String }
+        XCTAssertEqual(statuses.sorted(), ["not-applicable", "verified"])
+    }
+
+    func testManifestGivenExplicitly() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        let key = try w.key("acme")
+        try w.manifest("delivery", keys: [key], output: "elsewhere.dsse.json")
+        XCTAssertEqual(try w.verify(["delivery"]).status, 1)
+        let r = try w.verify(["delivery", "--manifest", "elsewhere.dsse.json"])
+        XCTAssertEqual(r.status, 0, r.stdout)
+    }
+
+    func testJSONLinesManifest() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        let key = try w.key("acme")
+        try w.manifest("delivery", keys: [key], output: "one.dsse.json")
+        let line = try JSONSerialization.data(withJSONObject: JSONSerialization.jsonObject(with: w.read("one.dsse.json")))
+        try w.write("all.intoto.jsonl", "\n" + String(decoding: line, as: UTF8.self) + "\n")
+        let r = try w.verify(["delivery", "--manifest", "all.intoto.jsonl"])
+        XCTAssertEqual(r.status, 0, r.stdout)
+        XCTAssertEqual((r.json["manifests"] as? [[String: Any]])?.first?["path"] as? String, "all.intoto.jsonl#L2")
+    }
+
+    // MARK: could not evaluate (exit 2)
+
+    func testMalformedTrustStoreKeyExits2() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        try w.write("ts/keys/broken.pem", "-----BEGIN PUBLIC KEY-----\nnot base64!\n-----END PUBLIC KEY-----\n")
+        let r = try w.passbox(["verify", "delivery"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("broken.pem"), r.stderr)
+    }
+
+    func testWeakRSAKeyInTrustStoreExits2() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        try shell("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out weak.key 2>/dev/null && openssl pkey -in weak.key -pubout -out ts/keys/weak.pem", cwd: w.dir)
+        let r = try w.passbox(["verify", "delivery"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("weak.pem") && r.stderr.contains("2048"), r.stderr)
+    }
+
+    func testMalformedTrustYamlExits2() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        try w.key("acme")
+        try w.write("ts/trust.yaml", "threshhold: 2\n")
+        let r = try w.passbox(["verify", "delivery"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("trust.yaml") && r.stderr.contains("threshhold"), r.stderr)
+    }
+
+    func testPolicyProblemsExit2() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        try w.key("acme")
+        for (yaml, word) in [("manifest:\n  unlisted: maybe\n", "unlisted"), ("limits:\n  maxDepht: 3\n", "maxDepht"),
+                             ("sbom:\n  required: true\n", "sbom"), ("[1, 2\n", "YAML")] {
+            try w.write("policy.yaml", yaml)
+            let r = try w.passbox(["verify", "delivery", "--policy", "policy.yaml"])
+            XCTAssertEqual(r.status, 2, yaml)
+            XCTAssertTrue(r.stderr.contains("policy.yaml") && r.stderr.contains(word), r.stderr)
+        }
+    }
+
+    func testUnreadablePathAndUsageErrorsExit2() throws {
+        let w = try Workspace()
+        XCTAssertEqual(try w.passbox(["verify", "does-not-exist"]).status, 2)
+        XCTAssertEqual(try w.passbox(["verify"]).status, 2)
+        XCTAssertEqual(try w.passbox(["verify", ".", "--format", "yaml"]).status, 2)
+        XCTAssertEqual(try w.passbox(["verify", ".", "--at", "yesterday"]).status, 2)
+        XCTAssertEqual(try w.passbox(["--help"], trustStore: nil).status, 0)
+    }
+
+    func testMissingTrustStoreExits2() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        let r = try w.passbox(["verify", "delivery", "--trust-store", "nowhere"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("nowhere"), r.stderr)
+    }
+
+    // MARK: keygen and manifest create
+
+    func testKeygenWritesPrivateKeyWith0600AndNeverOverwrites() throws {
+        let w = try Workspace()
+        let r = try w.passbox(["keygen", "-o", "station"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let attributes = try FileManager.default.attributesOfItem(atPath: w.url("station.key").path)
+        XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o600)
+        XCTAssertTrue(try String(decoding: w.read("station.pem"), as: UTF8.self).contains("BEGIN PUBLIC KEY"))
+        XCTAssertEqual(try w.passbox(["keygen", "-o", "station"]).status, 2)
+    }
+}

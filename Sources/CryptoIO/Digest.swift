@@ -95,16 +95,56 @@ public final class Hasher: @unchecked Sendable {
     }
 }
 
-public enum Hex {
-    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.underestimatedCount * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0f)])
+/// Hex digests of one piece of content; nil where not computed. (A struct, not a
+/// dictionary: inventories hold one per file, and there can be millions.)
+public struct Digests: Sendable, Equatable, Codable {
+    public var sha256: String?
+    public var sha384: String?
+    public var sha512: String?
+
+    public init(sha256: String? = nil, sha384: String? = nil, sha512: String? = nil) {
+        self.sha256 = sha256
+        self.sha384 = sha384
+        self.sha512 = sha512
+    }
+
+    public subscript(_ algorithm: DigestAlgorithm) -> String? {
+        get {
+            switch algorithm {
+            case .sha256: sha256
+            case .sha384: sha384
+            case .sha512: sha512
+            }
         }
-        return String(decoding: out, as: UTF8.self)
+        set {
+            switch algorithm {
+            case .sha256: sha256 = newValue
+            case .sha384: sha384 = newValue
+            case .sha512: sha512 = newValue
+            }
+        }
+    }
+
+    public var isEmpty: Bool { sha256 == nil && sha384 == nil && sha512 == nil }
+
+    /// The computed ones, strongest first.
+    public var all: [(algorithm: DigestAlgorithm, hex: String)] {
+        [DigestAlgorithm.sha512, .sha384, .sha256].compactMap { a in self[a].map { (a, $0) } }
+    }
+}
+
+public enum Hex {
+    public static func encode(_ bytes: [UInt8]) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            let digits: StaticString = "0123456789abcdef"
+            digits.withUTF8Buffer { table in
+                for (i, b) in bytes.enumerated() {
+                    out[2 * i] = table[Int(b >> 4)]
+                    out[2 * i + 1] = table[Int(b & 0x0f)]
+                }
+            }
+            return bytes.count * 2
+        }
     }
 
     /// Decodes lower- or upper-case hex; nil on any other character or odd length.

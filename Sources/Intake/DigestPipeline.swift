@@ -20,6 +20,8 @@ final class DigestPipeline: @unchecked Sendable {
         let storage: UnsafeMutableRawBufferPointer
         var used = 0
         var events: [Event] = []
+        /// Workers still hashing this batch (guarded by the pool's lock).
+        var pendingWorkers = 0
         init(capacity: Int) {
             storage = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
             events.reserveCapacity(64)
@@ -28,36 +30,72 @@ final class DigestPipeline: @unchecked Sendable {
         var free: Int { storage.count - used }
     }
 
+    /// Batches are reused: allocating and freeing a MiB per batch from several
+    /// threads fragments malloc's heap (seen: 400 MB RSS for a 230 MB tar of
+    /// 4 KiB files; 90 MB with reuse).
+    final class Pool: @unchecked Sendable {
+        private let lock = NSLock()
+        private var free: [Batch] = []
+        let capacity: Int
+        init(capacity: Int) { self.capacity = capacity }
+
+        func take() -> Batch {
+            lock.lock()
+            let batch = free.popLast()
+            lock.unlock()
+            return batch ?? Batch(capacity: capacity)
+        }
+
+        func handOut(_ batch: Batch, to workers: Int) {
+            lock.lock()
+            batch.pendingWorkers = workers
+            lock.unlock()
+        }
+
+        /// A worker is done with `batch`; the last one returns it to the pool.
+        func done(_ batch: Batch) {
+            lock.lock()
+            batch.pendingWorkers -= 1
+            if batch.pendingWorkers == 0 && free.count < 64 {
+                batch.used = 0
+                batch.events.removeAll(keepingCapacity: true)
+                free.append(batch)
+            }
+            lock.unlock()
+        }
+    }
+
     final class Worker: @unchecked Sendable {
         let algorithm: DigestAlgorithm
+        let pool: Pool
         let condition = NSCondition()
+        /// Batches not yet hashed; a batch leaves as soon as it is taken, so its memory goes
+        /// back when every worker is done with it.
         var queue: [Batch] = []
-        var head = 0
         var pendingBytes = 0
         var closed = false
-        var results: [Int: [UInt8]] = [:]
+        /// Digest per stream number (nil: the stream never finished).
+        var results: [[UInt8]?] = []
         var finishedThread = false
         var thread: Thread?
 
-        init(_ algorithm: DigestAlgorithm) { self.algorithm = algorithm }
+        init(_ algorithm: DigestAlgorithm, pool: Pool) {
+            self.algorithm = algorithm
+            self.pool = pool
+        }
 
         func run() {
             var hashers: [Int32: Hasher] = [:]
             var spare: [Hasher] = []
-            var local: [Int: [UInt8]] = [:]
+            var local: [[UInt8]?] = []
             while true {
                 condition.lock()
-                while head == queue.count && !closed { condition.wait() }
-                if head == queue.count && closed {
+                while queue.isEmpty && !closed { condition.wait() }
+                if queue.isEmpty && closed {
                     condition.unlock()
                     break
                 }
-                let batch = queue[head]
-                head += 1
-                if head > 1024 {
-                    queue.removeFirst(head)
-                    head = 0
-                }
+                let batch = queue.removeFirst()
                 condition.unlock()
 
                 for event in batch.events {
@@ -72,13 +110,17 @@ final class DigestPipeline: @unchecked Sendable {
                         hasher.update(UnsafeRawBufferPointer(rebasing: batch.storage[Int(event.start)..<Int(event.start + event.length)]))
                     }
                     if event.isEnd {
-                        local[Int(event.stream)] = hasher.finalize()
+                        let stream = Int(event.stream)
+                        if stream >= local.count { local += Array(repeating: nil, count: stream - local.count + 1) }
+                        local[stream] = hasher.finalize()
                         hashers[event.stream] = nil
                         spare.append(hasher)
                     }
                 }
+                let used = batch.used
+                pool.done(batch)
                 condition.lock()
-                pendingBytes -= batch.used
+                pendingBytes -= used
                 condition.broadcast()
                 condition.unlock()
             }
@@ -93,13 +135,16 @@ final class DigestPipeline: @unchecked Sendable {
     let batchCapacity: Int
     let maxPendingBytes: Int
     private let workers: [Worker]
+    private let pool: Pool
     private var current: Batch
 
     init(algorithms: [DigestAlgorithm], batchCapacity: Int = 1 << 20, maxPendingBytes: Int = 16 << 20) {
         self.batchCapacity = batchCapacity
         self.maxPendingBytes = maxPendingBytes
-        self.workers = algorithms.map(Worker.init)
-        self.current = Batch(capacity: batchCapacity)
+        let pool = Pool(capacity: batchCapacity)
+        self.pool = pool
+        self.workers = algorithms.map { Worker($0, pool: pool) }
+        self.current = pool.take()
         for worker in workers {
             let thread = Thread { worker.run() }
             thread.name = "passbox-\(worker.algorithm.rawValue)"
@@ -147,7 +192,8 @@ final class DigestPipeline: @unchecked Sendable {
     private func flush() {
         let batch = current
         guard !batch.events.isEmpty else { return }
-        current = Batch(capacity: batchCapacity)
+        current = pool.take()
+        pool.handOut(batch, to: workers.count)
         for worker in workers {
             worker.condition.lock()
             while worker.pendingBytes > maxPendingBytes { worker.condition.wait() }
@@ -158,20 +204,18 @@ final class DigestPipeline: @unchecked Sendable {
         }
     }
 
-    /// Waits for the workers and returns every finished stream's digests.
-    func close() -> [Int: [DigestAlgorithm: [UInt8]]] {
+    /// Waits for the workers and returns, per algorithm, every finished stream's
+    /// digest indexed by stream number.
+    func close() -> [(algorithm: DigestAlgorithm, digests: [[UInt8]?])] {
         flush()
-        var out: [Int: [DigestAlgorithm: [UInt8]]] = [:]
+        var out: [(algorithm: DigestAlgorithm, digests: [[UInt8]?])] = []
         for worker in workers {
             worker.condition.lock()
             worker.closed = true
             worker.condition.broadcast()
             while !worker.finishedThread { worker.condition.wait() }
-            let results = worker.results
+            out.append((worker.algorithm, worker.results))
             worker.condition.unlock()
-            for (stream, digest) in results {
-                out[stream, default: [:]][worker.algorithm] = digest
-            }
         }
         return out
     }

@@ -156,11 +156,10 @@ final class IntakeRun {
             _ = pipeline.close()
             throw error
         }
-        let digests = pipeline.close()
-        for (stream, values) in digests where stream < items.count && items[stream].complete {
-            var hex: [DigestAlgorithm: String] = [:]
-            for (algorithm, bytes) in values { hex[algorithm] = Hex.encode(bytes) }
-            items[stream].digests = hex
+        for (algorithm, digests) in pipeline.close() {
+            for (stream, digest) in digests.enumerated() where stream < items.count && items[stream].complete {
+                if let digest { items[stream].digests[algorithm] = Hex.encode(digest) }
+            }
         }
         return Inventory(
             deliveryPath: path, deliveryKind: kind, rootItem: rootItem, items: items,
@@ -230,18 +229,18 @@ final class IntakeRun {
             let mode = UInt32(st.st_mode)
             switch st.st_mode & S_IFMT {
             case S_IFDIR:
-                _ = addItem(Item(path: rel, kind: .directory, size: 0, digests: [:], container: nil, depth: 0, mode: mode, complete: true))
+                _ = addItem(Item(path: rel, kind: .directory, size: 0, digests: Digests(), container: nil, depth: 0, mode: mode, complete: true))
                 try walkDirectory(absolute: abs, relative: rel, depth: depth + 1)
             case S_IFLNK:
                 let target = readLink(abs)
-                _ = addItem(Item(path: rel, kind: .symlink, size: 0, digests: [:], linkTarget: target, container: nil, depth: 0, mode: mode, complete: true))
+                _ = addItem(Item(path: rel, kind: .symlink, size: 0, digests: Digests(), linkTarget: target, container: nil, depth: 0, mode: mode, complete: true))
                 if !linkStaysInside(linkPath: rel, target: target ?? "/") {
                     finding(.linkEscape, rel, "symbolic link to \(target ?? "?") leaves the delivery")
                 }
             case S_IFREG:
                 try processDiskFile(absolute: abs, relative: rel, isDeliveryRoot: false, expected: st)
             default:
-                _ = addItem(Item(path: rel, kind: .special, size: 0, digests: [:], container: nil, depth: 0, mode: mode, complete: true))
+                _ = addItem(Item(path: rel, kind: .special, size: 0, digests: Digests(), container: nil, depth: 0, mode: mode, complete: true))
                 finding(.specialFile, rel, "\(specialName(st.st_mode)) on the medium; it was not opened")
             }
         }
@@ -278,7 +277,7 @@ final class IntakeRun {
         if let expected, expected.st_ino != st.st_ino || expected.st_dev != st.st_dev {
             throw IntakeError("\(absolute) changed while it was being read")
         }
-        let index = addItem(Item(path: relative, kind: .regular, size: 0, digests: [:], container: nil, depth: 0, mode: UInt32(st.st_mode), complete: false))
+        let index = addItem(Item(path: relative, kind: .regular, size: 0, digests: Digests(), container: nil, depth: 0, mode: UInt32(st.st_mode), complete: false))
         if !isDeliveryRoot, !relative.contains("/"), options.captureRootFile(relative) {
             capturing.insert(index)
         }
@@ -362,10 +361,10 @@ final class IntakeRun {
                 let mode = entry.mode
                 switch entry.type {
                 case .directory:
-                    _ = addItem(Item(path: path, kind: .directory, size: 0, digests: [:], container: container, depth: depth, mode: mode, complete: true))
+                    _ = addItem(Item(path: path, kind: .directory, size: 0, digests: Digests(), container: container, depth: depth, mode: mode, complete: true))
                 case .symlink, .hardlink:
                     let target = entry.linkTarget ?? ""
-                    _ = addItem(Item(path: path, kind: entry.type == .symlink ? .symlink : .hardlink, size: 0, digests: [:], linkTarget: target, container: container, depth: depth, mode: mode, complete: true))
+                    _ = addItem(Item(path: path, kind: entry.type == .symlink ? .symlink : .hardlink, size: 0, digests: Digests(), linkTarget: target, container: container, depth: depth, mode: mode, complete: true))
                     let inside: Bool
                     if entry.type == .symlink {
                         inside = linkStaysInside(linkPath: shownName, target: target)
@@ -376,15 +375,15 @@ final class IntakeRun {
                         finding(.linkEscape, path, "\(entry.type == .symlink ? "symbolic" : "hard") link to \(target) leaves the archive")
                     }
                 case .characterDevice, .blockDevice, .fifo, .socket, .unknown:
-                    _ = addItem(Item(path: path, kind: .special, size: 0, digests: [:], container: container, depth: depth, mode: mode, complete: true))
+                    _ = addItem(Item(path: path, kind: .special, size: 0, digests: Digests(), container: container, depth: depth, mode: mode, complete: true))
                     finding(.specialFile, path, "\(entry.type.rawValue) entry in \(containerPath)")
                 case .regular:
                     if entry.isEncrypted {
-                        _ = addItem(Item(path: path, kind: .regular, size: 0, digests: [:], container: container, depth: depth, mode: mode, complete: false))
+                        _ = addItem(Item(path: path, kind: .regular, size: 0, digests: Digests(), container: container, depth: depth, mode: mode, complete: false))
                         finding(.encrypted, path, "encrypted entry: it cannot be read, so it cannot be checked")
                         continue
                     }
-                    let index = addItem(Item(path: path, kind: .regular, size: 0, digests: [:], container: container, depth: depth, mode: mode, complete: false))
+                    let index = addItem(Item(path: path, kind: .regular, size: 0, digests: Digests(), container: container, depth: depth, mode: mode, complete: false))
                     if rootLevel, !shownName.contains("/"), options.captureRootFile(shownName) {
                         capturing.insert(index)
                     }

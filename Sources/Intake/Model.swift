@@ -39,7 +39,7 @@ public struct Item: Sendable {
     /// Logical bytes read and hashed (sparse holes count as zeros).
     public var size: Int64
     /// Hex digests; empty when the content was not read to the end.
-    public var digests: [DigestAlgorithm: String]
+    public var digests: Digests
     /// For archives: the format libarchive found, e.g. "GNU tar format / gzip".
     public var format: String?
     public var linkTarget: String?
@@ -97,20 +97,26 @@ public struct IntakeError: Error, CustomStringConvertible, Sendable {
 /// Checks one name from an archive: returns the normalised relative path, or why
 /// it is unsafe (climbs out, absolute, drive letter, backslash, control characters).
 public func safeRelativePath(_ name: String, maxLength: Int) -> Result<String, IntakeFinding.Code.Reason> {
-    if name.utf8.count > maxLength { return .failure(.init("name longer than \(maxLength) bytes")) }
-    if name.isEmpty { return .failure(.init("empty name")) }
-    for scalar in name.unicodeScalars {
-        if scalar.value < 0x20 || scalar.value == 0x7f {
-            return .failure(.init("control character U+\(String(scalar.value, radix: 16, uppercase: true)) in name"))
+    let bytes = name.utf8
+    if bytes.count > maxLength { return .failure(.init("name longer than \(maxLength) bytes")) }
+    if bytes.isEmpty { return .failure(.init("empty name")) }
+    // One pass over the bytes: control characters and backslashes are ASCII, so a
+    // byte test is exact for UTF-8.
+    var clean = true
+    for b in bytes {
+        if b < 0x20 || b == 0x7f {
+            return .failure(.init("control character 0x\(String(b, radix: 16, uppercase: true)) in name"))
         }
+        if b == UInt8(ascii: "\\") { return .failure(.init("backslash in name")) }
+        if b == UInt8(ascii: "/") || b == UInt8(ascii: ".") { clean = false }
     }
-    if name.contains("\\") { return .failure(.init("backslash in name")) }
-    if name.hasPrefix("/") { return .failure(.init("absolute path")) }
-    let bytes = Array(name.utf8)
-    if bytes.count >= 2, bytes[1] == UInt8(ascii: ":"),
-       (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(bytes[0] | 0x20) {
+    var start = bytes.makeIterator()
+    if let letter = start.next(), start.next() == UInt8(ascii: ":"),
+       (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(letter | 0x20) {
         return .failure(.init("drive letter"))
     }
+    if clean { return .success(name) } // no separators, no dots: nothing to normalise
+    if bytes.first == UInt8(ascii: "/") { return .failure(.init("absolute path")) }
     var parts: [Substring] = []
     for part in name.split(separator: "/", omittingEmptySubsequences: true) {
         if part == "." { continue }
@@ -118,6 +124,7 @@ public func safeRelativePath(_ name: String, maxLength: Int) -> Result<String, I
         parts.append(part)
     }
     if parts.isEmpty { return .success(".") }
+    if parts.count == 1 { return .success(String(parts[0])) }
     return .success(parts.joined(separator: "/"))
 }
 

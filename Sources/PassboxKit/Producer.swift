@@ -89,7 +89,9 @@ public enum Producer {
                 skipped.append("\(item.path) (\(item.kind.rawValue))")
                 continue
             }
-            subjects.append(Subject(name: item.path, digests: item.digests))
+            var digests: [DigestAlgorithm: String] = [:]
+            for (algorithm, hex) in item.digests.all { digests[algorithm] = hex }
+            subjects.append(Subject(name: item.path, digests: digests))
         }
         guard !subjects.isEmpty else { throw EvaluationError("\(path) has no files to list") }
         let payload = try statementJSON(subjects: subjects, predicate: predicate)

@@ -1,3 +1,4 @@
+import CryptoIO
 import Foundation
 
 public let reportMediaType = "application/vnd.passbox.report+json;version=1"
@@ -44,14 +45,14 @@ public struct Report: Sendable, Codable {
         public var kind: String
         public var format: String?
         public var size: Int64?
-        public var digests: [String: String]?
+        public var digests: Digests?
         public var status: FileStatus?
     }
     public struct File: Sendable, Codable {
         public var path: String
         public var kind: String
         public var size: Int64
-        public var digests: [String: String]
+        public var digests: Digests
         public var status: FileStatus
     }
     public struct Signature: Sendable, Codable {

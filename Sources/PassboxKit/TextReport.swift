@@ -11,7 +11,7 @@ extension Report {
         if let format = delivery.format { what += ", \(format)" }
         what += ")"
         line("  delivery   \(what)")
-        if let sha = delivery.digests?["sha256"] { line("  sha256     \(sha)") }
+        if let sha = delivery.digests?.sha256 { line("  sha256     \(sha)") }
         let statusOrder = ["verified", "covered", "unlisted", "mismatch", "missing", "skipped"]
         let counts = statusOrder.compactMap { key in summary.byStatus[key].map { "\($0) \(key)" } }
         line("  checked    \(summary.files) file(s), \(formatBytes(summary.bytes)) read, \(summary.archives) archive(s) opened")

@@ -263,7 +263,7 @@ struct Matcher {
         let missingSeverity: Severity = policy.missing == .reject ? .error : .warning
         var missing: [Report.File] = []
         for name in subjectsByName.keys.sorted() where byPath[name] == nil {
-            missing.append(Report.File(path: name, kind: "regular", size: 0, digests: [:], status: .missing))
+            missing.append(Report.File(path: name, kind: "regular", size: 0, digests: Digests(), status: .missing))
             findings.append(Finding(code: "file.missing", severity: missingSeverity, path: name,
                                     message: "named by a trusted manifest, absent from the delivery"))
         }
@@ -275,7 +275,7 @@ struct Matcher {
             guard let s = status[i] else { continue }
             if i == inventory.rootItem && inventory.deliveryKind == .archive { continue }
             files.append(Report.File(path: item.path, kind: item.kind.rawValue, size: item.size,
-                                     digests: hexDigests(item), status: s))
+                                     digests: item.digests, status: s))
             byStatus[s.rawValue, default: 0] += 1
         }
         for item in items where item.container == nil { bytes += item.size }
@@ -286,7 +286,7 @@ struct Matcher {
         if let root = inventory.rootItem, root < items.count {
             delivery.format = items[root].format
             delivery.size = items[root].size
-            delivery.digests = hexDigests(items[root])
+            delivery.digests = items[root].digests
             delivery.status = status[root] ?? (inventory.deliveryKind == .archive ? nil : .unlisted)
         }
 
@@ -316,11 +316,5 @@ struct Matcher {
             delivery: delivery, files: files, manifests: manifests, findings: ordered,
             summary: Report.Summary(files: files.count, bytes: bytes,
                                     archives: items.filter { $0.kind == .archive }.count, byStatus: byStatus))
-    }
-
-    private func hexDigests(_ item: Item) -> [String: String] {
-        var out: [String: String] = [:]
-        for (algorithm, hex) in item.digests { out[algorithm.rawValue] = hex }
-        return out
     }
 }

@@ -18,6 +18,7 @@ probe() {
     p7zip-full) command -v 7z >/dev/null ;;
     libarchive-tools) command -v bsdtar >/dev/null ;;
     xz-utils) command -v xz >/dev/null ;;
+    time) [ -x /usr/bin/time ] ;;
     *) command -v "$1" >/dev/null ;;
   esac
 }

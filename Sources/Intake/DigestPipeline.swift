@@ -56,7 +56,7 @@ final class DigestPipeline: @unchecked Sendable {
         func done(_ batch: Batch) {
             lock.lock()
             batch.pendingWorkers -= 1
-            if batch.pendingWorkers == 0 && free.count < 64 {
+            if batch.pendingWorkers == 0 && free.count < 16 {
                 batch.used = 0
                 batch.events.removeAll(keepingCapacity: true)
                 free.append(batch)
@@ -138,7 +138,7 @@ final class DigestPipeline: @unchecked Sendable {
     private let pool: Pool
     private var current: Batch
 
-    init(algorithms: [DigestAlgorithm], batchCapacity: Int = 1 << 20, maxPendingBytes: Int = 16 << 20) {
+    init(algorithms: [DigestAlgorithm], batchCapacity: Int = 1 << 20, maxPendingBytes: Int = 8 << 20) {
         self.batchCapacity = batchCapacity
         self.maxPendingBytes = maxPendingBytes
         let pool = Pool(capacity: batchCapacity)

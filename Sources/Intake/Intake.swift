@@ -278,7 +278,7 @@ final class IntakeRun {
             throw IntakeError("\(absolute) changed while it was being read")
         }
         let index = addItem(Item(path: relative, kind: .regular, size: 0, digests: Digests(), container: nil, depth: 0, mode: UInt32(st.st_mode), complete: false))
-        if !isDeliveryRoot, !relative.contains("/"), options.captureRootFile(relative) {
+        if !isDeliveryRoot, !relative.utf8.contains(UInt8(ascii: "/")), options.captureRootFile(relative) {
             capturing.insert(index)
         }
         var firstChunk: [UInt8] = []
@@ -384,7 +384,7 @@ final class IntakeRun {
                         continue
                     }
                     let index = addItem(Item(path: path, kind: .regular, size: 0, digests: Digests(), container: container, depth: depth, mode: mode, complete: false))
-                    if rootLevel, !shownName.contains("/"), options.captureRootFile(shownName) {
+                    if rootLevel, !shownName.utf8.contains(UInt8(ascii: "/")), options.captureRootFile(shownName) {
                         capturing.insert(index)
                     }
                     let stream = EntryStream(reader: reader, item: index, frame: frame, run: self,

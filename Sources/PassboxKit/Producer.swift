@@ -82,7 +82,7 @@ public enum Producer {
             guard onMedium || i == inventory.rootItem else { continue }
             if item.kind == .directory { continue }
             if inventory.deliveryKind == .directory {
-                if !item.path.contains("/"), isManifestFileName(item.path) { continue }
+                if !item.path.utf8.contains(UInt8(ascii: "/")), isManifestFileName(item.path) { continue }
                 if let excludedPath, rootURL.appendingPathComponent(item.path).standardizedFileURL.path == excludedPath { continue }
             }
             guard item.kind == .regular || item.kind == .archive, item.complete, !item.digests.isEmpty else {

@@ -107,8 +107,8 @@ public enum Verifier {
 /// Is the item on the delivery root's own level (not in a subfolder, not inside a nested archive)?
 func isRootLevel(_ item: Item, _ inventory: Inventory) -> Bool {
     switch inventory.deliveryKind {
-    case .directory: return item.container == nil && !item.path.contains("/")
-    case .archive: return item.container == inventory.rootItem && !item.path.contains("/")
+    case .directory: return item.container == nil && !item.path.utf8.contains(UInt8(ascii: "/"))
+    case .archive: return item.container == inventory.rootItem && !item.path.utf8.contains(UInt8(ascii: "/"))
     case .file: return false
     }
 }
@@ -145,9 +145,11 @@ struct Matcher {
 
     mutating func report() -> Report {
         let items = inventory.items
-        var byPath: [String: [Int]] = [:]
-        for (i, item) in items.enumerated() where item.kind != .directory && !evidence.contains(i) {
-            byPath[item.path, default: []].append(i)
+        // First item of each path (a second one is a duplicate entry, reported by intake).
+        var byPath: [String: Int] = [:]
+        byPath.reserveCapacity(items.count)
+        for i in items.indices where items[i].kind != .directory && !evidence.contains(i) {
+            if byPath[items[i].path] == nil { byPath[items[i].path] = i }
         }
 
         // Which verified manifests speak for this delivery.
@@ -159,7 +161,7 @@ struct Matcher {
                 applied.append(index)
             case .registered:
                 let matches = manifest.statement.subjects.contains { subject in
-                    (byPath[subject.name] ?? []).contains { Self.digestsMatch(items[$0], subject) == true }
+                    byPath[subject.name].map { Self.digestsMatch(items[$0], subject) == true } ?? false
                 }
                 if matches { applied.append(index) }
             }

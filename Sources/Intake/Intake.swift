@@ -44,6 +44,9 @@ protocol CountingInput: ArchiveInput {
     var delivered: Int64 { get }
     /// Reads (and hashes) whatever the archive reader left unread.
     func drain() throws
+    /// Random access for passbox's own zip checks, after `drain`: the zip's length,
+    /// a reader, and whether local headers can be read (false: only a kept tail).
+    func zipAccess() -> (length: UInt64, read: ZipDirectory.Reader, localHeaders: Bool)?
 }
 
 private let sniffBytes = 32_774 // iso9660 puts "CD001" at 32769
@@ -59,9 +62,16 @@ extension UnsafeMutableRawBufferPointer {
 
 enum Sniffed: Equatable {
     case none
-    case archive(needsSeek: Bool)
+    /// zip: read by its central directory (seekable input), then cross-checked.
+    case zip
+    /// 7z: its header is at the end, so the reader must seek.
+    case sevenZip
+    /// Formats read front to back (tar, cpio, ar, iso9660, cab, rar, xar, rpm).
+    case streamable
     /// A compression filter: may hold an archive or just one compressed file.
     case compressed
+
+    var needsSeek: Bool { self == .zip || self == .sevenZip }
 }
 
 /// Recognises archive and compression formats by their magic numbers.
@@ -72,18 +82,18 @@ func sniff(_ head: UnsafeRawBufferPointer) -> Sniffed {
         return true
     }
     if has([0x50, 0x4b, 0x03, 0x04]) || has([0x50, 0x4b, 0x05, 0x06]) || has([0x50, 0x4b, 0x07, 0x08]) {
-        return .archive(needsSeek: true)
+        return .zip
     }
-    if has([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]) { return .archive(needsSeek: true) }
-    if has(Array("ustar".utf8), at: 257) { return .archive(needsSeek: false) }
+    if has([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]) { return .sevenZip }
+    if has(Array("ustar".utf8), at: 257) { return .streamable }
     if has(Array("070701".utf8)) || has(Array("070702".utf8)) || has(Array("070707".utf8))
-        || has([0xc7, 0x71]) || has([0x71, 0xc7]) { return .archive(needsSeek: false) }
-    if has(Array("!<arch>\n".utf8)) { return .archive(needsSeek: false) }
+        || has([0xc7, 0x71]) || has([0x71, 0xc7]) { return .streamable }
+    if has(Array("!<arch>\n".utf8)) { return .streamable }
     if has(Array("MSCF".utf8)) || has(Array("Rar!\u{1a}\u{07}".utf8)) || has(Array("xar!".utf8)) {
-        return .archive(needsSeek: false)
+        return .streamable
     }
-    if has(Array("CD001".utf8), at: 32769) { return .archive(needsSeek: false) }
-    if has([0xed, 0xab, 0xee, 0xdb]) { return .archive(needsSeek: false) } // rpm
+    if has(Array("CD001".utf8), at: 32769) { return .streamable }
+    if has([0xed, 0xab, 0xee, 0xdb]) { return .streamable } // rpm
     if has([0x1f, 0x8b]) || has(Array("BZh".utf8)) || has([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])
         || has([0x28, 0xb5, 0x2f, 0xfd]) || has([0x04, 0x22, 0x4d, 0x18]) || has(Array("LZIP".utf8))
         || has([0x1f, 0x9d]) {
@@ -122,6 +132,9 @@ final class IntakeRun {
     var totalBytes: Int64 = 0
     var entries = 0
     var stopped = false
+    /// The medium's own links and names (a directory delivery is one namespace).
+    var mediaLinks = LinkGraph()
+    var mediaNames = CollisionTracker()
 
     init(options: IntakeOptions) {
         self.options = options
@@ -140,6 +153,7 @@ final class IntakeRun {
             switch st.st_mode & S_IFMT {
             case S_IFDIR:
                 kind = .directory
+                defer { reportEscapingLinks(mediaLinks, prefix: "") }
                 try walkDirectory(absolute: path, relative: "", depth: 0)
             case S_IFREG:
                 let name = URL(fileURLWithPath: path).lastPathComponent
@@ -227,6 +241,7 @@ final class IntakeRun {
                 throw IntakeError("cannot read \(abs): \(String(cString: strerror(errno)))")
             }
             let mode = UInt32(st.st_mode)
+            checkName(rel, mode: mode, isDirectory: st.st_mode & S_IFMT == S_IFDIR, tracker: &mediaNames)
             switch st.st_mode & S_IFMT {
             case S_IFDIR:
                 _ = addItem(Item(path: rel, kind: .directory, size: 0, digests: Digests(), container: nil, depth: 0, mode: mode, complete: true))
@@ -234,15 +249,35 @@ final class IntakeRun {
             case S_IFLNK:
                 let target = readLink(abs)
                 _ = addItem(Item(path: rel, kind: .symlink, size: 0, digests: Digests(), linkTarget: target, container: nil, depth: 0, mode: mode, complete: true))
-                if !linkStaysInside(linkPath: rel, target: target ?? "/") {
-                    finding(.linkEscape, rel, "symbolic link to \(target ?? "?") leaves the delivery")
-                }
+                mediaLinks.add(path: rel, target: target ?? "/")
             case S_IFREG:
                 try processDiskFile(absolute: abs, relative: rel, isDeliveryRoot: false, expected: st)
             default:
                 _ = addItem(Item(path: rel, kind: .special, size: 0, digests: Digests(), container: nil, depth: 0, mode: mode, complete: true))
                 finding(.specialFile, rel, "\(specialName(st.st_mode)) on the medium; it was not opened")
             }
+        }
+    }
+
+    /// Name collisions (case folding, Unicode normalisation) and setuid/setgid bits:
+    /// reported, with the severity left to the policy.
+    func checkName(_ path: String, mode: UInt32, isDirectory: Bool, tracker: inout CollisionTracker) {
+        if !isDirectory, let earlier = tracker.check(path) {
+            findings.append(IntakeFinding(code: .duplicateEntry, path: path,
+                message: "collides with \(earlier) under case folding or Unicode normalisation (one would overwrite the other on Windows or macOS)",
+                isAdvisory: true))
+        }
+        if mode & 0o6000 != 0 {
+            let bits = [mode & 0o4000 != 0 ? "setuid" : nil, mode & 0o2000 != 0 ? "setgid" : nil].compactMap { $0 }
+            findings.append(IntakeFinding(code: .setuid, path: path,
+                message: "\(bits.joined(separator: " and ")) bit set (mode \(String(mode & 0o7777, radix: 8)))", isAdvisory: true))
+        }
+    }
+
+    /// Links whose targets leave the root, resolved through the other links.
+    func reportEscapingLinks(_ graph: LinkGraph, prefix: String) {
+        for (path, reason) in graph.escapingLinks() {
+            finding(.linkEscape, prefix + path, reason)
         }
     }
 
@@ -296,13 +331,12 @@ final class IntakeRun {
         let kind = options.openArchives ? firstChunk.withUnsafeBytes { sniff($0) } : .none
         if kind != .none, first > 0 {
             let input: any CountingInput
-            if case .archive(needsSeek: true) = kind {
+            if kind.needsSeek {
                 input = SeekableFileInput(fd: fd, fileSize: Int64(st.st_size), hashedUpTo: size, item: index, run: self)
             } else {
-                input = StreamInput(prefix: firstChunk, rest: FileStream(fd: fd, item: index, run: self))
+                input = StreamInput(prefix: firstChunk, rest: FileStream(fd: fd, item: index, run: self), keepTail: 0)
             }
             let isArchive = try readArchive(input: input, container: index, sniffed: kind, depth: 1, parent: nil, rootLevel: isDeliveryRoot)
-            try input.drain()
             if let stream = input as? StreamInput { size = stream.delivered }
             if let seekable = input as? SeekableFileInput { size = seekable.hashedUpTo }
             if isArchive { items[index].kind = .archive }
@@ -338,6 +372,10 @@ final class IntakeRun {
         let frame = Frame(item: container, prefix: rootLevel ? "" : containerPath + "!/", depth: depth, parent: parent, input: input)
         var currentPath = containerPath
         var sawEntry = false
+        var links = LinkGraph()
+        var names = CollisionTracker()
+        var listed: [String] = []
+        defer { reportEscapingLinks(links, prefix: frame.prefix) }
         do {
             while let entry = try reader.nextEntry() {
                 sawEntry = true
@@ -352,6 +390,7 @@ final class IntakeRun {
                 }
                 let path = frame.prefix + shownName
                 currentPath = path
+                if sniffed == .zip { listed.append(entry.path) }
                 try countEntry(path)
                 if entry.type != .directory {
                     if !frame.seen.insert(shownName).inserted {
@@ -359,20 +398,33 @@ final class IntakeRun {
                     }
                 }
                 let mode = entry.mode
+                checkName(shownName, mode: mode, isDirectory: entry.type == .directory, tracker: &names)
+                if !links.isEmpty, case let resolution = links.resolve(shownName, followLast: false) {
+                    switch resolution {
+                    case .inside(_, let via?):
+                        finding(.linkEscape, path, "would be written through the symbolic link \(frame.prefix + via) of the same archive")
+                    case .escapes(let via):
+                        finding(.linkEscape, path, "would be written through the symbolic link \(frame.prefix + (via ?? "?")) to outside the archive")
+                    case .loops:
+                        finding(.linkEscape, path, "its directory is a loop of symbolic links")
+                    case .inside(_, nil):
+                        break
+                    }
+                }
                 switch entry.type {
                 case .directory:
                     _ = addItem(Item(path: path, kind: .directory, size: 0, digests: Digests(), container: container, depth: depth, mode: mode, complete: true))
                 case .symlink, .hardlink:
                     let target = entry.linkTarget ?? ""
                     _ = addItem(Item(path: path, kind: entry.type == .symlink ? .symlink : .hardlink, size: 0, digests: Digests(), linkTarget: target, container: container, depth: depth, mode: mode, complete: true))
-                    let inside: Bool
                     if entry.type == .symlink {
-                        inside = linkStaysInside(linkPath: shownName, target: target)
+                        links.add(path: shownName, target: target) // judged with all links at the end
+                    } else if let clean = try? safeRelativePath(target, maxLength: limits.maxPathLength).get() {
+                        if case .escapes = links.resolve(clean, followLast: false) {
+                            finding(.linkEscape, path, "hard link to \(target), which a symbolic link of the archive leads outside")
+                        }
                     } else {
-                        inside = (try? safeRelativePath(target, maxLength: limits.maxPathLength).get()) != nil
-                    }
-                    if !inside {
-                        finding(.linkEscape, path, "\(entry.type == .symlink ? "symbolic" : "hard") link to \(target) leaves the archive")
+                        finding(.linkEscape, path, "hard link to \(target) leaves the archive")
                     }
                 case .characterDevice, .blockDevice, .fifo, .socket, .unknown:
                     _ = addItem(Item(path: path, kind: .special, size: 0, digests: Digests(), container: container, depth: depth, mode: mode, complete: true))
@@ -392,11 +444,19 @@ final class IntakeRun {
                     try processEntry(stream: stream, item: index, frame: frame)
                 }
             }
+            try input.drain()
+            if sniffed == .zip, let access = input.zipAccess() {
+                for problem in ZipDirectory.check(length: access.length, read: access.read, localHeaders: access.localHeaders,
+                                                  listed: listed, maxEntries: limits.maxEntries) {
+                    finding(problem.code, containerPath, problem.message)
+                }
+            }
             return true
         } catch let upstream as UpstreamError {
             throw upstream.underlying
         } catch let error as ArchiveError {
             if stopped { throw IntakeStop() }
+            try input.drain()
             if !sawEntry, sniffed == .compressed, error.message.contains("Unrecognized archive format") {
                 return false // a compressed file that is not an archive: plain content
             }
@@ -420,7 +480,7 @@ final class IntakeRun {
         let kind = head.withUnsafeBytes { sniff($0) }
         if kind != .none {
             let input: any CountingInput
-            if case .archive(needsSeek: true) = kind {
+            if kind.needsSeek {
                 var whole = head
                 while whole.count <= limits.maxInMemoryArchiveBytes, let bytes = try stream.next() {
                     whole.append(contentsOf: bytes)
@@ -428,15 +488,15 @@ final class IntakeRun {
                 if stream.ended {
                     input = MemoryInput(whole)
                 } else {
-                    input = StreamInput(prefix: whole, rest: stream)
+                    // Too large to hold: streamed; its tail is kept for the central directory check.
+                    input = StreamInput(prefix: whole, rest: stream, keepTail: kind == .zip ? ZipDirectory.maxCentralDirectoryBytes + (1 << 20) : 0)
                 }
             } else {
-                input = StreamInput(prefix: head, rest: stream)
+                input = StreamInput(prefix: head, rest: stream, keepTail: 0)
             }
             if try readArchive(input: input, container: item, sniffed: kind, depth: frame.depth + 1, parent: frame, rootLevel: false) {
                 items[item].kind = .archive
             }
-            try input.drain()
         }
         while try stream.next() != nil {}
         pipeline.finish(item)
@@ -563,7 +623,13 @@ final class StreamInput: CountingInput {
     let rest: any ByteStream
     private(set) var delivered: Int64 = 0
 
-    init(prefix: [UInt8], rest: any ByteStream) {
+    /// Bytes at the end of the stream kept for the zip check (0: none).
+    private let keepTail: Int
+    private var tail: [[UInt8]] = []
+    private var tailBytes = 0
+
+    init(prefix: [UInt8], rest: any ByteStream, keepTail: Int) {
+        self.keepTail = keepTail
         let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(prefix.count, 1), alignment: 16)
         prefix.withUnsafeBytes { storage.copyMemory(from: $0) }
         self.prefix = storage
@@ -580,13 +646,14 @@ final class StreamInput: CountingInput {
         if !prefixDone {
             prefixDone = true
             if prefixLength > 0 {
-                delivered += Int64(prefixLength)
-                return UnsafeRawBufferPointer(rebasing: prefix[0..<prefixLength])
+                let bytes = UnsafeRawBufferPointer(rebasing: prefix[0..<prefixLength])
+                passed(bytes)
+                return bytes
             }
         }
         do {
             guard let bytes = try rest.next() else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-            delivered += Int64(bytes.count)
+            passed(bytes)
             return bytes
         } catch let error as IntakeStop {
             throw error
@@ -595,9 +662,35 @@ final class StreamInput: CountingInput {
         }
     }
 
+    private func passed(_ bytes: UnsafeRawBufferPointer) {
+        delivered += Int64(bytes.count)
+        guard keepTail > 0, bytes.count > 0 else { return }
+        tail.append(Array(bytes))
+        tailBytes += bytes.count
+        while let first = tail.first, tailBytes - first.count >= keepTail {
+            tail.removeFirst()
+            tailBytes -= first.count
+        }
+    }
+
     func drain() throws {
-        prefixDone = true
-        while let bytes = try rest.next() { delivered += Int64(bytes.count) }
+        if !prefixDone {
+            prefixDone = true
+            if prefixLength > 0 { passed(UnsafeRawBufferPointer(rebasing: prefix[0..<prefixLength])) }
+        }
+        while let bytes = try rest.next() { passed(bytes) }
+    }
+
+    /// Only the kept tail can be read: enough for the central directory, not the local headers.
+    func zipAccess() -> (length: UInt64, read: ZipDirectory.Reader, localHeaders: Bool)? {
+        guard keepTail > 0 else { return nil }
+        let kept = tail.flatMap { $0 }
+        let start = UInt64(delivered) - UInt64(kept.count)
+        return (UInt64(delivered), { offset, count in
+            guard offset >= start, count >= 0, offset - start + UInt64(count) <= UInt64(kept.count) else { return nil }
+            let from = Int(offset - start)
+            return Array(kept[from..<(from + count)])
+        }, false)
     }
 }
 
@@ -642,6 +735,13 @@ final class MemoryInput: CountingInput {
     }
 
     func drain() throws {}
+
+    func zipAccess() -> (length: UInt64, read: ZipDirectory.Reader, localHeaders: Bool)? {
+        (UInt64(length), { [data, length] offset, count in
+            guard count >= 0, offset <= UInt64(length), UInt64(count) <= UInt64(length) - offset else { return nil }
+            return Array(UnsafeRawBufferPointer(rebasing: data[Int(offset)..<(Int(offset) + count)]))
+        }, true)
+    }
 }
 
 /// A zip or 7z on the medium, read with seeks; the bytes are hashed in file order
@@ -726,6 +826,15 @@ final class SeekableFileInput: CountingInput {
     /// Hashes the rest of the file (and anything it grew by while being read).
     func drain() throws {
         try hashGap(upTo: Int64.max)
+    }
+
+    func zipAccess() -> (length: UInt64, read: ZipDirectory.Reader, localHeaders: Bool)? {
+        (UInt64(hashedUpTo), { [fd] offset, count in
+            guard count >= 0, offset <= UInt64(Int64.max) else { return nil }
+            var out = [UInt8](repeating: 0, count: count)
+            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(offset)) }
+            return n == count ? out : nil
+        }, true)
     }
 }
 

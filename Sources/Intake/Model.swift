@@ -63,10 +63,21 @@ public struct IntakeFinding: Sendable, Equatable {
         case limitExceeded = "archive.limit-exceeded"
         case corrupt = "archive.corrupt"
         case encrypted = "archive.encrypted"
+        /// A file with the setuid or setgid bit (reported; an extractor must drop it).
+        case setuid = "file.setuid"
     }
     public var code: Code
     public var path: String
     public var message: String
+    /// Severity is the policy's to decide (name collisions, setuid bits): warning by default.
+    public var isAdvisory = false
+
+    public init(code: Code, path: String, message: String, isAdvisory: Bool = false) {
+        self.code = code
+        self.path = path
+        self.message = message
+        self.isAdvisory = isAdvisory
+    }
 }
 
 public enum DeliveryKind: String, Sendable {
@@ -136,19 +147,100 @@ extension IntakeFinding.Code {
     }
 }
 
-/// Does a link at `linkPath` (relative, normalised) with `target` stay inside the root?
-/// Absolute targets never do.
-public func linkStaysInside(linkPath: String, target: String) -> Bool {
-    if target.hasPrefix("/") || target.contains("\\") { return false }
-    var stack = linkPath.split(separator: "/").dropLast().map(String.init)
-    for part in target.split(separator: "/", omittingEmptySubsequences: true) {
-        if part == "." { continue }
-        if part == ".." {
-            if stack.isEmpty { return false }
-            stack.removeLast()
-        } else {
-            stack.append(String(part))
-        }
+/// The symbolic links of one archive (or one medium), as an extractor would
+/// create them, so that link targets and entry paths can be resolved the way the
+/// filesystem would resolve them: through chains of links, with a hop limit.
+public struct LinkGraph: Sendable {
+    public enum Resolution: Equatable, Sendable {
+        /// Stays inside; `via` is the first link passed through, if any.
+        case inside(path: String, via: String?)
+        /// Climbs out of the root (or is absolute); `via` names the link that led out.
+        case escapes(via: String?)
+        /// More than `maxHops` links: a loop, or a chain too long to trust.
+        case loops
     }
-    return true
+
+    public static let maxHops = 40
+    public private(set) var links: [String: String] = [:]
+
+    public init() {}
+
+    public var isEmpty: Bool { links.isEmpty }
+
+    public mutating func add(path: String, target: String) {
+        links[path] = target
+    }
+
+    /// Resolves `path` (normalised, relative to the root). With `followLast` the
+    /// last component is followed too (a link's own target); without, only the
+    /// parents are (where an extractor would write the entry).
+    public func resolve(_ path: String, followLast: Bool) -> Resolution {
+        var pending: [Substring] = path.split(separator: "/", omittingEmptySubsequences: true).reversed()
+        var stack: [Substring] = []
+        var hops = 0
+        var via: String?
+        while let component = pending.popLast() {
+            if component == "." { continue }
+            if component == ".." {
+                if stack.isEmpty { return .escapes(via: via) }
+                stack.removeLast()
+                continue
+            }
+            stack.append(component)
+            guard !links.isEmpty, followLast || !pending.isEmpty else { continue }
+            let current = stack.joined(separator: "/")
+            guard let target = links[current] else { continue }
+            hops += 1
+            if hops > Self.maxHops { return .loops }
+            if via == nil { via = current }
+            stack.removeLast()
+            if target.hasPrefix("/") || target.utf8.contains(UInt8(ascii: "\\")) { return .escapes(via: via) }
+            pending.append(contentsOf: target.split(separator: "/", omittingEmptySubsequences: true).reversed())
+        }
+        return .inside(path: stack.joined(separator: "/"), via: via)
+    }
+
+    /// Every link whose target leaves the root or loops, with the reason.
+    public func escapingLinks() -> [(path: String, reason: String)] {
+        var out: [(String, String)] = []
+        for (path, target) in links.sorted(by: { $0.key < $1.key }) {
+            if target.hasPrefix("/") || target.utf8.contains(UInt8(ascii: "\\")) {
+                out.append((path, "symbolic link to \(target) leaves the delivery (absolute target)"))
+                continue
+            }
+            let parent = path.split(separator: "/").dropLast().joined(separator: "/")
+            switch resolve(parent.isEmpty ? target : parent + "/" + target, followLast: true) {
+            case .inside:
+                continue
+            case .escapes(let via):
+                let chain = via.map { $0 == path ? "" : " (through the link \($0))" } ?? ""
+                out.append((path, "symbolic link to \(target) leaves the delivery\(chain)"))
+            case .loops:
+                out.append((path, "symbolic link to \(target): more than \(Self.maxHops) links deep (a loop)"))
+            }
+        }
+        return out
+    }
+}
+
+/// Names that an extractor on a case-insensitive or normalising filesystem
+/// (Windows, macOS) would write to the same file.
+struct CollisionTracker {
+    private var seen: [String: String] = [:]
+
+    /// Returns the earlier name `name` collides with, if any.
+    mutating func check(_ name: String) -> String? {
+        let key = Self.fold(name)
+        if let earlier = seen[key] {
+            return earlier == name ? nil : earlier
+        }
+        seen[key] = name
+        return nil
+    }
+
+    static func fold(_ name: String) -> String {
+        // Plain lower-case ASCII folds to itself; skip Foundation for it.
+        if name.utf8.allSatisfy({ $0 < 0x80 && !(0x41...0x5a).contains($0) }) { return name }
+        return name.precomposedStringWithCanonicalMapping.lowercased()
+    }
 }

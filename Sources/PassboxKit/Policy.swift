@@ -10,6 +10,10 @@ public struct Policy: Sendable, Equatable {
     public var unlisted: Action = .reject
     public var missing: Action = .reject
     public var limits = IntakeLimits()
+    /// Names that collide under case folding / Unicode normalisation.
+    public var nameCollisions: Action = .warn
+    /// Files with the setuid or setgid bit.
+    public var setuid: Action = .warn
     /// Where the policy came from ("built-in" or a file path).
     public var source = "built-in"
 
@@ -87,6 +91,18 @@ extension Policy {
                         policy.limits.maxRatio = r
                     default:
                         throw fail("unknown key limits.\(key) (known: maxDepth, maxTotalBytes, maxRatio, maxEntries, maxPathLength, maxEntryBytes)")
+                    }
+                }
+            case "archive":
+                guard let map = value as? [String: Any] else { throw fail("archive must be a mapping") }
+                for (key, v) in map {
+                    guard let text = v as? String, let action = Action(rawValue: text) else {
+                        throw fail("archive.\(key) must be reject or warn")
+                    }
+                    switch key {
+                    case "nameCollisions": policy.nameCollisions = action
+                    case "setuid": policy.setuid = action
+                    default: throw fail("unknown key archive.\(key) (known: nameCollisions, setuid)")
                     }
                 }
             case "sbom", "files", "signatures", "admit", "rollback":

@@ -200,14 +200,19 @@ struct Matcher {
         }
 
         for finding in inventory.findings {
-            findings.append(Finding(code: finding.code.rawValue, severity: .error, path: finding.path, message: finding.message))
+            var severity = Severity.error
+            if finding.isAdvisory {
+                let action = finding.code == .setuid ? policy.setuid : policy.nameCollisions
+                severity = action == .reject ? .error : .warning
+            }
+            findings.append(Finding(code: finding.code.rawValue, severity: severity, path: finding.path, message: finding.message))
         }
 
         // Every item's status, containers before their entries.
         var status: [Int: FileStatus] = [:]
         var trustedContainers = Set<Int>()
         let unlistedSeverity: Severity = policy.unlisted == .reject ? .error : .warning
-        let intakeFlagged = Set(inventory.findings.map(\.path))
+        let intakeFlagged = Set(inventory.findings.filter { !$0.isAdvisory }.map(\.path))
         for (i, item) in items.enumerated() where item.kind != .directory && !evidence.contains(i) {
             if let c = item.container, trustedContainers.contains(c) {
                 status[i] = .covered

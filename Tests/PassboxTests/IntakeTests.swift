@@ -20,10 +20,38 @@ import Testing
         #expect((try? safeRelativePath(String(repeating: "a", count: 5000), maxLength: 4096).get()) == nil)
     }
 
-    @Test func links() {
-        #expect(linkStaysInside(linkPath: "a/b/link", target: "../c"))
-        #expect(!linkStaysInside(linkPath: "a/link", target: "../../etc"))
-        #expect(!linkStaysInside(linkPath: "link", target: "/etc/passwd"))
+    @Test func linkTargets() {
+        var g = LinkGraph()
+        g.add(path: "a/b/link", target: "../c")
+        g.add(path: "a/out", target: "../../etc")
+        g.add(path: "abs", target: "/etc/passwd")
+        #expect(Set(g.escapingLinks().map(\.path)) == ["a/out", "abs"])
+    }
+
+    @Test func linkChains() {
+        var g = LinkGraph()
+        g.add(path: "one", target: "two/x")      // inside only if two stays inside
+        g.add(path: "two", target: "three/..")
+        g.add(path: "three", target: "../../host") // leads out
+        #expect(Set(g.escapingLinks().map(\.path)) == ["one", "two", "three"])
+        #expect(g.resolve("two/file", followLast: false) == .escapes(via: "two"))
+    }
+
+    @Test func linkLoops() {
+        var g = LinkGraph()
+        g.add(path: "a", target: "b")
+        g.add(path: "b", target: "a")
+        #expect(g.resolve("a", followLast: true) == .loops)
+        #expect(g.escapingLinks().count == 2)
+    }
+
+    @Test func writingThroughALink() {
+        var g = LinkGraph()
+        g.add(path: "etc", target: "/etc")
+        g.add(path: "docs", target: "share/doc")
+        #expect(g.resolve("etc/passwd", followLast: false) == .escapes(via: "etc"))
+        #expect(g.resolve("docs/readme", followLast: false) == .inside(path: "share/doc/readme", via: "docs"))
+        #expect(g.resolve("plain/file", followLast: false) == .inside(path: "plain/file", via: nil))
     }
 }
 

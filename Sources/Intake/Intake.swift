@@ -49,7 +49,8 @@ protocol CountingInput: ArchiveInput {
     func zipAccess() -> (length: UInt64, read: ZipDirectory.Reader, localHeaders: Bool)?
 }
 
-private let sniffBytes = 32_774 // iso9660 puts "CD001" at 32769
+/// Enough for iso9660, whose primary volume descriptor starts at 32768.
+private let sniffBytes = 32_768 + 136
 // Read-only after initialisation.
 nonisolated(unsafe) private let zeros = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16).initializedZeros()
 
@@ -66,8 +67,10 @@ enum Sniffed: Equatable {
     case zip
     /// 7z: its header is at the end, so the reader must seek.
     case sevenZip
-    /// Formats read front to back (tar, cpio, ar, iso9660, cab, rar, xar, rpm).
+    /// Formats read front to back (tar, cpio, ar, cab, rar, xar, rpm).
     case streamable
+    /// iso9660: read front to back; its volume descriptor says how long it must be.
+    case iso9660
     /// A compression filter: may hold an archive or just one compressed file.
     case compressed
 
@@ -92,7 +95,7 @@ func sniff(_ head: UnsafeRawBufferPointer) -> Sniffed {
     if has(Array("MSCF".utf8)) || has(Array("Rar!\u{1a}\u{07}".utf8)) || has(Array("xar!".utf8)) {
         return .streamable
     }
-    if has(Array("CD001".utf8), at: 32769) { return .streamable }
+    if has(Array("CD001".utf8), at: 32769) { return .iso9660 }
     if has([0xed, 0xab, 0xee, 0xdb]) { return .streamable } // rpm
     if has([0x1f, 0x8b]) || has(Array("BZh".utf8)) || has([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])
         || has([0x28, 0xb5, 0x2f, 0xfd]) || has([0x04, 0x22, 0x4d, 0x18]) || has(Array("LZIP".utf8))
@@ -100,6 +103,16 @@ func sniff(_ head: UnsafeRawBufferPointer) -> Sniffed {
         return .compressed
     }
     return .none
+}
+
+/// The length an iso9660 image declares (volume space size × logical block size).
+func isoDeclaredLength(_ head: UnsafeRawBufferPointer) -> UInt64? {
+    let pvd = 32768
+    guard head.count >= pvd + 130, head[pvd] == 1 else { return nil }
+    func le32(_ i: Int) -> UInt64 { (0..<4).reduce(0) { $0 | UInt64(head[i + $1]) << (8 * $1) } }
+    let blocks = le32(pvd + 80)
+    let blockSize = UInt64(head[pvd + 128]) | UInt64(head[pvd + 129]) << 8
+    return blocks * blockSize
 }
 
 /// One archive being read.
@@ -270,7 +283,7 @@ final class IntakeRun {
         if mode & 0o6000 != 0 {
             let bits = [mode & 0o4000 != 0 ? "setuid" : nil, mode & 0o2000 != 0 ? "setgid" : nil].compactMap { $0 }
             findings.append(IntakeFinding(code: .setuid, path: path,
-                message: "\(bits.joined(separator: " and ")) bit set (mode \(String(mode & 0o7777, radix: 8)))", isAdvisory: true))
+                message: "\(bits.joined(separator: " and ")) bit set (mode \(String(mode & 0o7777, radix: 8))): the built-in policy forbids such files (policy archive.setuid: warn allows them)", isAdvisory: true))
         }
     }
 
@@ -336,7 +349,9 @@ final class IntakeRun {
             } else {
                 input = StreamInput(prefix: firstChunk, rest: FileStream(fd: fd, item: index, run: self), keepTail: 0)
             }
-            let isArchive = try readArchive(input: input, container: index, sniffed: kind, depth: 1, parent: nil, rootLevel: isDeliveryRoot)
+            let declared = kind == .iso9660 ? firstChunk.withUnsafeBytes { isoDeclaredLength($0) } : nil
+            let isArchive = try readArchive(input: input, container: index, sniffed: kind, depth: 1, parent: nil,
+                                            rootLevel: isDeliveryRoot, declaredLength: declared)
             if let stream = input as? StreamInput { size = stream.delivered }
             if let seekable = input as? SeekableFileInput { size = seekable.hashedUpTo }
             if isArchive { items[index].kind = .archive }
@@ -363,7 +378,8 @@ final class IntakeRun {
     /// Reads one archive's entries. Returns false when the bytes turned out to be a
     /// single compressed file rather than an archive.
     @discardableResult
-    func readArchive(input: any CountingInput, container: Int, sniffed: Sniffed, depth: Int, parent: Frame?, rootLevel: Bool) throws -> Bool {
+    func readArchive(input: any CountingInput, container: Int, sniffed: Sniffed, depth: Int, parent: Frame?, rootLevel: Bool,
+                     declaredLength: UInt64? = nil) throws -> Bool {
         let containerPath = items[container].path
         if depth > limits.maxDepth {
             throw limitExceeded(containerPath, "archives nested deeper than \(limits.maxDepth) (limits.maxDepth)")
@@ -445,6 +461,9 @@ final class IntakeRun {
                 }
             }
             try input.drain()
+            if let declaredLength, UInt64(input.delivered) < declaredLength {
+                finding(.corrupt, containerPath, "truncated: the image declares \(declaredLength) bytes, \(input.delivered) are present")
+            }
             if sniffed == .zip, let access = input.zipAccess() {
                 for problem in ZipDirectory.check(length: access.length, read: access.read, localHeaders: access.localHeaders,
                                                   listed: listed, maxEntries: limits.maxEntries) {
@@ -494,7 +513,9 @@ final class IntakeRun {
             } else {
                 input = StreamInput(prefix: head, rest: stream, keepTail: 0)
             }
-            if try readArchive(input: input, container: item, sniffed: kind, depth: frame.depth + 1, parent: frame, rootLevel: false) {
+            let declared = kind == .iso9660 ? head.withUnsafeBytes { isoDeclaredLength($0) } : nil
+            if try readArchive(input: input, container: item, sniffed: kind, depth: frame.depth + 1, parent: frame,
+                               rootLevel: false, declaredLength: declared) {
                 items[item].kind = .archive
             }
         }

@@ -63,13 +63,13 @@ public struct IntakeFinding: Sendable, Equatable {
         case limitExceeded = "archive.limit-exceeded"
         case corrupt = "archive.corrupt"
         case encrypted = "archive.encrypted"
-        /// A file with the setuid or setgid bit (reported; an extractor must drop it).
-        case setuid = "file.setuid"
+        /// A file with the setuid or setgid bit: a type the built-in policy forbids.
+        case setuid = "file.denied-type"
     }
     public var code: Code
     public var path: String
     public var message: String
-    /// Severity is the policy's to decide (name collisions, setuid bits): warning by default.
+    /// Severity is the policy's to decide (name collisions: warning by default; setuid bits: error by default).
     public var isAdvisory = false
 
     public init(code: Code, path: String, message: String, isAdvisory: Bool = false) {

@@ -33,15 +33,21 @@ enum ZipDirectory {
     /// was kept. `listed`: the entry names libarchive reported, in order.
     static func check(length: UInt64, read: Reader, localHeaders: Bool, listed: [String], maxEntries: Int) -> [Problem] {
         let entries: [Entry]
+        let directoryOffset: UInt64
         do {
-            entries = try centralDirectory(length: length, read: read, maxEntries: maxEntries)
+            (entries, directoryOffset) = try centralDirectory(length: length, read: read, maxEntries: maxEntries)
         } catch let problem as ProblemError {
             return [problem.problem]
         } catch {
             return [Problem(code: .corrupt, message: "zip central directory: \(error)")]
         }
         var problems: [Problem] = []
-        problems += overlaps(entries, read: read, localHeaders: localHeaders)
+        // libarchive reads names as C strings: a NUL hides the rest of the name from it.
+        if let bad = entries.first(where: { $0.nameBytes.contains(0) }) {
+            problems.append(Problem(code: .pathTraversal,
+                message: "NUL byte in the zip entry name \(bad.name.replacingOccurrences(of: "\u{0}", with: "\\0").prefix(200))"))
+        }
+        problems += layout(entries, directoryOffset: directoryOffset, read: read, localHeaders: localHeaders)
         if localHeaders {
             problems += localHeaderMismatches(entries, read: read)
         }
@@ -56,7 +62,7 @@ enum ZipDirectory {
     }
 
     /// Finds the end-of-central-directory record (zip64 too) and reads every entry.
-    static func centralDirectory(length: UInt64, read: Reader, maxEntries: Int) throws -> [Entry] {
+    static func centralDirectory(length: UInt64, read: Reader, maxEntries: Int) throws -> (entries: [Entry], offset: UInt64) {
         let tailLength = Int(min(length, 22 + 65_535))
         guard tailLength >= 22, let tail = read(length - UInt64(tailLength), tailLength) else {
             throw corrupt("zip has no end-of-central-directory record (too short or unreadable end)")
@@ -131,7 +137,7 @@ enum ZipDirectory {
         if let bad = entries.first(where: { $0.localOffset >= offset }) {
             throw corrupt("zip entry \(bad.name.prefix(200)) points into or past the central directory")
         }
-        return entries
+        return (entries, offset)
     }
 
     /// Replaces 0xFFFFFFFF fields with their zip64 extra-field values.
@@ -157,18 +163,27 @@ enum ZipDirectory {
         }
     }
 
-    /// Entries whose local data overlaps another's: the overlapping-entry zip bomb.
-    static func overlaps(_ entries: [Entry], read: Reader, localHeaders: Bool) -> [Problem] {
+    /// Entries whose local data overlaps another's (the overlapping-entry zip bomb),
+    /// and, when the local headers can be read, bytes between entries that no entry
+    /// accounts for (where a local entry the central directory hides can sit).
+    static func layout(_ entries: [Entry], directoryOffset: UInt64, read: Reader, localHeaders: Bool) -> [Problem] {
         let sorted = entries.sorted { $0.localOffset < $1.localOffset }
         var shared = 0
         var example: (String, String)?
         var previousEnd: UInt64 = 0
         var previousName = ""
+        var previousDescriptor = false
+        var gap: (UInt64, String)?
         for (n, entry) in sorted.enumerated() {
             if n > 0, entry.localOffset < previousEnd {
                 shared += 1
                 if example == nil { example = (previousName, entry.name) }
             }
+            // A data descriptor (flag bit 3) takes up to 24 bytes after the data.
+            if localHeaders, gap == nil, entry.localOffset > previousEnd + (previousDescriptor ? 24 : 0) {
+                gap = (entry.localOffset - previousEnd, n == 0 ? "the start" : previousName)
+            }
+            previousDescriptor = entry.flags & 0x0008 != 0
             var header: UInt64 = 30
             if localHeaders, let local = read(entry.localOffset, 30), le32(local, 0) == 0x0403_4b50 {
                 header += UInt64(le16(local, 26)) + UInt64(le16(local, 28))
@@ -177,9 +192,19 @@ enum ZipDirectory {
             previousEnd = max(previousEnd, overflow ? UInt64.max : end)
             previousName = entry.name
         }
-        guard shared > 0, let (a, b) = example else { return [] }
-        return [Problem(code: .limitExceeded,
-                        message: "\(shared) zip entries overlap another entry's data (e.g. \(b.prefix(120)) inside \(a.prefix(120))): an overlapping-entry zip bomb")]
+        if localHeaders, gap == nil, !sorted.isEmpty, directoryOffset > previousEnd + (previousDescriptor ? 24 : 0) {
+            gap = (directoryOffset - previousEnd, previousName)
+        }
+        var problems: [Problem] = []
+        if let (bytes, after) = gap {
+            problems.append(Problem(code: .corrupt,
+                message: "\(bytes) bytes after \(after.prefix(120)) belong to no entry of the central directory (a hidden local entry?)"))
+        }
+        if shared > 0, let (a, b) = example {
+            problems.append(Problem(code: .limitExceeded,
+                message: "\(shared) zip entries overlap another entry's data (e.g. \(b.prefix(120)) inside \(a.prefix(120))): an overlapping-entry zip bomb"))
+        }
+        return problems
     }
 
     /// The local header of each entry must name the same file, method and sizes.

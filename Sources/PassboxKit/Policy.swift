@@ -12,8 +12,8 @@ public struct Policy: Sendable, Equatable {
     public var limits = IntakeLimits()
     /// Names that collide under case folding / Unicode normalisation.
     public var nameCollisions: Action = .warn
-    /// Files with the setuid or setgid bit.
-    public var setuid: Action = .warn
+    /// Files with the setuid or setgid bit (`file.denied-type`).
+    public var setuid: Action = .reject
     /// Where the policy came from ("built-in" or a file path).
     public var source = "built-in"
 

@@ -39,6 +39,8 @@ let package = Package(
 
         .testTarget(name: "PassboxTests", dependencies: ["PassboxKit", "Intake", "Attestation", "CryptoIO", "ArchiveIO"]),
         .testTarget(name: "CLITests", dependencies: ["passbox"]),
+        .target(name: "SBOM"),
+        .testTarget(name: "SBOMTests", dependencies: ["SBOM"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,309 @@
+import Foundation
+
+/// One `allow` or `deny` entry of an SBOM policy.
+///
+/// Three kinds, told apart by their text:
+///
+/// - **purl pattern** `pkg:type/namespace/name[@version][?qualifiers][#subpath]`.
+///   In the namespace and name, `*` matches any characters within a segment
+///   and a `**` segment matches any number of segments (`pkg:maven/**`,
+///   `pkg:generic/acme/*`). The version is an exact version or a `vers` range
+///   (`pkg:npm/lodash@vers:npm/>=4.17.21|<5.0.0`); without one, every version
+///   matches. Qualifiers in the pattern must be present with the same value;
+///   a subpath must be equal. Matches components that have a purl.
+/// - **CPE pattern** `cpe:2.3:...` or `cpe:/...`: compared field by field with
+///   `*` wildcards; fields left out match anything (a prefix). Matches
+///   components that have a CPE.
+/// - **name rule** `name[@version]`, the version exact or a `vers` range
+///   (`zlib@vers:generic/>=1.3`): `*` wildcards in the name. Matches only
+///   components without a purl.
+///
+/// Exact versions compare by the ecosystem's order where the purl type has one
+/// (`pkg:pypi/x@1.0` matches `1.0.0`), otherwise as strings. A component whose
+/// version is missing or not valid for the range's scheme matches a deny rule
+/// with a version (fail closed) and no allow rule with one.
+public struct ComponentRule: Sendable, Equatable, CustomStringConvertible {
+    enum VersionMatch: Sendable, Equatable {
+        case exact(String, VersionScheme?)
+        case range(VersRange)
+    }
+
+    enum Matcher: Sendable, Equatable {
+        case purl(type: String, path: [String], version: VersionMatch?, qualifiers: [String: String], subpath: String?)
+        case cpe([String])
+        case name(String, version: VersionMatch?)
+    }
+
+    /// The rule as written.
+    public let text: String
+    let matcher: Matcher
+
+    public var description: String { text }
+
+    /// Parses `pkg:...`, `cpe:...` or `name[@version]`.
+    public init(_ text: String) throws(SBOMSyntaxError) {
+        self.text = text
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw SBOMSyntaxError(text, "empty rule") }
+        if trimmed.lowercased().hasPrefix("pkg:") {
+            matcher = try Self.purlMatcher(trimmed)
+        } else if trimmed.lowercased().hasPrefix("cpe:") {
+            guard let fields = parseCPEFields(trimmed) else {
+                throw SBOMSyntaxError(text, "not a CPE 2.3 formatted string (cpe:2.3:...) or CPE 2.2 URI (cpe:/...)")
+            }
+            matcher = .cpe(fields)
+        } else {
+            var name = Substring(trimmed)
+            var version: VersionMatch?
+            if let at = trimmed.lastIndex(of: "@"), at != trimmed.startIndex {
+                name = trimmed[..<at]
+                version = try Self.versionMatch(String(trimmed[trimmed.index(after: at)...]), scheme: nil, rule: text)
+            }
+            matcher = .name(String(name), version: version)
+        }
+    }
+
+    /// Builds a rule from a YAML mapping: `{purl: ...}`, `{name: ..., version: ...}`
+    /// or `{cpe: ...}`; `version` (exact or `vers:`) also goes with a purl
+    /// pattern that has none.
+    public init(fields: [String: String]) throws(SBOMSyntaxError) {
+        let shown = "{" + fields.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "}"
+        let unknown = Set(fields.keys).subtracting(["purl", "name", "version", "cpe"])
+        guard unknown.isEmpty else {
+            throw SBOMSyntaxError(shown, "unknown key(s) \(unknown.sorted().joined(separator: ", ")) (known: purl, name, version, cpe)")
+        }
+        let identities = ["purl", "name", "cpe"].filter { fields[$0] != nil }
+        guard identities.count == 1, let kind = identities.first, let value = fields[kind] else {
+            throw SBOMSyntaxError(shown, "give exactly one of purl, name or cpe")
+        }
+        switch kind {
+        case "cpe":
+            guard fields["version"] == nil else { throw SBOMSyntaxError(shown, "a CPE rule has no separate version") }
+            guard value.lowercased().hasPrefix("cpe:") else { throw SBOMSyntaxError(shown, "cpe must start with 'cpe:'") }
+            self = try ComponentRule(value)
+        case "purl":
+            guard value.lowercased().hasPrefix("pkg:") else { throw SBOMSyntaxError(shown, "purl must start with 'pkg:'") }
+            let rule = try ComponentRule(value)
+            guard let version = fields["version"] else {
+                self = rule
+                return
+            }
+            guard case let .purl(type, path, nil, qualifiers, subpath) = rule.matcher else {
+                throw SBOMSyntaxError(shown, "version given twice")
+            }
+            text = shown
+            matcher = .purl(type: type, path: path,
+                            version: try Self.versionMatch(version, scheme: VersionScheme(purlType: type), rule: shown, purlType: type),
+                            qualifiers: qualifiers, subpath: subpath)
+        default:
+            guard !value.isEmpty else { throw SBOMSyntaxError(shown, "empty name") }
+            text = shown
+            matcher = .name(value, version: try fields["version"].map { (version) throws(SBOMSyntaxError) in
+                try Self.versionMatch(version, scheme: nil, rule: shown)
+            })
+        }
+    }
+
+    private static func purlMatcher(_ text: String) throws(SBOMSyntaxError) -> Matcher {
+        // A vers range holds '/', '|', '<', ...: cut it out before parsing the purl.
+        var purlText = text
+        var versText: String?
+        if let range = text.range(of: "@vers:", options: [.caseInsensitive, .backwards]) {
+            let tail = text[range.upperBound...]
+            let end = tail.firstIndex(where: { $0 == "?" || $0 == "#" }) ?? tail.endIndex
+            versText = "vers:" + tail[..<end]
+            purlText = String(text[..<range.lowerBound] + tail[end...])
+        }
+        let purl: PackageURL
+        do throws(SBOMSyntaxError) {
+            purl = try PackageURL(purlText)
+        } catch {
+            throw SBOMSyntaxError(text, error.message)
+        }
+        let scheme = VersionScheme(purlType: purl.type)
+        let version = try (versText ?? purl.version).map { (version) throws(SBOMSyntaxError) in
+            try versionMatch(version, scheme: scheme, rule: text, purlType: purl.type)
+        }
+        let path = (purl.namespace.map { $0.split(separator: "/").map(String.init) } ?? []) + [purl.name]
+        return .purl(type: purl.type, path: path, version: version, qualifiers: purl.qualifiers, subpath: purl.subpath)
+    }
+
+    /// `vers:...` or an exact version, checked against the scheme it will be compared with.
+    private static func versionMatch(
+        _ text: String, scheme: VersionScheme?, rule: String, purlType: String? = nil
+    ) throws(SBOMSyntaxError) -> VersionMatch {
+        guard !text.isEmpty else { throw SBOMSyntaxError(rule, "empty version") }
+        guard text.lowercased().hasPrefix("vers:") else {
+            if let scheme, scheme.parse(text) == nil {
+                throw SBOMSyntaxError(rule, "'\(text)' is not a valid \(scheme.rawValue) version")
+            }
+            return .exact(text, scheme)
+        }
+        let range: VersRange
+        do throws(SBOMSyntaxError) {
+            range = try VersRange(text)
+        } catch {
+            throw SBOMSyntaxError(rule, "\(error)")
+        }
+        if let purlType, ![.generic, .semver].contains(range.scheme), VersionScheme(purlType: purlType) != range.scheme {
+            throw SBOMSyntaxError(rule, "vers type '\(range.scheme.rawValue)' does not fit purl type '\(purlType)' (use the purl's type, semver or generic)")
+        }
+        return .range(range)
+    }
+
+    func matches(_ subject: RuleSubject, versionUnknownMatches: Bool) -> Bool {
+        switch matcher {
+        case let .purl(type, path, version, qualifiers, subpath):
+            guard let purl = subject.purl, purl.type == type,
+                  matchSegments(path, subject.purlPath),
+                  qualifiers.allSatisfy({ purl.qualifiers[$0.key] == $0.value }),
+                  subpath == nil || subpath == purl.subpath
+            else { return false }
+            guard let version else { return true }
+            return Self.matches(version, purl.version ?? subject.component.version, unknown: versionUnknownMatches)
+        case let .cpe(pattern):
+            guard let fields = subject.cpeFields else { return false }
+            for (index, wanted) in pattern.enumerated() where wanted != "*" && !wanted.isEmpty {
+                let actual = index < fields.count ? fields[index] : "*"
+                if index == 3, ["*", "-", ""].contains(actual) {
+                    if versionUnknownMatches { continue }
+                    return false
+                }
+                if !globMatch(wanted, actual) { return false }
+            }
+            return true
+        case let .name(name, version):
+            guard subject.component.purl == nil, globMatch(name, subject.component.name) else { return false }
+            guard let version else { return true }
+            return Self.matches(version, subject.component.version, unknown: versionUnknownMatches)
+        }
+    }
+
+    private static func matches(_ match: VersionMatch, _ version: String?, unknown: Bool) -> Bool {
+        guard let version else { return unknown }
+        switch match {
+        case let .exact(wanted, scheme?):
+            guard let result = scheme.compare(version, wanted) else { return unknown }
+            return result == .orderedSame
+        case let .exact(wanted, nil):
+            return version == wanted
+        case let .range(range):
+            return range.contains(version) ?? unknown
+        }
+    }
+}
+
+/// A component prepared for matching: its purl and CPE parsed once.
+struct RuleSubject {
+    let component: Component
+    let purl: PackageURL?
+    /// Set when the component has a purl that does not parse.
+    let purlError: SBOMSyntaxError?
+    let purlPath: [String]
+    let cpeFields: [String]?
+
+    init(_ component: Component) {
+        self.component = component
+        var purl: PackageURL?
+        var purlError: SBOMSyntaxError?
+        if let text = component.purl {
+            do throws(SBOMSyntaxError) {
+                purl = try PackageURL(text)
+            } catch {
+                purlError = error
+            }
+        }
+        self.purl = purl
+        self.purlError = purlError
+        purlPath = purl.map { ($0.namespace.map { $0.split(separator: "/").map(String.init) } ?? []) + [$0.name] } ?? []
+        cpeFields = component.cpe.flatMap(parseCPEFields)
+    }
+}
+
+/// The fields of a CPE (lowercased, unescaped): part, vendor, product,
+/// version, update, edition, language, ... `nil` when not a CPE.
+func parseCPEFields(_ text: String) -> [String]? {
+    let lower = text.lowercased()
+    if lower.hasPrefix("cpe:2.3:") {
+        var fields: [String] = []
+        var current = ""
+        var escaped = false
+        for character in lower.dropFirst(8) {
+            if escaped {
+                current.append(character)
+                escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else if character == ":" {
+                fields.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        fields.append(current)
+        return fields.first?.isEmpty == false ? fields : nil
+    }
+    if lower.hasPrefix("cpe:/") {
+        let fields = lower.dropFirst(5).split(separator: ":", omittingEmptySubsequences: false).map {
+            percentDecode($0) ?? String($0)
+        }
+        return fields.first?.isEmpty == false ? fields : nil
+    }
+    return nil
+}
+
+/// Whether `text` matches `pattern`, where `*` stands for any run of characters.
+func globMatch(_ pattern: String, _ text: String) -> Bool {
+    let p = Array(pattern)
+    let t = Array(text)
+    var i = 0
+    var j = 0
+    var star: Int?
+    var resume = 0
+    while j < t.count {
+        if i < p.count, p[i] != "*", p[i] == t[j] {
+            i += 1
+            j += 1
+        } else if i < p.count, p[i] == "*" {
+            star = i
+            resume = j
+            i += 1
+        } else if let star {
+            i = star + 1
+            resume += 1
+            j = resume
+        } else {
+            return false
+        }
+    }
+    while i < p.count, p[i] == "*" { i += 1 }
+    return i == p.count
+}
+
+/// Segment-wise glob: each pattern segment matches one segment with `globMatch`,
+/// and a `**` segment matches any number of segments.
+func matchSegments(_ pattern: [String], _ segments: [String]) -> Bool {
+    var i = 0
+    var j = 0
+    var star: Int?
+    var resume = 0
+    while j < segments.count {
+        if i < pattern.count, pattern[i] != "**", globMatch(pattern[i], segments[j]) {
+            i += 1
+            j += 1
+        } else if i < pattern.count, pattern[i] == "**" {
+            star = i
+            resume = j
+            i += 1
+        } else if let star {
+            i = star + 1
+            resume += 1
+            j = resume
+        } else {
+            return false
+        }
+    }
+    while i < pattern.count, pattern[i] == "**" { i += 1 }
+    return i == pattern.count
+}

@@ -1,0 +1,181 @@
+import Foundation
+
+/// Component fields as CycloneDX JSON or XML states them, before validation.
+struct CycloneDXFields {
+    var type: String?
+    var bomRef: String?
+    var group: String?
+    var name: String?
+    var version: String?
+    var purl: String?
+    var cpe: String?
+    var supplier: String?
+    var hashes: [(algorithm: String, content: String)] = []
+    var licenses: [CycloneDXLicense] = []
+}
+
+/// One entry of a CycloneDX `licenses` list.
+struct CycloneDXLicense {
+    enum Kind {
+        case id(String)
+        case name(String)
+        case expression(String)
+    }
+
+    var kind: Kind
+    var acknowledgement: String?
+}
+
+/// Turns CycloneDX component fields into `Component`s, checking what passbox
+/// relies on: a name, unique non-empty `bom-ref`s, known hash algorithms with
+/// well-formed digests, parseable purls, and a license list the spec version
+/// allows. Shared by the JSON and XML readers so both judge alike.
+struct CycloneDXBuilder {
+    /// The minor version: 2 for CycloneDX 1.2, ... 7 for 1.7.
+    let minor: Int
+    let limits: SBOMLimits
+    private var bomRefs = Set<String>()
+    private(set) var count = 0
+
+    /// Reads `1.2` ... `1.7`; other versions are not supported.
+    init(specVersion: String, limits: SBOMLimits, at location: String?) throws(SBOMError) {
+        let parts = specVersion.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0] == "1", let minor = Int(parts[1]), (2...7).contains(minor) else {
+            throw SBOMError(.unsupportedVersion, "CycloneDX \(specVersion) is not supported (1.2 to 1.7 are)", at: location)
+        }
+        self.minor = minor
+        self.limits = limits
+    }
+
+    mutating func component(_ fields: CycloneDXFields, parent: String?, at location: String) throws(SBOMError) -> Component {
+        func fail(_ message: String) -> SBOMError { SBOMError(.malformed, message, at: location) }
+        count += 1
+        guard count <= limits.maxComponents else {
+            throw SBOMError(.limitExceeded, "more than \(limits.maxComponents) components", at: location)
+        }
+        guard let name = fields.name, !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw fail("component has no name")
+        }
+        if let ref = fields.bomRef {
+            guard !ref.isEmpty else { throw fail("empty bom-ref") }
+            guard bomRefs.insert(ref).inserted else { throw fail("bom-ref '\(ref)' is used twice") }
+        }
+        var hashes: [String: String] = [:]
+        for hash in fields.hashes {
+            guard let algorithm = cycloneDXHashAlgorithms[hash.algorithm] else {
+                throw fail("unknown hash algorithm '\(hash.algorithm)'")
+            }
+            try addDigest(hash.content, algorithm: algorithm, to: &hashes, fail: fail)
+        }
+        if let purl = fields.purl {
+            do throws(SBOMSyntaxError) {
+                _ = try PackageURL(purl)
+            } catch {
+                throw fail("invalid purl \(error)")
+            }
+        }
+        let (expression, marker) = try licenseExpression(fields.licenses, fail: fail)
+        return Component(
+            name: name, group: fields.group, version: fields.version, purl: fields.purl, cpe: fields.cpe,
+            supplier: fields.supplier, hashes: hashes, licenseExpression: expression, licenseMarker: marker,
+            type: fields.type, ref: fields.bomRef, parent: parent)
+    }
+
+    /// One expression for the whole list. Up to CycloneDX 1.6 the list is
+    /// either licenses (ids or names) or a single expression; 1.7 allows any
+    /// mix. When some entries are acknowledged as `concluded`, only those
+    /// count; several entries all apply (joined with AND). A name that is a
+    /// valid license identifier is used as one; other names become
+    /// `LicenseRef-<name>` with every character outside `A-Za-z0-9.-` as `-`.
+    private func licenseExpression(
+        _ licenses: [CycloneDXLicense], fail: (String) -> SBOMError
+    ) throws(SBOMError) -> (String?, LicenseMarker?) {
+        guard !licenses.isEmpty else { return (nil, nil) }
+        if minor < 7, licenses.count > 1, licenses.contains(where: { if case .expression = $0.kind { true } else { false } }) {
+            throw fail("licenses mixes an expression with other entries (allowed from CycloneDX 1.7)")
+        }
+        for license in licenses {
+            if let acknowledgement = license.acknowledgement, !["declared", "concluded"].contains(acknowledgement) {
+                throw fail("license acknowledgement '\(acknowledgement)' is not 'declared' or 'concluded'")
+            }
+        }
+        let concluded = licenses.filter { $0.acknowledgement == "concluded" }
+        let chosen = concluded.isEmpty ? licenses : concluded
+        var parts: [String] = []
+        for license in chosen {
+            switch license.kind {
+            case let .id(id):
+                guard case .license? = try? LicenseExpression(id) else { throw fail("invalid license id '\(id)'") }
+                parts.append(id)
+            case let .name(name):
+                if case let .license(term)? = try? LicenseExpression(name) {
+                    parts.append(term.description)
+                } else {
+                    parts.append(licenseRef(forName: name))
+                }
+            case let .expression(text):
+                let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard !trimmed.isEmpty else { throw fail("empty license expression") }
+                parts.append(trimmed)
+            }
+        }
+        if parts.count == 1 { return unmarked(parts[0]) }
+        return (parts.map { $0.contains(" ") ? "(\($0))" : $0 }.joined(separator: " AND "), nil)
+    }
+}
+
+/// `LicenseRef-` and the name with every character outside `A-Za-z0-9.-` as `-`.
+func licenseRef(forName name: String) -> String {
+    let safe = String(name.unicodeScalars.map { scalar -> Character in
+        let ok = scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || scalar == "." || scalar == "-")
+        return ok ? Character(scalar) : "-"
+    })
+    return "LicenseRef-" + (safe.isEmpty ? "unnamed" : safe)
+}
+
+/// `NONE` and `NOASSERTION` as markers, anything else as the expression.
+func unmarked(_ expression: String) -> (String?, LicenseMarker?) {
+    switch expression.trimmingCharacters(in: .whitespacesAndNewlines) {
+    case "NONE": return (nil, .noLicense)
+    case "NOASSERTION": return (nil, .noAssertion)
+    case let other: return (other, nil)
+    }
+}
+
+/// CycloneDX hash algorithm names (1.2 to 1.7) to passbox's names.
+let cycloneDXHashAlgorithms: [String: String] = [
+    "MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512",
+    "SHA3-256": "sha3-256", "SHA3-384": "sha3-384", "SHA3-512": "sha3-512",
+    "BLAKE2b-256": "blake2b-256", "BLAKE2b-384": "blake2b-384", "BLAKE2b-512": "blake2b-512",
+    "BLAKE3": "blake3", "Streebog-256": "streebog-256", "Streebog-512": "streebog-512",
+]
+
+/// Hex digits each algorithm's digest has (absent: any even length from 32).
+private let digestLengths: [String: Int] = [
+    "md2": 32, "md4": 32, "md5": 32, "sha1": 40, "sha224": 56, "sha256": 64, "sha384": 96, "sha512": 128,
+    "sha3-224": 56, "sha3-256": 64, "sha3-384": 96, "sha3-512": 128,
+    "blake2b-256": 64, "blake2b-384": 96, "blake2b-512": 128,
+    "streebog-256": 64, "streebog-512": 128, "adler32": 8,
+]
+
+/// Checks a digest's hex and length, lowercases it and adds it; the same
+/// algorithm twice with different digests is a contradiction.
+func addDigest(
+    _ content: String, algorithm: String, to hashes: inout [String: String], fail: (String) -> SBOMError
+) throws(SBOMError) {
+    let hex = content.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    guard !hex.isEmpty, hex.utf8.allSatisfy({ hexValue($0) != nil }) else {
+        throw fail("\(algorithm) digest '\(content.prefix(80))' is not hexadecimal")
+    }
+    if let length = digestLengths[algorithm] {
+        guard hex.utf8.count == length else {
+            throw fail("\(algorithm) digest has \(hex.utf8.count) hex digits, not \(length)")
+        }
+    } else if hex.utf8.count < 32 || hex.utf8.count % 2 != 0 {
+        throw fail("\(algorithm) digest has \(hex.utf8.count) hex digits")
+    }
+    if let previous = hashes[algorithm], previous != hex {
+        throw fail("two different \(algorithm) digests")
+    }
+    hashes[algorithm] = hex
+}

@@ -1,0 +1,216 @@
+import Foundation
+
+/// Reads a JSON SBOM: CycloneDX (`bomFormat`), SPDX 2 (`spdxVersion`) or
+/// SPDX 3 (`@context`/`@graph`), with one JSONDecoder pass.
+enum JSONReader {
+    private static let limitsKey = CodingUserInfoKey(rawValue: "passbox.sbom.limits")
+
+    /// The limits `read` handed to the decoder.
+    static func limits(of decoder: any Decoder) -> SBOMLimits {
+        limitsKey.flatMap { decoder.userInfo[$0] } as? SBOMLimits ?? .default
+    }
+
+    static func read(_ data: Data, limits: SBOMLimits) throws(SBOMError) -> SBOMDocument {
+        let decoder = JSONDecoder()
+        if let limitsKey { decoder.userInfo[limitsKey] = limits }
+        do {
+            return try decoder.decode(JSONSBOM.self, from: data).document
+        } catch let error as SBOMError {
+            throw error
+        } catch let error as DecodingError {
+            throw sbomError(error)
+        } catch {
+            throw SBOMError(.malformed, "\(error)")
+        }
+    }
+
+    /// A DecodingError as an SBOMError located at its key path.
+    private static func sbomError(_ error: DecodingError) -> SBOMError {
+        switch error {
+        case let .typeMismatch(type, context):
+            return SBOMError(.malformed, "expected \(describe(type))", at: path(context.codingPath))
+        case let .valueNotFound(type, context):
+            return SBOMError(.malformed, "expected \(describe(type)), found null", at: path(context.codingPath))
+        case let .keyNotFound(key, context):
+            return SBOMError(.malformed, "missing '\(key.stringValue)'", at: path(context.codingPath))
+        case let .dataCorrupted(context):
+            let detail = context.underlyingError.map { ": \($0)" } ?? ""
+            return SBOMError(.malformed, context.debugDescription + detail, at: path(context.codingPath))
+        @unknown default:
+            return SBOMError(.malformed, "\(error)")
+        }
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: return "a string"
+        case is [Any].Type: return "an array"
+        case is [String: Any].Type: return "an object"
+        default: return "\(type)"
+        }
+    }
+
+    /// `components[3].hashes[0].content`; `nil` for the root.
+    static func path(_ codingPath: [any CodingKey]) -> String? {
+        var result = ""
+        for key in codingPath {
+            if let index = key.intValue {
+                result += "[\(index)]"
+            } else {
+                result += (result.isEmpty ? "" : ".") + key.stringValue
+            }
+        }
+        return result.isEmpty ? nil : result
+    }
+}
+
+/// Any JSON object key.
+struct AnyKey: CodingKey {
+    let stringValue: String
+    let intValue: Int? = nil
+    init(_ string: String) { stringValue = string }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+private struct JSONSBOM: Decodable {
+    let document: SBOMDocument
+
+    init(from decoder: any Decoder) throws {
+        let limits = JSONReader.limits(of: decoder)
+        let root: KeyedDecodingContainer<AnyKey>
+        do {
+            root = try decoder.container(keyedBy: AnyKey.self)
+        } catch {
+            throw SBOMError(.unrecognizedFormat, "JSON document is not an object")
+        }
+        if root.contains(AnyKey("bomFormat")) {
+            document = try Self.cycloneDX(root, limits: limits)
+        } else if root.contains(AnyKey("spdxVersion")) {
+            document = try SPDX2Reader.json(root, limits: limits)
+        } else if root.contains(AnyKey("@graph")) || root.contains(AnyKey("@context")) {
+            document = try SPDX3Reader.json(root, limits: limits)
+        } else {
+            throw SBOMError(.unrecognizedFormat,
+                            "JSON document is neither CycloneDX (bomFormat), SPDX 2 (spdxVersion) nor SPDX 3 (@context)")
+        }
+    }
+
+    private static func cycloneDX(_ root: KeyedDecodingContainer<AnyKey>, limits: SBOMLimits) throws -> SBOMDocument {
+        let format = try root.decode(String.self, forKey: AnyKey("bomFormat"))
+        guard format == "CycloneDX" else {
+            throw SBOMError(.unrecognizedFormat, "bomFormat is '\(format)', not 'CycloneDX'", at: "bomFormat")
+        }
+        guard let specVersion = try root.decodeIfPresent(String.self, forKey: AnyKey("specVersion")) else {
+            throw SBOMError(.malformed, "missing specVersion")
+        }
+        var builder = try CycloneDXBuilder(specVersion: specVersion, limits: limits, at: "specVersion")
+        let metadata = try root.decodeIfPresent(CDXMetadata.self, forKey: AnyKey("metadata"))
+        let top = try root.decodeIfPresent([CDXComponent].self, forKey: AnyKey("components")) ?? []
+
+        var product: Component?
+        var components: [Component] = []
+        components.reserveCapacity(top.count)
+        // Depth first, parents before children, without recursion.
+        var pending: [(component: CDXComponent, parent: String?, path: String)] = []
+        if let main = metadata?.component {
+            product = try builder.component(main.fields, parent: nil, at: "metadata.component")
+            for (i, child) in (main.components ?? []).enumerated().reversed() {
+                pending.append((child, main.fields.bomRef, "metadata.component.components[\(i)]"))
+            }
+        }
+        for (i, component) in top.enumerated().reversed() {
+            pending.append((component, nil, "components[\(i)]"))
+        }
+        while let (component, parent, path) = pending.popLast() {
+            components.append(try builder.component(component.fields, parent: parent, at: path))
+            for (i, child) in (component.components ?? []).enumerated().reversed() {
+                pending.append((child, component.fields.bomRef, "\(path).components[\(i)]"))
+            }
+        }
+        return SBOMDocument(format: .cyclonedxJSON, specVersion: specVersion, product: product, components: components)
+    }
+}
+
+private struct CDXMetadata: Decodable {
+    let component: CDXComponent?
+}
+
+private struct CDXComponent: Decodable {
+    let fields: CycloneDXFields
+    let components: [CDXComponent]?
+
+    private enum Keys: String, CodingKey {
+        case type, group, name, version, purl, cpe, supplier, hashes, licenses, components
+        case bomRef = "bom-ref"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let limits = JSONReader.limits(of: decoder)
+        // Each level of nesting adds two keys to the path: `components`, index.
+        if decoder.codingPath.count > 2 * limits.maxComponentDepth {
+            throw SBOMError(.limitExceeded, "components nested deeper than \(limits.maxComponentDepth) levels",
+                            at: JSONReader.path(decoder.codingPath))
+        }
+        let c = try decoder.container(keyedBy: Keys.self)
+        var fields = CycloneDXFields()
+        fields.type = try c.decodeIfPresent(String.self, forKey: .type)
+        fields.bomRef = try c.decodeIfPresent(String.self, forKey: .bomRef)
+        fields.group = try c.decodeIfPresent(String.self, forKey: .group)
+        fields.name = try c.decodeIfPresent(String.self, forKey: .name)
+        fields.version = try c.decodeIfPresent(String.self, forKey: .version)
+        fields.purl = try c.decodeIfPresent(String.self, forKey: .purl)
+        fields.cpe = try c.decodeIfPresent(String.self, forKey: .cpe)
+        fields.supplier = try c.decodeIfPresent(CDXOrganization.self, forKey: .supplier)?.name
+        fields.hashes = try (c.decodeIfPresent([CDXHash].self, forKey: .hashes) ?? []).map { ($0.alg, $0.content) }
+        fields.licenses = try (c.decodeIfPresent([CDXLicenseChoice].self, forKey: .licenses) ?? []).map(\.license)
+        self.fields = fields
+        components = try c.decodeIfPresent([CDXComponent].self, forKey: .components)
+    }
+}
+
+private struct CDXOrganization: Decodable {
+    let name: String?
+}
+
+private struct CDXHash: Decodable {
+    let alg: String
+    let content: String
+}
+
+private struct CDXLicenseChoice: Decodable {
+    let license: CycloneDXLicense
+
+    private enum Keys: String, CodingKey {
+        case license, expression, acknowledgement
+    }
+
+    private struct Body: Decodable {
+        let id: String?
+        let name: String?
+        let acknowledgement: String?
+    }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        let body = try c.decodeIfPresent(Body.self, forKey: .license)
+        let expression = try c.decodeIfPresent(String.self, forKey: .expression)
+        let location = JSONReader.path(decoder.codingPath)
+        switch (body, expression) {
+        case let (nil, expression?):
+            license = CycloneDXLicense(kind: .expression(expression),
+                                       acknowledgement: try c.decodeIfPresent(String.self, forKey: .acknowledgement))
+        case let (body?, nil):
+            switch (body.id, body.name) {
+            case let (id?, nil): license = CycloneDXLicense(kind: .id(id), acknowledgement: body.acknowledgement)
+            case let (nil, name?): license = CycloneDXLicense(kind: .name(name), acknowledgement: body.acknowledgement)
+            case (nil, nil): throw SBOMError(.malformed, "license has neither id nor name", at: location)
+            case (_?, _?): throw SBOMError(.malformed, "license has both id and name", at: location)
+            }
+        case (nil, nil):
+            throw SBOMError(.malformed, "licenses entry has neither license nor expression", at: location)
+        case (_?, _?):
+            throw SBOMError(.malformed, "licenses entry has both license and expression", at: location)
+        }
+    }
+}

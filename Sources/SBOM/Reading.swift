@@ -1,0 +1,46 @@
+import Foundation
+
+extension SBOMDocument {
+    /// Parses an SBOM, recognising the format by content (never by file name):
+    /// JSON with `bomFormat` (CycloneDX 1.2-1.7), `spdxVersion` (SPDX 2.x) or an
+    /// SPDX 3 `@context`; XML with a CycloneDX `<bom>`; text with an
+    /// `SPDXVersion:` line (SPDX 2.x tag-value).
+    ///
+    /// Throws `SBOMError` for anything else, for a malformed document (with the
+    /// JSON key path or line), and for documents over `limits`.
+    public init(data: Data, limits: SBOMLimits = .default) throws(SBOMError) {
+        guard data.count <= limits.maxBytes else {
+            throw SBOMError(.limitExceeded, "SBOM is \(data.count) bytes, over the limit of \(limits.maxBytes)")
+        }
+        var start = data.startIndex
+        if data.starts(with: [0xEF, 0xBB, 0xBF]) { start += 3 }
+        while start < data.endIndex, [0x20, 0x09, 0x0A, 0x0D].contains(data[start]) { start += 1 }
+        guard start < data.endIndex else { throw SBOMError(.unrecognizedFormat, "empty document") }
+
+        switch data[start] {
+        case UInt8(ascii: "{"):
+            self = try JSONReader.read(data, limits: limits)
+        case UInt8(ascii: "<"):
+            self = try CycloneDXXMLReader.read(data, limits: limits)
+        default:
+            let text = String(decoding: data, as: UTF8.self)
+            guard SPDX2Reader.looksLikeTagValue(text) else {
+                throw SBOMError(.unrecognizedFormat, "not a CycloneDX (JSON, XML) or SPDX (JSON, tag-value, JSON-LD) document")
+            }
+            self = try SPDX2Reader.tagValue(text, limits: limits)
+        }
+    }
+
+    /// Reads and parses a file, reading no more than `limits.maxBytes` + 1 bytes.
+    public init(contentsOf url: URL, limits: SBOMLimits = .default) throws(SBOMError) {
+        let data: Data
+        do {
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: limits.maxBytes + 1) ?? Data()
+        } catch {
+            throw SBOMError(.unreadable, "cannot read \(url.path): \(error.localizedDescription)")
+        }
+        try self.init(data: data, limits: limits)
+    }
+}

@@ -69,8 +69,9 @@ public struct PackageURL: Sendable, Hashable, CustomStringConvertible {
         rest = rest[rest.index(after: slash)...]
         while rest.last == "/" { rest = rest.dropLast() }
 
-        // An '@' that starts a segment is an unencoded npm scope, not the version.
-        if let at = rest.lastIndex(of: "@"), at != rest.startIndex, rest[rest.index(before: at)] != "/" {
+        // An '@' that starts a namespace segment is an unencoded npm scope, not the version.
+        if let at = rest.lastIndex(of: "@"),
+           !((at == rest.startIndex || rest[rest.index(before: at)] == "/") && rest[at...].contains("/")) {
             guard let version = percentDecode(rest[rest.index(after: at)...]), !version.isEmpty else {
                 throw fail("invalid version")
             }

@@ -1,8 +1,9 @@
 import Foundation
 
 /// A Semantic Versioning 2.0 version (`1.2.3-rc.1+build.5`), as npm, Cargo and
-/// Go order them. A leading `v` or `V` is accepted; build metadata is kept out
-/// of the order.
+/// Go order them. A leading `v` or `V` is accepted, and a missing minor or
+/// patch number counts as 0 (`5` is `5.0.0`, as in `vers:npm/<5`); build
+/// metadata is kept out of the order.
 struct SemanticVersion: Sendable {
     enum Identifier: Sendable {
         case numeric(Numeral)
@@ -37,11 +38,12 @@ struct SemanticVersion: Sendable {
             rest = rest[..<dash]
         }
         let core = rest.split(separator: ".", omittingEmptySubsequences: false)
-        guard core.count == 3, core.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(\.isASCIIDigit) && Self.hasNoLeadingZero($0) })
+        guard (1...3).contains(core.count),
+              core.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(\.isASCIIDigit) && Self.hasNoLeadingZero($0) })
         else { return nil }
         major = Numeral(core[0])
-        minor = Numeral(core[1])
-        patch = Numeral(core[2])
+        minor = core.count > 1 ? Numeral(core[1]) : .zero
+        patch = core.count > 2 ? Numeral(core[2]) : .zero
         self.prerelease = prerelease
     }
 

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// | scheme | ordering |
 /// | --- | --- |
-/// | `semver`, `npm`, `cargo`, `golang` | Semantic Versioning 2.0 (a leading `v` is accepted; build metadata is ignored) |
+/// | `semver`, `npm`, `cargo`, `golang` | Semantic Versioning 2.0 (a leading `v` is accepted, `5` means `5.0.0`; build metadata is ignored) |
 /// | `pypi` | PEP 440 (epochs, pre-, post- and dev-releases, local versions) |
 /// | `maven` | Maven's `ComparableVersion` |
 /// | `deb` | dpkg (`epoch:upstream-revision`, `~` sorts before everything) |

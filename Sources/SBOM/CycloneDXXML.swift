@@ -23,9 +23,9 @@ enum CycloneDXXMLReader {
         parser.delegate = handler
         let completed = parser.parse()
         if let error = handler.error { throw error }
-        guard completed else {
-            let detail = parser.parserError.map { "\($0.localizedDescription)" } ?? "XML syntax error"
-            throw SBOMError(.malformed, "not well-formed XML (\(detail))", at: "line \(parser.lineNumber)")
+        // The parser may recover from some errors: any error rejects the document.
+        guard completed, parser.parserError == nil else {
+            throw SBOMError(.malformed, "not well-formed XML", at: "line \(parser.lineNumber)")
         }
         guard let specVersion = handler.specVersion else {
             throw SBOMError(.unrecognizedFormat, "no CycloneDX <bom> element")
@@ -36,26 +36,26 @@ enum CycloneDXXMLReader {
 
     /// Whether the prolog (before the root element) has a `<!DOCTYPE`.
     static func hasDoctype(_ data: Data) -> Bool {
-        let bytes = [UInt8](data.prefix(1 << 20))
-        var i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-        func starts(_ text: String) -> Bool { bytes[i...].starts(with: Array(text.utf8)) }
-        func skip(past end: String) {
-            let marker = Array(end.utf8)
-            while i < bytes.count, !bytes[i...].starts(with: marker) { i += 1 }
-            i += marker.count
-        }
-        while i < bytes.count {
-            if bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0A || bytes[i] == 0x0D {
-                i += 1
-            } else if starts("<?") {
-                skip(past: "?>")
-            } else if starts("<!--") {
-                skip(past: "-->")
-            } else {
-                return starts("<!DOCTYPE")
+        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Bool in
+            var i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+            func starts(_ text: String) -> Bool { bytes[i...].starts(with: text.utf8) }
+            func skip(past end: String) {
+                while i < bytes.count, !starts(end) { i += 1 }
+                i += end.utf8.count
             }
+            while i < bytes.count {
+                if [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i]) {
+                    i += 1
+                } else if starts("<?") {
+                    skip(past: "?>")
+                } else if starts("<!--") {
+                    skip(past: "-->")
+                } else {
+                    return starts("<!DOCTYPE")
+                }
+            }
+            return false
         }
-        return false
     }
 
     private final class Handler: NSObject, XMLParserDelegate {
@@ -172,6 +172,10 @@ enum CycloneDXXMLReader {
         }
 
         private func startComponent(_ parser: XMLParser, _ attributes: [String: String], parent: String?, isProduct: Bool) {
+            guard open.count < limits.maxComponentDepth else {
+                return stop(parser, SBOMError(.limitExceeded, "components nested deeper than \(limits.maxComponentDepth) levels",
+                                              at: "line \(parser.lineNumber)"))
+            }
             var component = OpenComponent(parent: parent, line: parser.lineNumber)
             component.fields.type = attributes["type"]
             component.fields.bomRef = attributes["bom-ref"]
@@ -241,6 +245,11 @@ enum CycloneDXXMLReader {
                 guard let algorithm else { return fail(parser, "<hash> without an alg attribute") }
                 open[i].fields.hashes.append((algorithm, value))
             }
+        }
+
+        func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
+            let code = (parseError as NSError).code
+            fail(parser, "not well-formed XML (parser error \(code))")
         }
 
         func parser(_ parser: XMLParser, foundInternalEntityDeclarationWithName name: String, value: String?) {

@@ -113,14 +113,14 @@ private struct JSONSBOM: Decodable {
         components.reserveCapacity(top.count)
         // Depth first, parents before children, without recursion.
         var pending: [(component: CDXComponent, parent: String?, path: String)] = []
+        for (i, component) in top.enumerated().reversed() {
+            pending.append((component, nil, "components[\(i)]"))
+        }
         if let main = metadata?.component {
             product = try builder.component(main.fields, parent: nil, at: "metadata.component")
             for (i, child) in (main.components ?? []).enumerated().reversed() {
                 pending.append((child, main.fields.bomRef, "metadata.component.components[\(i)]"))
             }
-        }
-        for (i, component) in top.enumerated().reversed() {
-            pending.append((component, nil, "components[\(i)]"))
         }
         while let (component, parent, path) = pending.popLast() {
             components.append(try builder.component(component.fields, parent: parent, at: path))

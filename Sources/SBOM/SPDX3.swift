@@ -148,7 +148,10 @@ private struct LicenseResolver {
                 .replacingOccurrences(of: "LicenseRef-", with: prefix)
         case "expandedlicensing_ConjunctiveLicenseSet", "expandedlicensing_DisjunctiveLicenseSet":
             guard !element.members.isEmpty else { throw fail("empty license set '\(id)'") }
-            let parts = try element.members.map { (member) throws(SBOMError) in "(\(try sub(member)))" }
+            let parts = try element.members.map { (member) throws(SBOMError) -> String in
+                let part = try sub(member)
+                return part.contains(" ") ? "(\(part))" : part
+            }
             return parts.joined(separator: element.type == "expandedlicensing_ConjunctiveLicenseSet" ? " AND " : " OR ")
         case "expandedlicensing_OrLaterOperator":
             return try sub(element.subjectLicense) + "+"

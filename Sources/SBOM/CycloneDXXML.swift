@@ -16,7 +16,9 @@ enum CycloneDXXMLReader {
         if hasDoctype(data) {
             throw SBOMError(.malformed, "XML with a DTD (<!DOCTYPE>) is not accepted")
         }
-        let parser = XMLParser(data: data)
+        // From a stream the parser is fed in chunks; given all the data at
+        // once, libxml2 refuses documents over 10 MB ("huge input lookup").
+        let parser = XMLParser(stream: InputStream(data: data))
         parser.shouldProcessNamespaces = true
         parser.shouldResolveExternalEntities = false
         let handler = Handler(limits: limits)

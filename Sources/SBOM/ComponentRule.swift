@@ -23,35 +23,68 @@ import Foundation
 /// version is missing or not valid for the range's scheme matches a deny rule
 /// with a version (fail closed) and no allow rule with one.
 public struct ComponentRule: Sendable, Equatable, CustomStringConvertible {
-    enum VersionMatch: Sendable, Equatable {
+    enum VersionMatch: Sendable {
         case exact(String, VersionScheme?)
         case range(VersRange)
     }
 
-    enum Matcher: Sendable, Equatable {
-        case purl(type: String, path: [String], version: VersionMatch?, qualifiers: [String: String], subpath: String?)
-        case cpe([String])
-        case name(String, version: VersionMatch?)
+    /// A purl pattern, compiled. A class so that matching does not copy it.
+    final class PurlPattern: Sendable {
+        let type: String
+        let path: [Glob]
+        let version: VersionMatch?
+        let qualifiers: [String: String]
+        let subpath: String?
+
+        init(type: String, path: [Glob], version: VersionMatch?, qualifiers: [String: String], subpath: String?) {
+            self.type = type
+            self.path = path
+            self.version = version
+            self.qualifiers = qualifiers
+            self.subpath = subpath
+        }
     }
 
+    enum Matcher: Sendable {
+        case purl(PurlPattern)
+        case cpe([Glob])
+        case name(Glob, version: VersionMatch?)
+    }
+
+    /// One allocation per rule: rules are copied while components are judged.
+    private final class Storage: Sendable {
+        let text: String
+        let matcher: Matcher
+
+        init(text: String, matcher: Matcher) {
+            self.text = text
+            self.matcher = matcher
+        }
+    }
+
+    private let storage: Storage
+
     /// The rule as written.
-    public let text: String
-    let matcher: Matcher
+    public var text: String { storage.text }
+    var matcher: Matcher { storage.matcher }
 
     public var description: String { text }
 
+    /// Rules are equal when written alike (the text determines the rule).
+    public static func == (lhs: ComponentRule, rhs: ComponentRule) -> Bool { lhs.text == rhs.text }
+
     /// Parses `pkg:...`, `cpe:...` or `name[@version]`.
     public init(_ text: String) throws(SBOMSyntaxError) {
-        self.text = text
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { throw SBOMSyntaxError(text, "empty rule") }
+        let matcher: Matcher
         if trimmed.lowercased().hasPrefix("pkg:") {
             matcher = try Self.purlMatcher(trimmed)
         } else if trimmed.lowercased().hasPrefix("cpe:") {
             guard let fields = parseCPEFields(trimmed) else {
                 throw SBOMSyntaxError(text, "not a CPE 2.3 formatted string (cpe:2.3:...) or CPE 2.2 URI (cpe:/...)")
             }
-            matcher = .cpe(fields)
+            matcher = .cpe(fields.map(Glob.init))
         } else {
             var name = Substring(trimmed)
             var version: VersionMatch?
@@ -59,8 +92,9 @@ public struct ComponentRule: Sendable, Equatable, CustomStringConvertible {
                 name = trimmed[..<at]
                 version = try Self.versionMatch(String(trimmed[trimmed.index(after: at)...]), scheme: nil, rule: text)
             }
-            matcher = .name(String(name), version: version)
+            matcher = .name(Glob(String(name)), version: version)
         }
+        storage = Storage(text: text, matcher: matcher)
     }
 
     /// Builds a rule from a YAML mapping: `{purl: ...}`, `{name: ..., version: ...}`
@@ -88,19 +122,19 @@ public struct ComponentRule: Sendable, Equatable, CustomStringConvertible {
                 self = rule
                 return
             }
-            guard case let .purl(type, path, nil, qualifiers, subpath) = rule.matcher else {
+            guard case let .purl(pattern) = rule.matcher, pattern.version == nil else {
                 throw SBOMSyntaxError(shown, "version given twice")
             }
-            text = shown
-            matcher = .purl(type: type, path: path,
-                            version: try Self.versionMatch(version, scheme: VersionScheme(purlType: type), rule: shown, purlType: type),
-                            qualifiers: qualifiers, subpath: subpath)
+            storage = Storage(text: shown, matcher: .purl(PurlPattern(
+                type: pattern.type, path: pattern.path,
+                version: try Self.versionMatch(version, scheme: VersionScheme(purlType: pattern.type), rule: shown,
+                                               purlType: pattern.type),
+                qualifiers: pattern.qualifiers, subpath: pattern.subpath)))
         default:
             guard !value.isEmpty else { throw SBOMSyntaxError(shown, "empty name") }
-            text = shown
-            matcher = .name(value, version: try fields["version"].map { (version) throws(SBOMSyntaxError) in
-                try Self.versionMatch(version, scheme: nil, rule: shown)
-            })
+            storage = Storage(text: shown, matcher: .name(Glob(value), version: try fields["version"].map {
+                (version) throws(SBOMSyntaxError) in try Self.versionMatch(version, scheme: nil, rule: shown)
+            }))
         }
     }
 
@@ -124,8 +158,8 @@ public struct ComponentRule: Sendable, Equatable, CustomStringConvertible {
         let version = try (versText ?? purl.version).map { (version) throws(SBOMSyntaxError) in
             try versionMatch(version, scheme: scheme, rule: text, purlType: purl.type)
         }
-        let path = (purl.namespace.map { $0.split(separator: "/").map(String.init) } ?? []) + [purl.name]
-        return .purl(type: purl.type, path: path, version: version, qualifiers: purl.qualifiers, subpath: purl.subpath)
+        return .purl(PurlPattern(type: purl.type, path: purl.path.map(Glob.init), version: version,
+                                 qualifiers: purl.qualifiers, subpath: purl.subpath))
     }
 
     /// `vers:...` or an exact version, checked against the scheme it will be compared with.
@@ -153,27 +187,27 @@ public struct ComponentRule: Sendable, Equatable, CustomStringConvertible {
 
     func matches(_ subject: RuleSubject, versionUnknownMatches: Bool) -> Bool {
         switch matcher {
-        case let .purl(type, path, version, qualifiers, subpath):
-            guard let purl = subject.purl, purl.type == type,
-                  matchSegments(path, subject.purlPath),
-                  qualifiers.allSatisfy({ purl.qualifiers[$0.key] == $0.value }),
-                  subpath == nil || subpath == purl.subpath
+        case let .purl(pattern):
+            guard let purl = subject.purl, purl.type == pattern.type,
+                  matchSegments(pattern.path, subject.purlPath),
+                  pattern.qualifiers.allSatisfy({ purl.qualifiers[$0.key] == $0.value }),
+                  pattern.subpath == nil || pattern.subpath == purl.subpath
             else { return false }
-            guard let version else { return true }
+            guard let version = pattern.version else { return true }
             return Self.matches(version, purl.version ?? subject.component.version, unknown: versionUnknownMatches)
         case let .cpe(pattern):
             guard let fields = subject.cpeFields else { return false }
-            for (index, wanted) in pattern.enumerated() where wanted != "*" && !wanted.isEmpty {
+            for (index, wanted) in pattern.enumerated() where !wanted.matchesEverything {
                 let actual = index < fields.count ? fields[index] : "*"
-                if index == 3, ["*", "-", ""].contains(actual) {
+                if index == 3, actual == "*" || actual == "-" || actual.isEmpty {
                     if versionUnknownMatches { continue }
                     return false
                 }
-                if !globMatch(wanted, actual) { return false }
+                if !wanted.matches(actual) { return false }
             }
             return true
         case let .name(name, version):
-            guard subject.component.purl == nil, globMatch(name, subject.component.name) else { return false }
+            guard subject.component.purl == nil, name.matches(subject.component.name) else { return false }
             guard let version else { return true }
             return Self.matches(version, subject.component.version, unknown: versionUnknownMatches)
         }
@@ -215,7 +249,7 @@ struct RuleSubject {
         }
         self.purl = purl
         self.purlError = purlError
-        purlPath = purl.map { ($0.namespace.map { $0.split(separator: "/").map(String.init) } ?? []) + [$0.name] } ?? []
+        purlPath = purl?.path ?? []
         cpeFields = component.cpe.flatMap(parseCPEFields)
     }
 }
@@ -253,57 +287,80 @@ func parseCPEFields(_ text: String) -> [String]? {
     return nil
 }
 
-/// Whether `text` matches `pattern`, where `*` stands for any run of characters.
-func globMatch(_ pattern: String, _ text: String) -> Bool {
-    let p = Array(pattern)
-    let t = Array(text)
+/// A pattern where `*` stands for any run of characters (compared as UTF-8).
+struct Glob: Sendable {
+    let pattern: [UInt8]
+    /// The pattern itself when it has no `*` (matched by equality).
+    let literal: String?
+    /// `**`: any number of purl path segments.
+    let isAnyDepth: Bool
+
+    init(_ pattern: String) {
+        self.pattern = Array(pattern.utf8)
+        literal = pattern.utf8.contains(UInt8(ascii: "*")) ? nil : pattern
+        isAnyDepth = pattern == "**"
+    }
+
+    /// `*` or empty: CPE fields that match any value.
+    var matchesEverything: Bool { pattern.isEmpty || pattern == [UInt8(ascii: "*")] }
+
+    func matches(_ text: String) -> Bool {
+        if let literal { return literal == text }
+        var text = text
+        return text.withUTF8 { globMatch(pattern, $0) }
+    }
+}
+
+/// Glob matching with backtracking to the last `*` only: linear in practice.
+private func globMatch(_ p: [UInt8], _ t: UnsafeBufferPointer<UInt8>) -> Bool {
+    let star = UInt8(ascii: "*")
     var i = 0
     var j = 0
-    var star: Int?
+    var lastStar: Int?
     var resume = 0
     while j < t.count {
-        if i < p.count, p[i] != "*", p[i] == t[j] {
+        if i < p.count, p[i] != star, p[i] == t[j] {
             i += 1
             j += 1
-        } else if i < p.count, p[i] == "*" {
-            star = i
+        } else if i < p.count, p[i] == star {
+            lastStar = i
             resume = j
             i += 1
-        } else if let star {
-            i = star + 1
+        } else if let lastStar {
+            i = lastStar + 1
             resume += 1
             j = resume
         } else {
             return false
         }
     }
-    while i < p.count, p[i] == "*" { i += 1 }
+    while i < p.count, p[i] == star { i += 1 }
     return i == p.count
 }
 
-/// Segment-wise glob: each pattern segment matches one segment with `globMatch`,
-/// and a `**` segment matches any number of segments.
-func matchSegments(_ pattern: [String], _ segments: [String]) -> Bool {
+/// Segment-wise glob: each pattern segment matches one segment, and a `**`
+/// segment matches any number of segments.
+func matchSegments(_ pattern: [Glob], _ segments: [String]) -> Bool {
     var i = 0
     var j = 0
-    var star: Int?
+    var lastStar: Int?
     var resume = 0
     while j < segments.count {
-        if i < pattern.count, pattern[i] != "**", globMatch(pattern[i], segments[j]) {
+        if i < pattern.count, !pattern[i].isAnyDepth, pattern[i].matches(segments[j]) {
             i += 1
             j += 1
-        } else if i < pattern.count, pattern[i] == "**" {
-            star = i
+        } else if i < pattern.count, pattern[i].isAnyDepth {
+            lastStar = i
             resume = j
             i += 1
-        } else if let star {
-            i = star + 1
+        } else if let lastStar {
+            i = lastStar + 1
             resume += 1
             j = resume
         } else {
             return false
         }
     }
-    while i < pattern.count, pattern[i] == "**" { i += 1 }
+    while i < pattern.count, pattern[i].isAnyDepth { i += 1 }
     return i == pattern.count
 }

@@ -47,11 +47,14 @@ struct CycloneDXBuilder {
         self.limits = limits
     }
 
-    mutating func component(_ fields: CycloneDXFields, parent: String?, at location: String) throws(SBOMError) -> Component {
-        func fail(_ message: String) -> SBOMError { SBOMError(.malformed, message, at: location) }
+    /// `location` is only rendered for an error.
+    mutating func component(
+        _ fields: CycloneDXFields, parent: String?, at location: @autoclosure () -> String
+    ) throws(SBOMError) -> Component {
+        func fail(_ message: String) -> SBOMError { SBOMError(.malformed, message, at: location()) }
         count += 1
         guard count <= limits.maxComponents else {
-            throw SBOMError(.limitExceeded, "more than \(limits.maxComponents) components", at: location)
+            throw SBOMError(.limitExceeded, "more than \(limits.maxComponents) components", at: location())
         }
         guard let name = fields.name, !name.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw fail("component has no name")
@@ -105,7 +108,7 @@ struct CycloneDXBuilder {
         for license in chosen {
             switch license.kind {
             case let .id(id):
-                guard case .license? = try? LicenseExpression(id) else { throw fail("invalid license id '\(id)'") }
+                guard isLicenseIdentifier(id) else { throw fail("invalid license id '\(id)'") }
                 parts.append(id)
             case let .name(name):
                 if case let .license(term)? = try? LicenseExpression(name) {
@@ -163,17 +166,16 @@ private let digestLengths: [String: Int] = [
 func addDigest(
     _ content: String, algorithm: String, to hashes: inout [String: String], fail: (String) -> SBOMError
 ) throws(SBOMError) {
-    let hex = content.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-    guard !hex.isEmpty, hex.utf8.allSatisfy({ hexValue($0) != nil }) else {
+    let digits = content.utf8.count
+    guard digits > 0, content.utf8.allSatisfy({ hexValue($0) != nil }) else {
         throw fail("\(algorithm) digest '\(content.prefix(80))' is not hexadecimal")
     }
     if let length = digestLengths[algorithm] {
-        guard hex.utf8.count == length else {
-            throw fail("\(algorithm) digest has \(hex.utf8.count) hex digits, not \(length)")
-        }
-    } else if hex.utf8.count < 32 || hex.utf8.count % 2 != 0 {
-        throw fail("\(algorithm) digest has \(hex.utf8.count) hex digits")
+        guard digits == length else { throw fail("\(algorithm) digest has \(digits) hex digits, not \(length)") }
+    } else if digits < 32 || digits % 2 != 0 {
+        throw fail("\(algorithm) digest has \(digits) hex digits")
     }
+    let hex = content.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "F") }) ? content.lowercased() : content
     if let previous = hashes[algorithm], previous != hex {
         throw fail("two different \(algorithm) digests")
     }

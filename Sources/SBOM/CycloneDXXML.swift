@@ -217,14 +217,15 @@ enum CycloneDXXMLReader {
                 open[open.count - 1].fields.licenses.append(
                     CycloneDXLicense(kind: kind, acknowledgement: current.licenseAcknowledgement))
             case .component:
-                guard let component = open.popLast(), var builder else { return }
+                guard let component = open.popLast() else { return }
                 do throws(SBOMError) {
-                    let built = try builder.component(component.fields, parent: component.parent, at: "line \(component.line)")
+                    // Mutated in place: a copy would copy its set of bom-refs every time.
+                    guard let built = try builder?.component(component.fields, parent: component.parent, at: "line \(component.line)")
+                    else { return }
                     if let slot = component.slot { components[slot] = built } else { product = built }
                 } catch {
                     return stop(parser, error)
                 }
-                self.builder = builder
             default:
                 break
             }

@@ -87,3 +87,36 @@ public func evaluate(_ component: Component, rules: SBOMRules) -> ComponentVerdi
     }
     return ComponentVerdict(status: .unapproved, reason: "no allow rule matches")
 }
+
+/// Judges many components, spread over the processor's cores; the verdicts
+/// are in the order of `components`.
+public func evaluate(_ components: [Component], rules: SBOMRules) -> [ComponentVerdict] {
+    let chunks = min(components.count, ProcessInfo.processInfo.activeProcessorCount * 4)
+    guard chunks > 1 else { return components.map { evaluate($0, rules: rules) } }
+    let results = ChunkResults(count: chunks)
+    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        let range = (components.count * chunk / chunks)..<(components.count * (chunk + 1) / chunks)
+        results.store(components[range].map { evaluate($0, rules: rules) }, at: chunk)
+    }
+    return results.joined()
+}
+
+/// Per-chunk results written by concurrent workers, each to its own slot.
+private final class ChunkResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var chunks: [[ComponentVerdict]]
+
+    init(count: Int) { chunks = Array(repeating: [], count: count) }
+
+    func store(_ verdicts: [ComponentVerdict], at index: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        chunks[index] = verdicts
+    }
+
+    func joined() -> [ComponentVerdict] {
+        lock.lock()
+        defer { lock.unlock() }
+        return chunks.flatMap { $0 }
+    }
+}

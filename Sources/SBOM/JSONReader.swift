@@ -13,8 +13,9 @@ enum JSONReader {
     static func read(_ data: Data, limits: SBOMLimits) throws(SBOMError) -> SBOMDocument {
         let decoder = JSONDecoder()
         if let limitsKey { decoder.userInfo[limitsKey] = limits }
+        let content: JSONSBOM
         do {
-            return try decoder.decode(JSONSBOM.self, from: data).document
+            content = try decoder.decode(JSONSBOM.self, from: data)
         } catch let error as SBOMError {
             throw error
         } catch let error as DecodingError {
@@ -22,6 +23,8 @@ enum JSONReader {
         } catch {
             throw SBOMError(.malformed, "\(error)")
         }
+        // Converted once the decoder's copy of the JSON is released.
+        return try content.document(limits: limits)
     }
 
     /// A DecodingError as an SBOMError located at its key path.
@@ -73,11 +76,13 @@ struct AnyKey: CodingKey {
     init?(intValue: Int) { nil }
 }
 
-private struct JSONSBOM: Decodable {
-    let document: SBOMDocument
+/// A JSON SBOM as decoded, before conversion to components.
+private enum JSONSBOM: Decodable {
+    case cycloneDX(specVersion: String, product: CDXComponent?, components: [CDXComponent])
+    case spdx2(specVersion: String, packages: [SPDX2Package])
+    case spdx3(graph: [SPDX3Reader.Element])
 
     init(from decoder: any Decoder) throws {
-        let limits = JSONReader.limits(of: decoder)
         let root: KeyedDecodingContainer<AnyKey>
         do {
             root = try decoder.container(keyedBy: AnyKey.self)
@@ -85,48 +90,80 @@ private struct JSONSBOM: Decodable {
             throw SBOMError(.unrecognizedFormat, "JSON document is not an object")
         }
         if root.contains(AnyKey("bomFormat")) {
-            document = try Self.cycloneDX(root, limits: limits)
+            let format = try root.decode(String.self, forKey: AnyKey("bomFormat"))
+            guard format == "CycloneDX" else {
+                throw SBOMError(.unrecognizedFormat, "bomFormat is '\(format)', not 'CycloneDX'", at: "bomFormat")
+            }
+            guard let specVersion = try root.decodeIfPresent(String.self, forKey: AnyKey("specVersion")) else {
+                throw SBOMError(.malformed, "missing specVersion")
+            }
+            self = .cycloneDX(
+                specVersion: specVersion,
+                product: try root.decodeIfPresent(CDXMetadata.self, forKey: AnyKey("metadata"))?.component,
+                components: try root.decodeIfPresent([CDXComponent].self, forKey: AnyKey("components")) ?? [])
         } else if root.contains(AnyKey("spdxVersion")) {
-            document = try SPDX2Reader.json(root, limits: limits)
+            let version = try SPDX2Reader.specVersion(try root.decode(String.self, forKey: AnyKey("spdxVersion")), at: "spdxVersion")
+            self = .spdx2(specVersion: version, packages: try SPDX2Reader.jsonPackages(root))
         } else if root.contains(AnyKey("@graph")) || root.contains(AnyKey("@context")) {
-            document = try SPDX3Reader.json(root, limits: limits)
+            self = .spdx3(graph: try SPDX3Reader.graph(root))
         } else {
             throw SBOMError(.unrecognizedFormat,
                             "JSON document is neither CycloneDX (bomFormat), SPDX 2 (spdxVersion) nor SPDX 3 (@context)")
         }
     }
 
-    private static func cycloneDX(_ root: KeyedDecodingContainer<AnyKey>, limits: SBOMLimits) throws -> SBOMDocument {
-        let format = try root.decode(String.self, forKey: AnyKey("bomFormat"))
-        guard format == "CycloneDX" else {
-            throw SBOMError(.unrecognizedFormat, "bomFormat is '\(format)', not 'CycloneDX'", at: "bomFormat")
+    func document(limits: SBOMLimits) throws(SBOMError) -> SBOMDocument {
+        switch self {
+        case let .cycloneDX(specVersion, product, components):
+            return try Self.cycloneDX(specVersion: specVersion, main: product, top: components, limits: limits)
+        case let .spdx2(specVersion, packages):
+            return try SPDX2Reader.document(format: .spdxJSON, specVersion: specVersion, packages: packages,
+                                            limits: limits, location: { "packages[\($0)]" })
+        case let .spdx3(graph):
+            return try SPDX3Reader.document(graph: graph, limits: limits)
         }
-        guard let specVersion = try root.decodeIfPresent(String.self, forKey: AnyKey("specVersion")) else {
-            throw SBOMError(.malformed, "missing specVersion")
-        }
-        var builder = try CycloneDXBuilder(specVersion: specVersion, limits: limits, at: "specVersion")
-        let metadata = try root.decodeIfPresent(CDXMetadata.self, forKey: AnyKey("metadata"))
-        let top = try root.decodeIfPresent([CDXComponent].self, forKey: AnyKey("components")) ?? []
+    }
 
+    private static func cycloneDX(
+        specVersion: String, main: CDXComponent?, top: [CDXComponent], limits: SBOMLimits
+    ) throws(SBOMError) -> SBOMDocument {
+        var builder = try CycloneDXBuilder(specVersion: specVersion, limits: limits, at: "specVersion")
         var product: Component?
         var components: [Component] = []
         components.reserveCapacity(top.count)
         // Depth first, parents before children, without recursion.
-        var pending: [(component: CDXComponent, parent: String?, path: String)] = []
-        for (i, component) in top.enumerated().reversed() {
-            pending.append((component, nil, "components[\(i)]"))
+        // Where each component is, as (enclosing node, index) links, rendered only for errors.
+        var nodes: [(parent: Int?, index: Int)] = []
+        var pending: [(component: CDXComponent, parent: String?, node: Int)] = []
+        func push(_ children: [CDXComponent], parent: String?, under node: Int?) {
+            for (i, child) in children.enumerated().reversed() {
+                nodes.append((node, i))
+                pending.append((child, parent, nodes.count - 1))
+            }
         }
-        if let main = metadata?.component {
+        push(top, parent: nil, under: nil)
+        var productChildren: Range<Int>?
+        if let main {
             product = try builder.component(main.fields, parent: nil, at: "metadata.component")
-            for (i, child) in (main.components ?? []).enumerated().reversed() {
-                pending.append((child, main.fields.bomRef, "metadata.component.components[\(i)]"))
-            }
+            let start = nodes.count
+            push(main.components ?? [], parent: main.fields.bomRef, under: nil)
+            productChildren = start..<nodes.count
         }
-        while let (component, parent, path) = pending.popLast() {
-            components.append(try builder.component(component.fields, parent: parent, at: path))
-            for (i, child) in (component.components ?? []).enumerated().reversed() {
-                pending.append((child, component.fields.bomRef, "\(path).components[\(i)]"))
+        func location(_ node: Int) -> String {
+            var parts: [String] = []
+            var current: Int? = node
+            var root = node
+            while let index = current {
+                parts.append("components[\(nodes[index].index)]")
+                root = index
+                current = nodes[index].parent
             }
+            let prefix = productChildren?.contains(root) == true ? "metadata.component." : ""
+            return prefix + parts.reversed().joined(separator: ".")
+        }
+        while let (component, parent, node) = pending.popLast() {
+            components.append(try builder.component(component.fields, parent: parent, at: location(node)))
+            push(component.components ?? [], parent: component.fields.bomRef, under: node)
         }
         return SBOMDocument(format: .cyclonedxJSON, specVersion: specVersion, product: product, components: components)
     }
@@ -195,7 +232,9 @@ private struct CDXLicenseChoice: Decodable {
         let c = try decoder.container(keyedBy: Keys.self)
         let body = try c.decodeIfPresent(Body.self, forKey: .license)
         let expression = try c.decodeIfPresent(String.self, forKey: .expression)
-        let location = JSONReader.path(decoder.codingPath)
+        func fail(_ message: String) -> SBOMError {
+            SBOMError(.malformed, message, at: JSONReader.path(decoder.codingPath))
+        }
         switch (body, expression) {
         case let (nil, expression?):
             license = CycloneDXLicense(kind: .expression(expression),
@@ -204,13 +243,13 @@ private struct CDXLicenseChoice: Decodable {
             switch (body.id, body.name) {
             case let (id?, nil): license = CycloneDXLicense(kind: .id(id), acknowledgement: body.acknowledgement)
             case let (nil, name?): license = CycloneDXLicense(kind: .name(name), acknowledgement: body.acknowledgement)
-            case (nil, nil): throw SBOMError(.malformed, "license has neither id nor name", at: location)
-            case (_?, _?): throw SBOMError(.malformed, "license has both id and name", at: location)
+            case (nil, nil): throw fail("license has neither id nor name")
+            case (_?, _?): throw fail("license has both id and name")
             }
         case (nil, nil):
-            throw SBOMError(.malformed, "licenses entry has neither license nor expression", at: location)
+            throw fail("licenses entry has neither license nor expression")
         case (_?, _?):
-            throw SBOMError(.malformed, "licenses entry has both license and expression", at: location)
+            throw fail("licenses entry has both license and expression")
         }
     }
 }

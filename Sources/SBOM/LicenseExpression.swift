@@ -93,25 +93,40 @@ private struct LicenseExpressionParser {
 
     private func tokenize() -> [Token] {
         var tokens: [Token] = []
-        var rest = Substring(text)
-        while let first = rest.first {
-            if first.isWhitespace {
-                rest = rest.dropFirst()
-            } else if first == "(" || first == ")" {
-                tokens.append(first == "(" ? .open : .close)
-                rest = rest.dropFirst()
+        let utf8 = text.utf8
+        var index = utf8.startIndex
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            if isSpace(byte) {
+                index = utf8.index(after: index)
+            } else if byte == UInt8(ascii: "(") || byte == UInt8(ascii: ")") {
+                tokens.append(byte == UInt8(ascii: "(") ? .open : .close)
+                index = utf8.index(after: index)
             } else {
-                let word = rest.prefix(while: { !$0.isWhitespace && $0 != "(" && $0 != ")" })
-                switch word.uppercased() {
-                case "AND": tokens.append(.and)
-                case "OR": tokens.append(.or)
-                case "WITH": tokens.append(.with)
-                default: tokens.append(.word(word))
+                var end = index
+                while end < utf8.endIndex, !isSpace(utf8[end]), utf8[end] != UInt8(ascii: "("), utf8[end] != UInt8(ascii: ")") {
+                    end = utf8.index(after: end)
                 }
-                rest = rest[word.endIndex...]
+                let word = text[index..<end]
+                if Self.equalsIgnoringCase(word, "and") {
+                    tokens.append(.and)
+                } else if Self.equalsIgnoringCase(word, "or") {
+                    tokens.append(.or)
+                } else if Self.equalsIgnoringCase(word, "with") {
+                    tokens.append(.with)
+                } else {
+                    tokens.append(.word(word))
+                }
+                index = end
             }
         }
         return tokens
+    }
+
+    /// ASCII case-insensitive equality with a lowercase word.
+    private static func equalsIgnoringCase(_ word: Substring, _ lowercase: String) -> Bool {
+        word.utf8.count == lowercase.utf8.count && zip(word.utf8, lowercase.utf8).allSatisfy { $0 | 0x20 == $1 }
     }
 
     private func describe(_ token: Token) -> String {
@@ -194,12 +209,12 @@ private struct LicenseExpressionParser {
     }
 
     /// `idstring = 1*(ALPHA / DIGIT / "-" / ".")`
-    static func isIdString<S: StringProtocol>(_ text: S) -> Bool {
+    fileprivate static func isIdString<S: StringProtocol>(_ text: S) -> Bool {
         !text.isEmpty && text.utf8.allSatisfy { $0.isASCIILetter || $0.isASCIIDigit || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
     }
 
     /// `["DocumentRef-" idstring ":"] prefix idstring`, prefix matched case-insensitively.
-    static func isReference<S: StringProtocol>(_ text: S, prefix: String) -> Bool {
+    fileprivate static func isReference<S: StringProtocol>(_ text: S, prefix: String) -> Bool {
         var rest = Substring(text)
         if rest.lowercased().hasPrefix("documentref-"), let colon = rest.firstIndex(of: ":") {
             guard isIdString(rest[rest.index(rest.startIndex, offsetBy: 12)..<colon]) else { return false }
@@ -208,4 +223,10 @@ private struct LicenseExpressionParser {
         guard rest.lowercased().hasPrefix(prefix.lowercased()) else { return false }
         return isIdString(rest.dropFirst(prefix.count))
     }
+}
+
+/// Whether `text` is one license identifier (`MIT`, `LicenseRef-x`,
+/// `DocumentRef-d:LicenseRef-x`), without `+` or `WITH`.
+func isLicenseIdentifier(_ text: String) -> Bool {
+    LicenseExpressionParser.isIdString(text) || LicenseExpressionParser.isReference(text, prefix: "LicenseRef-")
 }

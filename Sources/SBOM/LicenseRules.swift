@@ -85,8 +85,8 @@ public struct LicenseRules: Sendable, Equatable {
         switch expression {
         case let .license(term):
             let keys = Self.keys(term)
-            if !keys.isDisjoint(with: denyKeys) { return ["\(term) is denied"] }
-            if allow != nil, keys.isDisjoint(with: allowKeys) { return ["\(term) is not in licenses.allow"] }
+            if keys.contains(where: denyKeys.contains) { return ["\(term) is denied"] }
+            if allow != nil, !keys.contains(where: allowKeys.contains) { return ["\(term) is not in licenses.allow"] }
             return []
         case let .and(parts):
             return parts.flatMap(problems)
@@ -101,9 +101,13 @@ public struct LicenseRules: Sendable, Equatable {
         }
     }
 
-    /// The entries (lowercased) that match a term.
-    private static func keys(_ term: LicenseTerm) -> Set<String> {
-        [term.description.lowercased(), term.license.lowercased(), term.id.lowercased()]
+    /// The entries (lowercased) that match a term: the term itself, without
+    /// its exception, and without `+`.
+    private static func keys(_ term: LicenseTerm) -> [String] {
+        let id = term.id.lowercased()
+        let license = term.orLater ? id + "+" : id
+        guard let exception = term.exception else { return [license, id] }
+        return [license + " with " + exception.lowercased(), license, id]
     }
 }
 

@@ -24,13 +24,12 @@ public struct PackageURL: Sendable, Hashable, CustomStringConvertible {
         guard text.utf8.count <= Self.maxLength else { throw fail("longer than \(Self.maxLength) bytes") }
         var rest = Substring(text)
 
-        if let hash = rest.firstIndex(of: "#") {
-            let segments = try rest[rest.index(after: hash)...].split(separator: "/")
-                .filter { $0 != "." && $0 != ".." }
-                .map { (segment) throws(SBOMSyntaxError) -> String in
-                    guard let decoded = percentDecode(segment) else { throw fail("invalid percent-encoding in the subpath") }
-                    return decoded
-                }
+        if let hash = rest.utf8.firstIndex(of: UInt8(ascii: "#")) {
+            var segments: [String] = []
+            for segment in split(rest[rest.utf8.index(after: hash)...], on: "/") where segment != "." && segment != ".." {
+                guard let decoded = percentDecode(segment) else { throw fail("invalid percent-encoding in the subpath") }
+                segments.append(decoded)
+            }
             subpath = segments.isEmpty ? nil : segments.joined(separator: "/")
             rest = rest[..<hash]
         } else {
@@ -38,14 +37,16 @@ public struct PackageURL: Sendable, Hashable, CustomStringConvertible {
         }
 
         var qualifiers: [String: String] = [:]
-        if let question = rest.firstIndex(of: "?") {
-            for pair in rest[rest.index(after: question)...].split(separator: "&") {
-                guard let equals = pair.firstIndex(of: "=") else { throw fail("qualifier '\(pair)' has no '='") }
+        if let question = rest.utf8.firstIndex(of: UInt8(ascii: "?")) {
+            for pair in split(rest[rest.utf8.index(after: question)...], on: "&") {
+                guard let equals = pair.utf8.firstIndex(of: UInt8(ascii: "=")) else {
+                    throw fail("qualifier '\(pair)' has no '='")
+                }
                 let key = pair[..<equals].lowercased()
                 guard let first = key.utf8.first, !first.isASCIIDigit,
-                      key.utf8.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || Array(".-_".utf8).contains($0) })
+                      key.utf8.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || $0 == 0x2E || $0 == 0x2D || $0 == 0x5F })
                 else { throw fail("invalid qualifier key '\(key)'") }
-                guard let value = percentDecode(pair[pair.index(after: equals)...]) else {
+                guard let value = percentDecode(pair[pair.utf8.index(after: equals)...]) else {
                     throw fail("invalid percent-encoding in qualifier '\(key)'")
                 }
                 guard qualifiers[key] == nil else { throw fail("qualifier '\(key)' appears twice") }
@@ -55,24 +56,27 @@ public struct PackageURL: Sendable, Hashable, CustomStringConvertible {
         }
         self.qualifiers = qualifiers
 
-        guard let colon = rest.firstIndex(of: ":"), rest[..<colon].lowercased() == "pkg" else {
+        guard let colon = rest.utf8.firstIndex(of: UInt8(ascii: ":")), rest[..<colon].lowercased() == "pkg" else {
             throw fail("does not start with 'pkg:'")
         }
-        rest = rest[rest.index(after: colon)...].drop(while: { $0 == "/" })
+        rest = rest[rest.utf8.index(after: colon)...]
+        while rest.utf8.first == UInt8(ascii: "/") { rest = rest.dropFirst() }
 
-        guard let slash = rest.firstIndex(of: "/") else { throw fail("no '/' after the type") }
-        let type = rest[..<slash].lowercased()
-        guard let first = type.utf8.first, first.isASCIILetter,
-              type.utf8.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || Array(".+-".utf8).contains($0) })
-        else { throw fail("invalid type '\(type)'") }
-        self.type = type
-        rest = rest[rest.index(after: slash)...]
-        while rest.last == "/" { rest = rest.dropLast() }
+        guard let slash = rest.utf8.firstIndex(of: UInt8(ascii: "/")) else { throw fail("no '/' after the type") }
+        let typeText = rest[..<slash]
+        guard let first = typeText.utf8.first, first.isASCIILetter,
+              typeText.utf8.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || $0 == 0x2E || $0 == 0x2B || $0 == 0x2D })
+        else { throw fail("invalid type '\(typeText)'") }
+        type = typeText.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") })
+            ? typeText.lowercased() : String(typeText)
+        rest = rest[rest.utf8.index(after: slash)...]
+        while rest.utf8.last == UInt8(ascii: "/") { rest = rest.dropLast() }
 
         // An '@' that starts a namespace segment is an unencoded npm scope, not the version.
-        if let at = rest.lastIndex(of: "@"),
-           !((at == rest.startIndex || rest[rest.index(before: at)] == "/") && rest[at...].contains("/")) {
-            guard let version = percentDecode(rest[rest.index(after: at)...]), !version.isEmpty else {
+        if let at = rest.utf8.lastIndex(of: UInt8(ascii: "@")),
+           !((at == rest.startIndex || rest.utf8[rest.utf8.index(before: at)] == UInt8(ascii: "/"))
+               && rest[at...].utf8.contains(UInt8(ascii: "/"))) {
+            guard let version = percentDecode(rest[rest.utf8.index(after: at)...]), !version.isEmpty else {
                 throw fail("invalid version")
             }
             self.version = version
@@ -81,17 +85,24 @@ public struct PackageURL: Sendable, Hashable, CustomStringConvertible {
             version = nil
         }
 
-        var segments = rest.split(separator: "/")
+        var segments = split(rest, on: "/")
         guard let nameSegment = segments.popLast(), let name = percentDecode(nameSegment), !name.isEmpty else {
             throw fail("no name")
         }
-        let namespace = try segments.map { (segment) throws(SBOMSyntaxError) -> String in
+        var namespace: [String] = []
+        for segment in segments {
             guard let decoded = percentDecode(segment) else { throw fail("invalid percent-encoding in the namespace") }
-            return decoded
+            namespace.append(decoded)
         }
         self.namespace = namespace.isEmpty ? nil : namespace.joined(separator: "/")
         self.name = name
         normalizeForType()
+    }
+
+    /// The namespace segments and the name.
+    var path: [String] {
+        guard let namespace else { return [name] }
+        return namespace.split(separator: "/").map(String.init) + [name]
     }
 
     /// Types whose namespace and name are case-insensitive (lowercased).
@@ -133,6 +144,23 @@ public struct PackageURL: Sendable, Hashable, CustomStringConvertible {
         }
         return result
     }
+}
+
+/// The non-empty pieces of `text` between `separator` bytes.
+private func split(_ text: Substring, on separator: Unicode.Scalar) -> [Substring] {
+    let byte = UInt8(ascii: separator)
+    var pieces: [Substring] = []
+    var start = text.startIndex
+    var index = text.startIndex
+    while index < text.endIndex {
+        if text.utf8[index] == byte {
+            if start < index { pieces.append(text[start..<index]) }
+            start = text.utf8.index(after: index)
+        }
+        index = text.utf8.index(after: index)
+    }
+    if start < text.endIndex { pieces.append(text[start...]) }
+    return pieces
 }
 
 /// Unreserved URI characters and `:`, which purls never encode.

@@ -34,11 +34,12 @@ enum SPDX2Reader {
     /// Checks and converts one package. The concluded license is used unless
     /// it is NOASSERTION (or absent); then the declared one.
     static func component(
-        _ package: SPDX2Package, ids: inout Set<String>, limits: SBOMLimits, count: Int, at location: String
+        _ package: SPDX2Package, ids: inout Set<String>, limits: SBOMLimits, count: Int,
+        at location: @autoclosure () -> String
     ) throws(SBOMError) -> Component {
-        func fail(_ message: String) -> SBOMError { SBOMError(.malformed, message, at: location) }
+        func fail(_ message: String) -> SBOMError { SBOMError(.malformed, message, at: location()) }
         guard count <= limits.maxComponents else {
-            throw SBOMError(.limitExceeded, "more than \(limits.maxComponents) packages", at: location)
+            throw SBOMError(.limitExceeded, "more than \(limits.maxComponents) packages", at: location())
         }
         guard let name = package.name, !name.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw fail("package has no name")
@@ -109,16 +110,22 @@ enum SPDX2Reader {
 
     // MARK: JSON
 
-    static func json(_ root: KeyedDecodingContainer<AnyKey>, limits: SBOMLimits) throws -> SBOMDocument {
-        let version = try specVersion(try root.decode(String.self, forKey: AnyKey("spdxVersion")), at: "spdxVersion")
-        let packages = try root.decodeIfPresent([JSONPackage].self, forKey: AnyKey("packages")) ?? []
+    static func jsonPackages(_ root: KeyedDecodingContainer<AnyKey>) throws -> [SPDX2Package] {
+        try (root.decodeIfPresent([JSONPackage].self, forKey: AnyKey("packages")) ?? []).map(\.fields)
+    }
+
+    /// Converts every package; `location(i)` names package `i` in errors.
+    static func document(
+        format: SBOMFormat, specVersion: String, packages: [SPDX2Package], limits: SBOMLimits,
+        location: (Int) -> String
+    ) throws(SBOMError) -> SBOMDocument {
         var ids = Set<String>()
         var components: [Component] = []
         components.reserveCapacity(packages.count)
         for (i, package) in packages.enumerated() {
-            components.append(try component(package.fields, ids: &ids, limits: limits, count: i + 1, at: "packages[\(i)]"))
+            components.append(try component(package, ids: &ids, limits: limits, count: i + 1, at: location(i)))
         }
-        return SBOMDocument(format: .spdxJSON, specVersion: version, components: components)
+        return SBOMDocument(format: format, specVersion: specVersion, components: components)
     }
 
     private struct JSONPackage: Decodable {
@@ -215,13 +222,8 @@ enum SPDX2Reader {
         guard let version else {
             throw SBOMError(.unrecognizedFormat, "no SPDXVersion line")
         }
-        var ids = Set<String>()
-        var components: [Component] = []
-        components.reserveCapacity(packages.count)
-        for (i, entry) in packages.enumerated() {
-            components.append(try component(entry.package, ids: &ids, limits: limits, count: i + 1, at: "line \(entry.line)"))
-        }
-        return SBOMDocument(format: .spdxTagValue, specVersion: version, components: components)
+        return try document(format: .spdxTagValue, specVersion: version, packages: packages.map(\.package),
+                            limits: limits, location: { "line \(packages[$0].line)" })
     }
 
     private static func apply(tag: String, value: String, to package: inout SPDX2Package, line: Int) throws(SBOMError) {

@@ -9,12 +9,16 @@ import Foundation
 enum SPDX3Reader {
     private static let packageTypes: Set<String> = ["software_Package", "ai_AIPackage", "dataset_DatasetPackage"]
 
-    static func json(_ root: KeyedDecodingContainer<AnyKey>, limits: SBOMLimits) throws -> SBOMDocument {
+    /// The `@graph` of a document whose `@context` is SPDX 3's.
+    static func graph(_ root: KeyedDecodingContainer<AnyKey>) throws -> [Element] {
         guard let context = try root.decodeIfPresent(JSONLDContext.self, forKey: AnyKey("@context")),
               context.mentionsSPDX3 else {
             throw SBOMError(.unrecognizedFormat, "JSON-LD @context is not SPDX 3 (https://spdx.org/rdf/3...)", at: "@context")
         }
-        let graph = try root.decodeIfPresent([Element].self, forKey: AnyKey("@graph")) ?? []
+        return try root.decodeIfPresent([Element].self, forKey: AnyKey("@graph")) ?? []
+    }
+
+    static func document(graph: [Element], limits: SBOMLimits) throws(SBOMError) -> SBOMDocument {
 
         var byID: [String: Int] = [:]
         var specVersions = Set<String>()

@@ -75,7 +75,7 @@ public struct ComponentRule: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `pkg:...`, `cpe:...` or `name[@version]`.
     public init(_ text: String) throws(SBOMSyntaxError) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmed
         guard !trimmed.isEmpty else { throw SBOMSyntaxError(text, "empty rule") }
         let matcher: Matcher
         if trimmed.lowercased().hasPrefix("pkg:") {

@@ -56,7 +56,7 @@ struct CycloneDXBuilder {
         guard count <= limits.maxComponents else {
             throw SBOMError(.limitExceeded, "more than \(limits.maxComponents) components", at: location())
         }
-        guard let name = fields.name, !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard let name = fields.name, !name.trimmed.isEmpty else {
             throw fail("component has no name")
         }
         if let ref = fields.bomRef {
@@ -117,7 +117,7 @@ struct CycloneDXBuilder {
                     parts.append(licenseRef(forName: name))
                 }
             case let .expression(text):
-                let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                let trimmed = text.trimmed
                 guard !trimmed.isEmpty else { throw fail("empty license expression") }
                 parts.append(trimmed)
             }
@@ -138,7 +138,7 @@ func licenseRef(forName name: String) -> String {
 
 /// `NONE` and `NOASSERTION` as markers, anything else as the expression.
 func unmarked(_ expression: String) -> (String?, LicenseMarker?) {
-    switch expression.trimmingCharacters(in: .whitespacesAndNewlines) {
+    switch expression.trimmed {
     case "NONE": return (nil, .noLicense)
     case "NOASSERTION": return (nil, .noAssertion)
     case let other: return (other, nil)

@@ -207,7 +207,7 @@ enum CycloneDXXMLReader {
             guard error == nil, let frame = frames.popLast() else { return }
             switch frame {
             case let .text(field):
-                endText(parser, field, text.trimmingCharacters(in: .whitespacesAndNewlines))
+                endText(parser, field, text.trimmed)
             case .license:
                 let current = open[open.count - 1]
                 guard current.licenseIDs.count + current.licenseNames.count == 1 else {

@@ -20,7 +20,7 @@ struct PEP440Version: Sendable {
     let local: [LocalPart]?
 
     init?(_ text: String) {
-        var scanner = ByteScanner(Array(text.lowercased().trimmingCharacters(in: .whitespaces).utf8))
+        var scanner = ByteScanner(Array(text.lowercased().trimmed.utf8))
         if scanner.peek == UInt8(ascii: "v") { scanner.advance() }
 
         guard let first = scanner.digits() else { return nil }

@@ -19,7 +19,7 @@ struct SPDX2Package {
 enum SPDX2Reader {
     /// `SPDX-2.3` -> `2.3`; SPDX 2.0 to 2.3 are read.
     static func specVersion(_ text: String, at location: String?) throws(SBOMError) -> String {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmed
         guard trimmed.hasPrefix("SPDX-") else {
             throw SBOMError(.unrecognizedFormat, "spdxVersion '\(text)' does not start with 'SPDX-'", at: location)
         }
@@ -41,7 +41,7 @@ enum SPDX2Reader {
         guard count <= limits.maxComponents else {
             throw SBOMError(.limitExceeded, "more than \(limits.maxComponents) packages", at: location())
         }
-        guard let name = package.name, !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard let name = package.name, !name.trimmed.isEmpty else {
             throw fail("package has no name")
         }
         guard let id = package.spdxID, !id.isEmpty else { throw fail("package '\(name)' has no SPDXID") }
@@ -85,12 +85,12 @@ enum SPDX2Reader {
 
     /// `Organization: Acme (x@acme.example)` -> `Acme`; NOASSERTION -> nil.
     private static func supplierName(_ text: String?) -> String? {
-        guard var name = text?.trimmingCharacters(in: .whitespaces), name != "NOASSERTION", !name.isEmpty else { return nil }
+        guard var name = text?.trimmed, name != "NOASSERTION", !name.isEmpty else { return nil }
         for prefix in ["Organization:", "Person:", "Tool:"] where name.hasPrefix(prefix) {
-            name = name.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
+            name = name.dropFirst(prefix.count).trimmed
         }
         if name.hasSuffix(")"), let open = name.lastIndex(of: "(") {
-            name = name[..<open].trimmingCharacters(in: .whitespaces)
+            name = name[..<open].trimmed
         }
         return name.isEmpty ? nil : name
     }
@@ -184,13 +184,13 @@ enum SPDX2Reader {
         var lineNumber = 0
         while let rawLine = lines.next() {
             lineNumber += 1
-            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
+            let line = rawLine.trimmed
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let colon = line.firstIndex(of: ":") else {
                 throw SBOMError(.malformed, "expected 'Tag: value'", at: "line \(lineNumber)")
             }
-            let tag = line[..<colon].trimmingCharacters(in: .whitespaces)
-            var value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            let tag = line[..<colon].trimmed
+            var value = line[line.index(after: colon)...].trimmed
             if value.hasPrefix("<text>") {
                 let start = lineNumber
                 var body = String(value.dropFirst(6))
@@ -239,8 +239,8 @@ enum SPDX2Reader {
             guard let colon = value.firstIndex(of: ":") else {
                 throw SBOMError(.malformed, "PackageChecksum is not 'ALGORITHM: digest'", at: "line \(line)")
             }
-            package.checksums.append((value[..<colon].trimmingCharacters(in: .whitespaces),
-                                      value[value.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+            package.checksums.append((value[..<colon].trimmed,
+                                      value[value.index(after: colon)...].trimmed))
         case "ExternalRef":
             let parts = value.split(whereSeparator: \.isWhitespace)
             guard parts.count == 3 else {

@@ -54,7 +54,7 @@ enum SPDX3Reader {
             guard components.count < limits.maxComponents else {
                 throw SBOMError(.limitExceeded, "more than \(limits.maxComponents) packages", at: location)
             }
-            guard let name = element.name, !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+            guard let name = element.name, !name.trimmed.isEmpty else {
                 throw fail("package has no name")
             }
             var hashes: [String: String] = [:]

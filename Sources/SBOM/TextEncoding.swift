@@ -44,3 +44,19 @@ func hexValue(_ byte: UInt8) -> UInt8? {
     default: return nil
     }
 }
+
+extension String {
+    /// Without leading and trailing ASCII whitespace (space, tab, line breaks).
+    var trimmed: String { Substring(self).trimmed }
+}
+
+extension Substring {
+    /// Without leading and trailing ASCII whitespace (space, tab, line breaks).
+    var trimmed: String {
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
+        guard let first = utf8.firstIndex(where: { !isSpace($0) }), let last = utf8.lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return String(self[first..<utf8.index(after: last)])
+    }
+}

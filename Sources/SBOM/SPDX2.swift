@@ -180,7 +180,7 @@ enum SPDX2Reader {
         var packages: [(package: SPDX2Package, line: Int)] = []
         var inPackage = false
 
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).makeIterator()
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).makeIterator()
         var lineNumber = 0
         while let rawLine = lines.next() {
             lineNumber += 1

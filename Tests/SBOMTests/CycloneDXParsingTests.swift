@@ -96,6 +96,15 @@ func cycloneDXJSON(_ version: String = "1.6", components: String, metadata: Stri
                     .malformed, at: "components[0]", containing: "invalid license id")
     }
 
+    @Test func nestedComponentErrorsNameTheirPath() {
+        expectError(cycloneDXJSON(components: #"{"name": "a"}, {"name": "b", "components": [{"name": "c"}, {"type": "library"}]}"#),
+                    .malformed, at: "components[1].components[1]", containing: "no name")
+        expectError(cycloneDXJSON(components: "", metadata: #"{"component": {"name": "p", "components": [{"name": ""}]}}"#),
+                    .malformed, at: "metadata.component.components[0]", containing: "no name")
+        expectError(cycloneDXJSON(components: #"{"name": "a", "bom-ref": "x", "components": [{"name": "b", "bom-ref": "x"}]}"#),
+                    .malformed, at: "components[0].components[0]", containing: "bom-ref 'x' is used twice")
+    }
+
     @Test func hashesAreCheckedAndNormalised() throws {
         let sha256 = String(repeating: "AB", count: 32)
         let document = try parse(cycloneDXJSON(components: #"""

@@ -131,6 +131,16 @@ import Testing
         #expect(verdict.reason.contains("purl does not parse"))
     }
 
+    @Test func batchEvaluationKeepsOrder() throws {
+        let rules = try Self.contractRules()
+        let components = (0..<500).map { i in
+            Self.npm(i % 3 == 0 ? "lodash" : "other\(i)", i % 2 == 0 ? "4.17.21" : "4.17.0",
+                     license: i % 5 == 0 ? "AGPL-3.0-only" : "MIT")
+        }
+        #expect(evaluate(components, rules: rules) == components.map { evaluate($0, rules: rules) })
+        #expect(evaluate([], rules: rules).isEmpty)
+    }
+
     static let invalidRules: [([String], [String], String)] = [
         (["pkg:npm/lodash@vers:npm/<5|>=4.17.21"], [], "sbom.allow: invalid rule 'pkg:npm/lodash@vers:npm/<5|>=4.17.21'"),
         ([], ["pkg:npm/x@vers:pypi/>=1.0"], "does not fit purl type 'npm'"),

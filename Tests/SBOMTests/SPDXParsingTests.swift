@@ -50,6 +50,11 @@ import Testing
         ])
     }
 
+    @Test func windowsLineEndings() throws {
+        let parsed = try parse("SPDXVersion: SPDX-2.3\r\nPackageName: x\r\nSPDXID: SPDXRef-x\r\nPackageVersion: 1.0\r\n")
+        #expect(parsed.components == [Component(name: "x", version: "1.0", ref: "SPDXRef-x")])
+    }
+
     @Test func errorsCarryLineNumbers() {
         expectError("SPDXVersion: SPDX-2.3\nPackageName: x\nSPDXID: SPDXRef-x\nthis line has no colon\n", .malformed, at: "line 4")
         expectError("SPDXVersion: SPDX-2.3\nPackageName: x\nPackageComment: <text>never closed\nmore\n", .malformed,

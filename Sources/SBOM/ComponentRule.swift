@@ -19,7 +19,8 @@ import Foundation
 ///   components without a purl.
 ///
 /// Exact versions compare by the ecosystem's order where the purl type has one
-/// (`pkg:pypi/x@1.0` matches `1.0.0`), otherwise as strings. A component whose
+/// and the version is valid in it (`pkg:pypi/x@1.0` matches `1.0.0`),
+/// otherwise as strings. A component whose
 /// version is missing or not valid for the range's scheme matches a deny rule
 /// with a version (fail closed) and no allow rule with one.
 public struct ComponentRule: Sendable, Equatable, CustomStringConvertible {
@@ -168,10 +169,8 @@ public struct ComponentRule: Sendable, Equatable, CustomStringConvertible {
     ) throws(SBOMSyntaxError) -> VersionMatch {
         guard !text.isEmpty else { throw SBOMSyntaxError(rule, "empty version") }
         guard text.lowercased().hasPrefix("vers:") else {
-            if let scheme, scheme.parse(text) == nil {
-                throw SBOMSyntaxError(rule, "'\(text)' is not a valid \(scheme.rawValue) version")
-            }
-            return .exact(text, scheme)
+            // A version the ecosystem cannot order (a Go commit id, say) is compared as text.
+            return .exact(text, scheme.flatMap { $0.parse(text) == nil ? nil : $0 })
         }
         let range: VersRange
         do throws(SBOMSyntaxError) {

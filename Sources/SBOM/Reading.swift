@@ -10,7 +10,7 @@ extension SBOMDocument {
     /// JSON key path or line), and for documents over `limits`.
     public init(data: Data, limits: SBOMLimits = .default) throws(SBOMError) {
         guard data.count <= limits.maxBytes else {
-            throw SBOMError(.limitExceeded, "SBOM is \(data.count) bytes, over the limit of \(limits.maxBytes)")
+            throw SBOMError(.limitExceeded, "SBOM is larger than the limit of \(limits.maxBytes) bytes")
         }
         var start = data.startIndex
         if data.starts(with: [0xEF, 0xBB, 0xBF]) { start += 3 }

@@ -135,7 +135,7 @@ func cycloneDXJSON(_ version: String = "1.6", components: String, metadata: Stri
                     at: "components[2]", limits: limits)
         limits = SBOMLimits()
         limits.maxBytes = 50
-        expectError(cycloneDXJSON(components: #"{"name": "a"}"#), .limitExceeded, containing: "over the limit", limits: limits)
+        expectError(cycloneDXJSON(components: #"{"name": "a"}"#), .limitExceeded, containing: "larger than the limit of 50 bytes", limits: limits)
         let deep = (0..<70).reduce(#"{"name": "leaf"}"#) { inner, i in #"{"name": "n\#(i)", "components": [\#(inner)]}"# }
         expectError(cycloneDXJSON(components: deep), .limitExceeded, containing: "nested deeper than 64")
         let shallowEnough = (0..<60).reduce(#"{"name": "leaf"}"#) { inner, i in #"{"name": "n\#(i)", "components": [\#(inner)]}"# }

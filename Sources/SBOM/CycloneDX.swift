@@ -122,8 +122,7 @@ struct CycloneDXBuilder {
                 parts.append(trimmed)
             }
         }
-        if parts.count == 1 { return unmarked(parts[0]) }
-        return (parts.map { $0.contains(" ") ? "(\($0))" : $0 }.joined(separator: " AND "), nil)
+        return unmarked(joinLicenses(parts, with: "AND"))
     }
 }
 

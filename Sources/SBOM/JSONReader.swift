@@ -131,8 +131,8 @@ private enum JSONSBOM: Decodable {
         var product: Component?
         var components: [Component] = []
         components.reserveCapacity(top.count)
-        // Depth first, parents before children, without recursion.
-        // Where each component is, as (enclosing node, index) links, rendered only for errors.
+        // Depth first, parents before children, without recursion. `nodes` records where each
+        // component is, as (enclosing node, index) links, rendered only for an error.
         var nodes: [(parent: Int?, index: Int)] = []
         var pending: [(component: CDXComponent, parent: String?, node: Int)] = []
         func push(_ children: [CDXComponent], parent: String?, under node: Int?) {

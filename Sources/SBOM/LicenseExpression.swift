@@ -230,3 +230,10 @@ private struct LicenseExpressionParser {
 func isLicenseIdentifier(_ text: String) -> Bool {
     LicenseExpressionParser.isIdString(text) || LicenseExpressionParser.isReference(text, prefix: "LicenseRef-")
 }
+
+/// Expressions joined with `operator` (`AND`, `OR`), each in parentheses
+/// unless it is a single identifier.
+func joinLicenses(_ expressions: [String], with operator: String) -> String {
+    guard expressions.count > 1 else { return expressions.first ?? "" }
+    return expressions.map { isLicenseIdentifier($0) ? $0 : "(\($0))" }.joined(separator: " \(`operator`) ")
+}

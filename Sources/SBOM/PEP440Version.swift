@@ -87,8 +87,8 @@ struct PEP440Version: Sendable {
         epoch.compare(other.epoch)
             .then(Self.compareRelease(release, other.release))
             .then(preKey.compare(other.preKey))
-            .then(Key(post.map(Key.Middle.number) ?? .lowest).compare(Key(other.post.map(Key.Middle.number) ?? .lowest)))
-            .then(Key(dev.map(Key.Middle.number) ?? .highest).compare(Key(other.dev.map(Key.Middle.number) ?? .highest)))
+            .then(Key(post, absent: .lowest).compare(Key(other.post, absent: .lowest)))
+            .then(Key(dev, absent: .highest).compare(Key(other.dev, absent: .highest)))
             .then(compareLocal(other.local))
     }
 
@@ -103,7 +103,7 @@ struct PEP440Version: Sendable {
     /// A dev-release of a final version sorts before its pre-releases
     /// (`1.0.dev0 < 1.0a0`); a final or post-release sorts after them.
     private var preKey: Key {
-        if let pre { return Key(.ranked(pre.rank, pre.number)) }
+        if let pre { return Key(.value(pre.rank, pre.number)) }
         if post == nil, dev != nil { return Key(.lowest) }
         return Key(.highest)
     }
@@ -133,22 +133,26 @@ struct PEP440Version: Sendable {
     private struct Key {
         enum Middle {
             case lowest
-            case ranked(Int, Numeral)
-            case number(Numeral)
+            case value(Int, Numeral)
             case highest
         }
+
         let value: Middle
+
         init(_ value: Middle) { self.value = value }
+
+        /// A number, or `absent` when there is none.
+        init(_ number: Numeral?, absent: Middle) {
+            value = number.map { .value(0, $0) } ?? absent
+        }
 
         func compare(_ other: Key) -> ComparisonResult {
             switch (value, other.value) {
             case (.lowest, .lowest), (.highest, .highest): return .orderedSame
             case (.lowest, _), (_, .highest): return .orderedAscending
             case (_, .lowest), (.highest, _): return .orderedDescending
-            case let (.ranked(r, m), .ranked(s, n)):
+            case let (.value(r, m), .value(s, n)):
                 return r == s ? m.compare(n) : (r < s ? .orderedAscending : .orderedDescending)
-            case let (.number(m), .number(n)): return m.compare(n)
-            default: return .orderedSame
             }
         }
     }

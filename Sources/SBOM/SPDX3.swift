@@ -118,7 +118,7 @@ private struct LicenseResolver {
     func license(_ targets: [String], at location: String) throws(SBOMError) -> (String?, LicenseMarker?)? {
         guard !targets.isEmpty else { return nil }
         let parts = try targets.map { (target) throws(SBOMError) in try expression(target, at: location) }
-        return unmarked(parts.count == 1 ? parts[0] : parts.map { "(\($0))" }.joined(separator: " AND "))
+        return unmarked(joinLicenses(parts, with: "AND"))
     }
 
     func expression(_ id: String, at location: String, depth: Int = 0) throws(SBOMError) -> String {
@@ -152,11 +152,8 @@ private struct LicenseResolver {
                 .replacingOccurrences(of: "LicenseRef-", with: prefix)
         case "expandedlicensing_ConjunctiveLicenseSet", "expandedlicensing_DisjunctiveLicenseSet":
             guard !element.members.isEmpty else { throw fail("empty license set '\(id)'") }
-            let parts = try element.members.map { (member) throws(SBOMError) -> String in
-                let part = try sub(member)
-                return part.contains(" ") ? "(\(part))" : part
-            }
-            return parts.joined(separator: element.type == "expandedlicensing_ConjunctiveLicenseSet" ? " AND " : " OR ")
+            let parts = try element.members.map { (member) throws(SBOMError) in try sub(member) }
+            return joinLicenses(parts, with: element.type == "expandedlicensing_ConjunctiveLicenseSet" ? "AND" : "OR")
         case "expandedlicensing_OrLaterOperator":
             return try sub(element.subjectLicense) + "+"
         case "expandedlicensing_WithAdditionOperator":

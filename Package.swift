@@ -7,6 +7,9 @@ let package = Package(
     products: [
         .executable(name: "passbox", targets: ["passbox"]),
         .library(name: "PassboxKit", targets: ["PassboxKit"]),
+        // The parsers on their own, for the fuzz targets in Fuzz/.
+        .library(name: "Intake", targets: ["Intake"]),
+        .library(name: "Attestation", targets: ["Attestation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,7 +34,7 @@ let package = Package(
         .target(name: "Intake", dependencies: ["ArchiveIO", "CryptoIO"]),
         .target(name: "Attestation", dependencies: ["CryptoIO", .product(name: "Yams", package: "Yams")]),
         .target(name: "PassboxKit", dependencies: [
-            "Intake", "Attestation", "CryptoIO", .product(name: "Yams", package: "Yams"),
+            "Intake", "Attestation", "CryptoIO",
         ]),
         .executableTarget(name: "passbox", dependencies: [
             "PassboxKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),

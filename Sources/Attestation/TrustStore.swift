@@ -1,9 +1,14 @@
 import CryptoIO
 import Foundation
-import Yams
 
 /// A key the station trusts.
 public struct TrustedKey: Sendable {
+    public init(name: String, file: String, key: PublicKey) {
+        self.name = name
+        self.file = file
+        self.key = key
+    }
+
     /// The key file's name without extension: what reports call the signer.
     public var name: String
     public var file: String
@@ -120,31 +125,30 @@ func readBounded(_ path: String, limit: Int) throws -> Data {
 
 /// Parses trust.yaml strictly: every key must be known.
 public func parseTrustConfig(_ data: Data, file: String) throws -> TrustConfig {
-    let text = String(decoding: data, as: UTF8.self)
-    let node: Any?
+    let document: YAMLValue
     do {
-        node = try Yams.load(yaml: text)
+        document = try SafeYAML.load(String(decoding: data, as: UTF8.self))
     } catch {
-        throw TrustStoreError(file: file, problem: "not valid YAML: \(error)")
+        throw TrustStoreError(file: file, problem: "\(error)")
     }
     var config = TrustConfig()
-    guard let node else { return config }
-    guard let map = node as? [String: Any] else {
+    if case .null = document { return config }
+    guard let map = document.mapping else {
         throw TrustStoreError(file: file, problem: "the top level must be a mapping")
     }
     for (key, value) in map {
         switch key {
         case "version":
-            guard (value as? Int) == 1 else {
+            guard value.int == 1 else {
                 throw TrustStoreError(file: file, problem: "version must be 1")
             }
         case "threshold":
-            guard let n = value as? Int, n >= 1, n <= 64 else {
+            guard let n = value.int, n >= 1, n <= 64 else {
                 throw TrustStoreError(file: file, problem: "threshold must be a whole number from 1 to 64")
             }
             config.threshold = n
         default:
-            throw TrustStoreError(file: file, problem: "unknown key '\(key)' (this version knows: version, threshold)")
+            throw TrustStoreError(file: file, problem: "unknown key '\(key.prefix(80))' (this version knows: version, threshold)")
         }
     }
     return config

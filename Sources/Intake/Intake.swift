@@ -26,6 +26,12 @@ public enum Intake {
         let run = IntakeRun(options: options)
         return try run.start(path: path)
     }
+
+    /// Inspects a single file given as bytes (an archive is opened like one on a
+    /// medium, as the delivery root). For fuzzing and for callers that already hold the bytes.
+    public static func run(bytes: [UInt8], name: String, options: IntakeOptions = IntakeOptions()) -> Inventory {
+        IntakeRun(options: options).start(bytes: bytes, name: name)
+    }
 }
 
 /// Thrown inside intake when a limit stops the whole evaluation.
@@ -183,14 +189,34 @@ final class IntakeRun {
             _ = pipeline.close()
             throw error
         }
+        finishDigests()
+        return Inventory(
+            deliveryPath: path, deliveryKind: kind, rootItem: rootItem, items: items,
+            findings: findings, captured: captured, stoppedEarly: stopped)
+    }
+
+    func start(bytes: [UInt8], name: String) -> Inventory {
+        let index = addItem(Item(path: name, kind: .regular, size: 0, digests: Digests(), container: nil, depth: 0, mode: nil, complete: false))
+        do {
+            try processContent(stream: MemoryStream(bytes, item: index, run: self), item: index, depth: 1, parent: nil, rootLevel: true)
+        } catch is IntakeStop {
+            // the limit finding says it
+        } catch let error as ArchiveError {
+            finding(error.kind == .encrypted ? .encrypted : .corrupt, name, error.message)
+        } catch {
+            finding(.corrupt, name, "\(error)")
+        }
+        finishDigests()
+        return Inventory(deliveryPath: name, deliveryKind: items[index].kind == .archive ? .archive : .file, rootItem: index,
+                         items: items, findings: findings, captured: captured, stoppedEarly: stopped)
+    }
+
+    private func finishDigests() {
         for (algorithm, digests) in pipeline.close() {
             for (stream, digest) in digests.enumerated() where stream < items.count && items[stream].complete {
                 if let digest { items[stream].digests[algorithm] = Hex.encode(digest) }
             }
         }
-        return Inventory(
-            deliveryPath: path, deliveryKind: kind, rootItem: rootItem, items: items,
-            findings: findings, captured: captured, stoppedEarly: stopped)
     }
 
     // MARK: limits and bookkeeping
@@ -401,7 +427,8 @@ final class IntakeRun {
                 case .success(let clean):
                     shownName = clean
                 case .failure(let reason):
-                    shownName = String(entry.path.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? "?" : Character($0) }.prefix(512))
+                    let printable = String(entry.path.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? "?" : Character($0) }.prefix(512))
+                    shownName = printable.isEmpty ? "(empty name)" : printable
                     finding(.pathTraversal, frame.prefix + shownName, "unsafe entry name: \(reason)")
                 }
                 let path = frame.prefix + shownName
@@ -492,6 +519,12 @@ final class IntakeRun {
 
     /// Hashes one archive entry; opens it when it is an archive itself.
     func processEntry(stream: EntryStream, item: Int, frame: Frame) throws {
+        try processContent(stream: stream, item: item, depth: frame.depth + 1, parent: frame, rootLevel: false)
+    }
+
+    /// Hashes one piece of content from `stream`; opens it when it is an archive,
+    /// at nesting `depth` (its entries are the delivery root's when `rootLevel`).
+    func processContent(stream: some ContentStream, item: Int, depth: Int, parent: Frame?, rootLevel: Bool) throws {
         var head: [UInt8] = []
         while head.count < sniffBytes, let bytes = try stream.next() {
             head.append(contentsOf: bytes)
@@ -514,8 +547,8 @@ final class IntakeRun {
                 input = StreamInput(prefix: head, rest: stream, keepTail: 0)
             }
             let declared = kind == .iso9660 ? head.withUnsafeBytes { isoDeclaredLength($0) } : nil
-            if try readArchive(input: input, container: item, sniffed: kind, depth: frame.depth + 1, parent: frame,
-                               rootLevel: false, declaredLength: declared) {
+            if try readArchive(input: input, container: item, sniffed: kind, depth: depth, parent: parent,
+                               rootLevel: rootLevel, declaredLength: declared) {
                 items[item].kind = .archive
             }
         }
@@ -526,9 +559,48 @@ final class IntakeRun {
     }
 }
 
+/// Content read to its end: how far it got, and whether it is done.
+protocol ContentStream: ByteStream {
+    var ended: Bool { get }
+    var logical: Int64 { get }
+}
+
+/// A delivery handed over as bytes in memory (what the fuzzer feeds in).
+final class MemoryStream: ContentStream {
+    private let bytes: UnsafeMutableRawBufferPointer
+    let item: Int
+    unowned let run: IntakeRun
+    private(set) var logical: Int64 = 0
+    private(set) var ended = false
+
+    init(_ bytes: [UInt8], item: Int, run: IntakeRun) {
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
+        bytes.withUnsafeBytes { storage.copyMemory(from: $0) }
+        self.bytes = UnsafeMutableRawBufferPointer(rebasing: storage[0..<bytes.count])
+        self.storage = storage
+        self.item = item
+        self.run = run
+    }
+    private let storage: UnsafeMutableRawBufferPointer
+    deinit { storage.deallocate() }
+
+    func next() throws -> UnsafeRawBufferPointer? {
+        let start = Int(logical)
+        guard start < bytes.count else {
+            ended = true
+            return nil
+        }
+        let end = min(bytes.count, start + (1 << 20))
+        logical = Int64(end)
+        let chunk = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+        run.pipeline.feed(item, chunk)
+        return chunk
+    }
+}
+
 /// The data of the current archive entry, with sparse holes filled with zeros.
 /// Every byte it yields is hashed and counted against the limits.
-final class EntryStream: ByteStream {
+final class EntryStream: ContentStream {
     let reader: ArchiveReader
     let item: Int
     let frame: Frame

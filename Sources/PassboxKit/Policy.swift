@@ -1,6 +1,6 @@
 import Foundation
 import Intake
-import Yams
+import Attestation
 
 /// What the station requires. The built-in default is strict: a trusted signed
 /// manifest, unlisted and missing files reject, archive limits on.
@@ -44,34 +44,39 @@ extension Policy {
 
     public static func parse(_ data: Data, file: String) throws -> Policy {
         func fail(_ problem: String) -> PolicyError { PolicyError(file: file, problem: problem) }
-        let node: Any?
+        let document: YAMLValue
         do {
-            node = try Yams.load(yaml: String(decoding: data, as: UTF8.self))
+            document = try SafeYAML.load(String(decoding: data, as: UTF8.self))
         } catch {
-            throw fail("not valid YAML: \(error)")
+            throw fail("\(error)")
         }
         var policy = Policy()
         policy.source = file
-        guard let node else { return policy }
-        guard let top = node as? [String: Any] else { throw fail("the top level must be a mapping") }
+        if case .null = document { return policy }
+        guard let top = document.mapping else { throw fail("the top level must be a mapping") }
+        func actions(_ section: String, _ value: YAMLValue, _ apply: (String, Action) throws -> Void) throws {
+            guard let map = value.mapping else { throw fail("\(section) must be a mapping") }
+            for (key, v) in map {
+                guard let text = v.string, let action = Action(rawValue: text) else {
+                    throw fail("\(section).\(key.prefix(80)) must be reject or warn")
+                }
+                try apply(key, action)
+            }
+        }
         for (section, value) in top {
             switch section {
             case "version":
-                guard (value as? Int) == 1 else { throw fail("version must be 1") }
+                guard value.int == 1 else { throw fail("version must be 1") }
             case "manifest":
-                guard let map = value as? [String: Any] else { throw fail("manifest must be a mapping") }
-                for (key, v) in map {
-                    guard let text = v as? String, let action = Action(rawValue: text) else {
-                        throw fail("manifest.\(key) must be reject or warn")
-                    }
+                try actions(section, value) { key, action in
                     switch key {
                     case "unlisted": policy.unlisted = action
                     case "missing": policy.missing = action
-                    default: throw fail("unknown key manifest.\(key) (known: unlisted, missing)")
+                    default: throw fail("unknown key manifest.\(key.prefix(80)) (known: unlisted, missing)")
                     }
                 }
             case "limits":
-                guard let map = value as? [String: Any] else { throw fail("limits must be a mapping") }
+                guard let map = value.mapping else { throw fail("limits must be a mapping") }
                 for (key, v) in map {
                     switch key {
                     case "maxDepth":
@@ -85,45 +90,41 @@ extension Policy {
                     case "maxEntryBytes":
                         policy.limits.maxEntryBytes = try byteSize(v, "limits.maxEntryBytes", fail)
                     case "maxRatio":
-                        guard let r = (v as? Double) ?? (v as? Int).map(Double.init), r >= 1 else {
+                        guard let r = v.double, r >= 1, r.isFinite else {
                             throw fail("limits.maxRatio must be a number >= 1")
                         }
                         policy.limits.maxRatio = r
                     default:
-                        throw fail("unknown key limits.\(key) (known: maxDepth, maxTotalBytes, maxRatio, maxEntries, maxPathLength, maxEntryBytes)")
+                        throw fail("unknown key limits.\(key.prefix(80)) (known: maxDepth, maxTotalBytes, maxRatio, maxEntries, maxPathLength, maxEntryBytes)")
                     }
                 }
             case "archive":
-                guard let map = value as? [String: Any] else { throw fail("archive must be a mapping") }
-                for (key, v) in map {
-                    guard let text = v as? String, let action = Action(rawValue: text) else {
-                        throw fail("archive.\(key) must be reject or warn")
-                    }
+                try actions(section, value) { key, action in
                     switch key {
                     case "nameCollisions": policy.nameCollisions = action
                     case "setuid": policy.setuid = action
-                    default: throw fail("unknown key archive.\(key) (known: nameCollisions, setuid)")
+                    default: throw fail("unknown key archive.\(key.prefix(80)) (known: nameCollisions, setuid)")
                     }
                 }
             case "sbom", "files", "signatures", "admit", "rollback":
                 throw fail("section '\(section)' is not enforced by this version of passbox; refusing the policy rather than ignoring it")
             default:
-                throw fail("unknown section '\(section)'")
+                throw fail("unknown section '\(section.prefix(80))'")
             }
         }
         return policy
     }
 }
 
-private func positiveInt(_ value: Any, _ name: String, max: Int, _ fail: (String) -> PolicyError) throws -> Int {
-    guard let n = value as? Int, n >= 1, n <= max else { throw fail("\(name) must be a whole number from 1 to \(max)") }
+private func positiveInt(_ value: YAMLValue, _ name: String, max: Int, _ fail: (String) -> PolicyError) throws -> Int {
+    guard let n = value.int, n >= 1, n <= max else { throw fail("\(name) must be a whole number from 1 to \(max)") }
     return n
 }
 
 /// "64GiB", "512MiB", "10GB", "1000" → bytes.
-func byteSize(_ value: Any, _ name: String, _ fail: (String) -> PolicyError) throws -> Int64 {
-    if let n = value as? Int, n > 0 { return Int64(n) }
-    guard let text = (value as? String)?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
+func byteSize(_ value: YAMLValue, _ name: String, _ fail: (String) -> PolicyError) throws -> Int64 {
+    if let n = value.int, n > 0 { return Int64(n) }
+    guard let text = value.string?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
         throw fail("\(name) must be a size such as 64GiB")
     }
     let units: [(String, Int64)] = [

@@ -312,6 +312,24 @@ final class VerifyCLITests: XCTestCase {
         }
     }
 
+    /// Found by Fuzz/run.sh policy: Yams' untyped loader force-unwrapped on a mapping
+    /// key that is not text (a crash); and YAML aliases can expand without end.
+    func testHostilePolicyYAMLExits2() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        try w.key("acme")
+        for name in ["policy-non-text-mapping-key.yaml", "policy-billion-laughs.yaml"] {
+            let policy = fixtureScripts.appendingPathComponent("fuzz-regressions/\(name)").path
+            let r = try w.passbox(["verify", "delivery", "--policy", policy])
+            XCTAssertEqual(r.status, 2, "\(name): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(name), r.stderr)
+            try FileManager.default.copyItem(atPath: policy, toPath: w.url("ts/trust.yaml").path)
+            let t = try w.passbox(["verify", "delivery"])
+            XCTAssertEqual(t.status, 2, "\(name) as trust.yaml: \(t.stderr)")
+            try FileManager.default.removeItem(at: w.url("ts/trust.yaml"))
+        }
+    }
+
     func testUnreadablePathAndUsageErrorsExit2() throws {
         let w = try Workspace()
         XCTAssertEqual(try w.passbox(["verify", "does-not-exist"]).status, 2)

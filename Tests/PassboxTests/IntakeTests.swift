@@ -1,6 +1,6 @@
 import CryptoIO
 import Foundation
-import Intake
+@testable import Intake
 import Testing
 
 @Suite struct SafePathTests {
@@ -85,5 +85,44 @@ import Testing
         #expect(item.size == 3_000_000)
         #expect(item.digests[.sha256] == Hex.encode(Hasher.digest(.sha256, bytes)))
         #expect(item.digests[.sha512] == Hex.encode(Hasher.digest(.sha512, bytes)))
+    }
+}
+
+@Suite struct PipelineTests {
+    /// The fuzzer found a worker → thread → worker cycle that leaked every batch of
+    /// every verification; a long-running kiosk would have grown without end.
+    @Test func workersAreFreedAfterClose() async throws {
+        var pipeline: DigestPipeline? = DigestPipeline(algorithms: [.sha256, .sha512])
+        weak let worker = pipeline?.workers.first
+        pipeline?.feed(0, UnsafeRawBufferPointer(start: nil, count: 0))
+        pipeline?.finish(0)
+        _ = pipeline?.close()
+        pipeline = nil
+        for _ in 0..<100 where worker != nil {
+            try await Task.sleep(nanoseconds: 10_000_000) // the thread lets go just after close returns
+        }
+        #expect(worker == nil)
+    }
+}
+
+@Suite struct FuzzRegressionTests {
+    /// Inputs the intake fuzzer once crashed on (Tests/Fixtures/fuzz-regressions/intake-*):
+    /// each must now give an inventory whose items all have a path and, when read
+    /// to the end, their digests.
+    @Test func intakeRegressions() throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/fuzz-regressions")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("intake-") }
+        #expect(!names.isEmpty)
+        for name in names {
+            let bytes = [UInt8](try Data(contentsOf: dir.appendingPathComponent(name)))
+            let inventory = Intake.run(bytes: bytes, name: name)
+            for item in inventory.items {
+                #expect(!item.path.isEmpty, "\(name)")
+                if item.complete && (item.kind == .regular || item.kind == .archive) {
+                    #expect(item.digests.sha256 != nil, "\(name): \(item.path)")
+                }
+            }
+        }
     }
 }

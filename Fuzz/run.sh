@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (-sanitize=fuzzer,address) and runs one or all of them.
+#
+#   Fuzz/run.sh TARGET SECONDS      TARGET: intake | manifest | policy | all (default all, 60 s each)
+#
+# Seeds come from the test fixtures (Tests/Fixtures/make_hostile.py, the demo
+# delivery and manifest); the corpus grows in Fuzz/work/corpus-TARGET between runs.
+# A crash leaves its input in Fuzz/work/crashes-TARGET/ and makes this script fail.
+set -euo pipefail
+cd "$(dirname "$0")"
+target="${1:-all}"
+seconds="${2:-60}"
+SCRATCH=.build-fuzz
+FLAGS=(-Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld)
+
+echo "== building fuzz targets"
+swift build --scratch-path "$SCRATCH" "${FLAGS[@]}" 2>&1 | tail -n 2
+BIN="$(swift build --scratch-path "$SCRATCH" "${FLAGS[@]}" --show-bin-path)"
+
+seed() {
+  local name="$1" dir="work/corpus-$1"
+  mkdir -p "$dir"
+  case "$name" in
+    intake)
+      python3 ../Tests/Fixtures/make_hostile.py work/seeds-intake >/dev/null
+      # Keep seeds small: libFuzzer mutates better on short inputs.
+      find work/seeds-intake -type f -size -256k -exec cp {} "$dir/" \;
+      cp ../Demo/delivery/tools/calib-tool-1.3.tar.gz "$dir/"
+      local t; t="$(mktemp -d)"
+      printf 'firmware\n' > "$t/a.bin"; printf 'recipe\n' > "$t/b.txt"
+      (cd "$t" && tar cf "$OLDPWD/$dir/seed.tar" a.bin b.txt && zip -q "$OLDPWD/$dir/seed.zip" a.bin b.txt \
+        && 7z a -bd -bso0 -bsp0 "$OLDPWD/$dir/seed.7z" a.bin b.txt && bsdtar -cf "$OLDPWD/$dir/seed.iso" --format iso9660 a.bin b.txt \
+        && bsdtar -cf "$OLDPWD/$dir/seed.cpio" --format newc a.bin b.txt && ar rc "$OLDPWD/$dir/seed.a" a.bin b.txt \
+        && tar cJf "$OLDPWD/$dir/seed.tar.xz" a.bin b.txt && tar --zstd -cf "$OLDPWD/$dir/seed.tar.zst" a.bin b.txt)
+      rm -rf "$t" work/seeds-intake
+      ;;
+    manifest)
+      { printf '\x00'; cat ../Manifests/demo-delivery.dsse.json; } > "$dir/envelope"
+      python3 - "$dir" <<'PY'
+import base64, json, sys
+env = json.load(open("../Manifests/demo-delivery.dsse.json"))
+open(sys.argv[1] + "/statement", "wb").write(b"\x01" + base64.b64decode(env["payload"]))
+lines = json.dumps(env) + "\n" + json.dumps(env) + "\n"
+open(sys.argv[1] + "/jsonl", "wb").write(b"\x00" + lines.encode())
+PY
+      ;;
+    policy)
+      printf 'version: 1\nmanifest:\n  unlisted: warn\n  missing: reject\nlimits:\n  maxDepth: 8\n  maxTotalBytes: 64GiB\n  maxRatio: 200\n  maxEntries: 1000000\narchive:\n  nameCollisions: reject\n  setuid: warn\n' > "$dir/policy.yaml"
+      printf 'version: 1\nthreshold: 2\n' > "$dir/trust.yaml"
+      printf 'limits: {maxRatio: 1.5e3, maxEntryBytes: "12 MiB"}\n' > "$dir/flow.yaml"
+      ;;
+  esac
+}
+
+fuzz() {
+  local name="$1" bin
+  case "$name" in
+    intake) bin=FuzzIntake ;; manifest) bin=FuzzManifest ;; policy) bin=FuzzPolicy ;;
+    *) echo "unknown target $name (intake, manifest, policy, all)" >&2; exit 2 ;;
+  esac
+  seed "$name"
+  mkdir -p "work/crashes-$name"
+  echo "== fuzzing $name for ${seconds}s"
+  "$BIN/$bin" "work/corpus-$name" -max_total_time="$seconds" -max_len=262144 -timeout=20 \
+      -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="work/crashes-$name/" 2>&1 |
+    grep -E '^(#[0-9]+ +(INITED|DONE)|stat::|==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written|Done )' || true
+  if compgen -G "work/crashes-$name/*" > /dev/null; then
+    echo "fuzz: $name found crashing inputs in Fuzz/work/crashes-$name/" >&2
+    exit 1
+  fi
+}
+
+if [ "$target" = all ]; then
+  for t in intake manifest policy; do fuzz "$t"; done
+else
+  fuzz "$target"
+fi

@@ -169,7 +169,10 @@ enum SPDX2Reader {
 
     /// Whether the text has an `SPDXVersion:` tag line.
     static func looksLikeTagValue(_ text: String) -> Bool {
-        text.split(whereSeparator: \.isNewline).contains { $0.drop(while: \.isWhitespace).hasPrefix("SPDXVersion:") }
+        let tag = Array("SPDXVersion:".utf8)
+        return text.utf8.split(separator: 0x0A).contains { line in
+            line.drop(while: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }).starts(with: tag)
+        }
     }
 
     /// Reads `Tag: value` lines; `<text>...</text>` values may span lines.
@@ -180,17 +183,18 @@ enum SPDX2Reader {
         var packages: [(package: SPDX2Package, line: Int)] = []
         var inPackage = false
 
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).makeIterator()
+        // Lines end with LF (CR LF too: the CR is trimmed).
+        var lines = text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).lazy.map(Substring.init).makeIterator()
         var lineNumber = 0
         while let rawLine = lines.next() {
             lineNumber += 1
             let line = rawLine.trimmed
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            guard let colon = line.firstIndex(of: ":") else {
+            if line.isEmpty || line.utf8.first == UInt8(ascii: "#") { continue }
+            guard let colon = line.utf8.firstIndex(of: UInt8(ascii: ":")) else {
                 throw SBOMError(.malformed, "expected 'Tag: value'", at: "line \(lineNumber)")
             }
             let tag = line[..<colon].trimmed
-            var value = line[line.index(after: colon)...].trimmed
+            var value = line[line.utf8.index(after: colon)...].trimmed
             if value.hasPrefix("<text>") {
                 let start = lineNumber
                 var body = String(value.dropFirst(6))

@@ -19,7 +19,6 @@ enum SPDX3Reader {
     }
 
     static func document(graph: [Element], limits: SBOMLimits) throws(SBOMError) -> SBOMDocument {
-
         var byID: [String: Int] = [:]
         var specVersions = Set<String>()
         var concluded: [String: [String]] = [:]

@@ -18,6 +18,8 @@ enum JSONReader {
             content = try decoder.decode(JSONSBOM.self, from: data)
         } catch let error as SBOMError {
             throw error
+        } catch let DecodingError.dataCorrupted(context) where context.codingPath.isEmpty && context.underlyingError == nil {
+            throw syntaxError(in: data)
         } catch let error as DecodingError {
             throw sbomError(error)
         } catch {
@@ -25,6 +27,23 @@ enum JSONReader {
         }
         // Converted once the decoder's copy of the JSON is released.
         return try content.document(limits: limits)
+    }
+
+    /// JSONDecoder does not say where JSON syntax breaks; JSONSerialization
+    /// does ("around character 14"), which is turned into a line number.
+    private static func syntaxError(in data: Data) -> SBOMError {
+        let detail: String
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            return SBOMError(.malformed, "not valid JSON")
+        } catch {
+            detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+        }
+        guard let range = detail.range(of: "character "),
+              let offset = Int(detail[range.upperBound...].prefix(while: \.isNumber)), offset <= data.count
+        else { return SBOMError(.malformed, "not valid JSON: \(detail)") }
+        let line = data.prefix(offset).reduce(into: 1) { count, byte in if byte == 0x0A { count += 1 } }
+        return SBOMError(.malformed, "not valid JSON: \(detail)", at: "line \(line)")
     }
 
     /// A DecodingError as an SBOMError located at its key path.

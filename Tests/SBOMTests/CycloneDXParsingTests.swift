@@ -126,6 +126,8 @@ func cycloneDXJSON(_ version: String = "1.6", components: String, metadata: Stri
         expectError("", .unrecognizedFormat)
         expectError("just some text", .unrecognizedFormat)
         expectError(#"{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [{"name": "a",}"#, .malformed)
+        expectError("{\"bomFormat\": \"CycloneDX\",\n\"specVersion\": \"1.6\",\n\"components\": [{\"name\": \"a\" \"b\"}]}",
+                    .malformed, at: "line 3", containing: "not valid JSON")
     }
 
     @Test func limitsAreEnforced() {

@@ -3,16 +3,16 @@ import Foundation
 /// Reads a JSON SBOM: CycloneDX (`bomFormat`), SPDX 2 (`spdxVersion`) or
 /// SPDX 3 (`@context`/`@graph`), with one JSONDecoder pass.
 enum JSONReader {
-    private static let limitsKey = CodingUserInfoKey(rawValue: "passbox.sbom.limits")
+    private static let budgetKey = CodingUserInfoKey(rawValue: "passbox.sbom.budget")
 
-    /// The limits `read` handed to the decoder.
-    static func limits(of decoder: any Decoder) -> SBOMLimits {
-        limitsKey.flatMap { decoder.userInfo[$0] } as? SBOMLimits ?? .default
+    /// The budget `read` handed to the decoder.
+    static func budget(of decoder: any Decoder) -> DecodingBudget {
+        budgetKey.flatMap { decoder.userInfo[$0] } as? DecodingBudget ?? DecodingBudget(limits: .default)
     }
 
     static func read(_ data: Data, limits: SBOMLimits) throws(SBOMError) -> SBOMDocument {
         let decoder = JSONDecoder()
-        if let limitsKey { decoder.userInfo[limitsKey] = limits }
+        if let budgetKey { decoder.userInfo[budgetKey] = DecodingBudget(limits: limits) }
         let content: JSONSBOM
         do {
             content = try decoder.decode(JSONSBOM.self, from: data)
@@ -83,6 +83,27 @@ enum JSONReader {
             }
         }
         return result.isEmpty ? nil : result
+    }
+}
+
+/// The limits, and the components decoded so far: counted while decoding so
+/// that a document with too many stops before they are all in memory.
+final class DecodingBudget: @unchecked Sendable {
+    let limits: SBOMLimits
+    private let lock = NSLock()
+    private var components = 0
+
+    init(limits: SBOMLimits) { self.limits = limits }
+
+    /// Counts one more component (or package); throws past `maxComponents`.
+    func takeComponent(at codingPath: [any CodingKey]) throws(SBOMError) {
+        lock.lock()
+        components += 1
+        let count = components
+        lock.unlock()
+        guard count <= limits.maxComponents else {
+            throw SBOMError(.limitExceeded, "more than \(limits.maxComponents) components", at: JSONReader.path(codingPath))
+        }
     }
 }
 
@@ -202,11 +223,13 @@ private struct CDXComponent: Decodable {
     }
 
     init(from decoder: any Decoder) throws {
-        let limits = JSONReader.limits(of: decoder)
+        let budget = JSONReader.budget(of: decoder)
+        let codingPath = decoder.codingPath
+        try budget.takeComponent(at: codingPath)
         // Each level of nesting adds two keys to the path: `components`, index.
-        if decoder.codingPath.count > 2 * limits.maxComponentDepth {
-            throw SBOMError(.limitExceeded, "components nested deeper than \(limits.maxComponentDepth) levels",
-                            at: JSONReader.path(decoder.codingPath))
+        if codingPath.count > 2 * budget.limits.maxComponentDepth {
+            throw SBOMError(.limitExceeded, "components nested deeper than \(budget.limits.maxComponentDepth) levels",
+                            at: JSONReader.path(codingPath))
         }
         let c = try decoder.container(keyedBy: Keys.self)
         var fields = CycloneDXFields()

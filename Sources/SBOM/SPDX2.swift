@@ -148,6 +148,7 @@ enum SPDX2Reader {
         }
 
         init(from decoder: any Decoder) throws {
+            try JSONReader.budget(of: decoder).takeComponent(at: decoder.codingPath)
             let c = try decoder.container(keyedBy: Keys.self)
             var fields = SPDX2Package()
             fields.spdxID = try c.decodeIfPresent(String.self, forKey: .SPDXID)

@@ -7,7 +7,7 @@ import Foundation
 /// `simplelicensing_LicenseExpression`, listed and custom licenses, license
 /// sets, `WITH` and or-later operators, or the NoAssertion/None individuals.
 enum SPDX3Reader {
-    private static let packageTypes: Set<String> = ["software_Package", "ai_AIPackage", "dataset_DatasetPackage"]
+    static let packageTypes: Set<String> = ["software_Package", "ai_AIPackage", "dataset_DatasetPackage"]
 
     /// The `@graph` of a document whose `@context` is SPDX 3's.
     static func graph(_ root: KeyedDecodingContainer<AnyKey>) throws -> [Element] {
@@ -222,6 +222,9 @@ extension SPDX3Reader {
                 try c.decodeIfPresent(OneOrMany.self, forKey: AnyKey(key))?.values ?? []
             }
             type = try string("type") ?? string("@type")
+            if let type, SPDX3Reader.packageTypes.contains(type) {
+                try JSONReader.budget(of: decoder).takeComponent(at: decoder.codingPath)
+            }
             id = try string("spdxId") ?? string("@id")
             name = try string("name")
             packageVersion = try string("software_packageVersion")

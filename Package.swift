@@ -42,7 +42,7 @@ let package = Package(
 
         .testTarget(name: "PassboxTests", dependencies: ["PassboxKit", "Intake", "Attestation", "CryptoIO", "ArchiveIO"]),
         .testTarget(name: "CLITests", dependencies: ["passbox"]),
-        .target(name: "SBOM"),
+        .target(name: "SBOM", exclude: ["README.md"]),
         .testTarget(name: "SBOMTests", dependencies: ["SBOM"]),
     ],
     swiftLanguageModes: [.v6]

@@ -32,7 +32,8 @@ let package = Package(
 
         // Domain modules.
         .target(name: "Intake", dependencies: ["ArchiveIO", "CryptoIO"]),
-        .target(name: "Attestation", dependencies: ["CryptoIO", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Attestation", dependencies: ["CryptoIO", .product(name: "Yams", package: "Yams")],
+                exclude: ["VENDOR-FORMATS.md"]),
         .target(name: "PassboxKit", dependencies: [
             "Intake", "Attestation", "CryptoIO",
         ]),
@@ -44,6 +45,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["passbox"]),
         .target(name: "SBOM", exclude: ["README.md"]),
         .testTarget(name: "SBOMTests", dependencies: ["SBOM"]),
+        .testTarget(name: "VendorFormatTests", dependencies: ["Attestation", "CryptoIO"]),
     ],
     swiftLanguageModes: [.v6]
 )

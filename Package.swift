@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Attestation", dependencies: ["CryptoIO", .product(name: "Yams", package: "Yams")],
                 exclude: ["VENDOR-FORMATS.md"]),
         .target(name: "PassboxKit", dependencies: [
-            "Intake", "Attestation", "CryptoIO",
+            "Intake", "Attestation", "CryptoIO", "SBOM",
         ]),
         .executableTarget(name: "passbox", dependencies: [
             "PassboxKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),

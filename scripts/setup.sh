@@ -47,3 +47,14 @@ ensure_swift() {
     exit 2
   fi
 }
+
+# Test needs from PyPI: the reference SBOM libraries (Tests/Fixtures/make_sboms.py).
+PASSBOX_TEST_PYTHON=(cyclonedx-python-lib spdx-tools)
+
+ensure_python_packages() {
+  if python3 -c "import cyclonedx, spdx_tools" 2>/dev/null; then return 0; fi
+  command -v pip3 >/dev/null || python3 -m pip --version >/dev/null 2>&1 || ensure_packages python3-pip
+  echo "passbox setup: installing ${PASSBOX_TEST_PYTHON[*]} from PyPI" >&2
+  python3 -m pip install -q --disable-pip-version-check "${PASSBOX_TEST_PYTHON[@]}" >&2 ||
+    python3 -m pip install -q --disable-pip-version-check --break-system-packages "${PASSBOX_TEST_PYTHON[@]}" >&2
+}

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 ensure_swift
 ensure_packages "${PASSBOX_BUILD_PACKAGES[@]}" "${PASSBOX_TEST_PACKAGES[@]}"
+ensure_python_packages
 if [ "${PASSBOX_FUZZ_SECONDS:-45}" != 0 ]; then
   bash Fuzz/run.sh all "${PASSBOX_FUZZ_SECONDS:-45}"
 fi

@@ -31,6 +31,10 @@ public struct DeliveryPredicate: Codable, Sendable, Equatable {
     public struct SBOMReference: Codable, Sendable, Equatable {
         public var name: String
         public var digest: [String: String]
+        public init(name: String, digest: [String: String]) {
+            self.name = name
+            self.digest = digest
+        }
     }
 
     public init(vendor: String? = nil, product: String? = nil, version: String? = nil, kind: String? = nil, sbom: [SBOMReference]? = nil) {

@@ -13,6 +13,11 @@ public struct IntakeOptions: Sendable {
     public var captureRootFile: @Sendable (String) -> Bool = { _ in false }
     /// Largest file kept in memory by `captureRootFile`.
     public var captureLimit = 16 << 20
+    /// Which other files to keep, judged on their first bytes (SBOMs, found by
+    /// content); archives are never kept.
+    public var captureContent: @Sendable (UnsafeRawBufferPointer) -> Bool = { _ in false }
+    /// Largest file kept in memory by `captureContent`; a larger one is listed in `Inventory.tooLargeToCapture`.
+    public var contentCaptureLimit = 64 << 20
     /// False: archives are hashed as files, not opened (enough to list a delivery's files).
     public var openArchives = true
 
@@ -147,7 +152,9 @@ final class IntakeRun {
     var items: [Item] = []
     var findings: [IntakeFinding] = []
     var captured: [Int: Data] = [:]
-    var capturing: Set<Int> = []
+    /// Items being kept, with the most bytes each may have.
+    var capturing: [Int: Int] = [:]
+    var tooLarge: Set<Int> = []
     var totalBytes: Int64 = 0
     var entries = 0
     var stopped = false
@@ -192,7 +199,7 @@ final class IntakeRun {
         finishDigests()
         return Inventory(
             deliveryPath: path, deliveryKind: kind, rootItem: rootItem, items: items,
-            findings: findings, captured: captured, stoppedEarly: stopped)
+            findings: findings, captured: captured, tooLargeToCapture: tooLarge, stoppedEarly: stopped)
     }
 
     func start(bytes: [UInt8], name: String) -> Inventory {
@@ -208,7 +215,7 @@ final class IntakeRun {
         }
         finishDigests()
         return Inventory(deliveryPath: name, deliveryKind: items[index].kind == .archive ? .archive : .file, rootItem: index,
-                         items: items, findings: findings, captured: captured, stoppedEarly: stopped)
+                         items: items, findings: findings, captured: captured, tooLargeToCapture: tooLarge, stoppedEarly: stopped)
     }
 
     private func finishDigests() {
@@ -247,13 +254,21 @@ final class IntakeRun {
     }
 
     func capture(_ item: Int, _ bytes: UnsafeRawBufferPointer) {
-        guard capturing.contains(item) else { return }
-        if (captured[item]?.count ?? 0) + bytes.count > options.captureLimit {
-            capturing.remove(item)
+        guard let limit = capturing[item] else { return }
+        if (captured[item]?.count ?? 0) + bytes.count > limit {
+            capturing[item] = nil
             captured[item] = nil
+            tooLarge.insert(item)
             return
         }
         captured[item, default: Data()].append(contentsOf: bytes)
+    }
+
+    /// Starts keeping a file judged by its first bytes (already read: `head`).
+    func captureByContent(_ item: Int, head: [UInt8]) {
+        guard capturing[item] == nil, head.withUnsafeBytes({ options.captureContent($0) }) else { return }
+        capturing[item] = options.contentCaptureLimit
+        head.withUnsafeBytes { capture(item, $0) }
     }
 
     // MARK: the medium
@@ -353,7 +368,7 @@ final class IntakeRun {
         }
         let index = addItem(Item(path: relative, kind: .regular, size: 0, digests: Digests(), container: nil, depth: 0, mode: UInt32(st.st_mode), complete: false))
         if !isDeliveryRoot, !relative.utf8.contains(UInt8(ascii: "/")), options.captureRootFile(relative) {
-            capturing.insert(index)
+            capturing[index] = options.captureLimit
         }
         var firstChunk: [UInt8] = []
         var size: Int64 = 0
@@ -382,6 +397,7 @@ final class IntakeRun {
             if let seekable = input as? SeekableFileInput { size = seekable.hashedUpTo }
             if isArchive { items[index].kind = .archive }
         } else if first > 0 {
+            captureByContent(index, head: firstChunk)
             while true {
                 let n = pipeline.fill(index) { space in
                     let n = read(fd, space.baseAddress, space.count)
@@ -480,7 +496,7 @@ final class IntakeRun {
                     }
                     let index = addItem(Item(path: path, kind: .regular, size: 0, digests: Digests(), container: container, depth: depth, mode: mode, complete: false))
                     if rootLevel, !shownName.utf8.contains(UInt8(ascii: "/")), options.captureRootFile(shownName) {
-                        capturing.insert(index)
+                        capturing[index] = options.captureLimit
                     }
                     let stream = EntryStream(reader: reader, item: index, frame: frame, run: self,
                                              sparseSize: entry.isSparse ? entry.declaredSize : nil)
@@ -530,6 +546,7 @@ final class IntakeRun {
             head.append(contentsOf: bytes)
         }
         let kind = head.withUnsafeBytes { sniff($0) }
+        if kind == .none { captureByContent(item, head: head) }
         if kind != .none {
             let input: any CountingInput
             if kind.needsSeek {

@@ -95,6 +95,8 @@ public struct Inventory: Sendable {
     /// Bytes of small files at the delivery root that the caller asked to keep
     /// (manifests, signatures), by item index.
     public var captured: [Int: Data]
+    /// Items the caller asked to keep that were larger than the limit.
+    public var tooLargeToCapture: Set<Int>
     /// True when a limit stopped intake early: the inventory is partial.
     public var stoppedEarly: Bool
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Intake
 import Attestation
+import SBOM
 
 /// What the station requires. The built-in default is strict: a trusted signed
 /// manifest, unlisted and missing files reject, archive limits on.
@@ -14,6 +15,10 @@ public struct Policy: Sendable, Equatable {
     public var nameCollisions: Action = .warn
     /// Files with the setuid or setgid bit (`file.denied-type`).
     public var setuid: Action = .reject
+    /// An SBOM must come with the delivery (`sbom.missing`).
+    public var sbomRequired = false
+    /// Which components the plant approves (allow/deny, licenses).
+    public var sbomRules = SBOMRules(allowRules: nil, denyRules: [], licenses: LicenseRules.none)
     /// Where the policy came from ("built-in" or a file path).
     public var source = "built-in"
 
@@ -106,7 +111,9 @@ extension Policy {
                     default: throw fail("unknown key archive.\(key.prefix(80)) (known: nameCollisions, setuid)")
                     }
                 }
-            case "sbom", "files", "signatures", "admit", "rollback":
+            case "sbom":
+                try parseSBOMSection(value, into: &policy, fail)
+            case "files", "signatures", "admit", "rollback":
                 throw fail("section '\(section)' is not enforced by this version of passbox; refusing the policy rather than ignoring it")
             default:
                 throw fail("unknown section '\(section.prefix(80))'")
@@ -114,6 +121,63 @@ extension Policy {
         }
         return policy
     }
+}
+
+/// `sbom:` — required, allow, deny (purl/CPE/name patterns, or mappings such as
+/// `{name: zlib, version: "vers:generic/>=1.3"}`), licenses: {allow, deny}.
+private func parseSBOMSection(_ value: YAMLValue, into policy: inout Policy, _ fail: (String) -> PolicyError) throws {
+    guard let map = value.mapping else { throw fail("sbom must be a mapping") }
+    var allow: [ComponentRule]?
+    var deny: [ComponentRule] = []
+    var licenseAllow: [String]?
+    var licenseDeny: [String] = []
+    func rules(_ v: YAMLValue, _ list: String) throws -> [ComponentRule] {
+        guard let items = v.sequence else { throw fail("sbom.\(list) must be a list") }
+        return try items.map { item in
+            do {
+                if let text = item.string { return try ComponentRule(text) }
+                if let pairs = item.mapping {
+                    var fields: [String: String] = [:]
+                    for (k, fv) in pairs {
+                        guard let text = fv.string else { throw fail("sbom.\(list): field \(k) must be text") }
+                        fields[k] = text
+                    }
+                    return try ComponentRule(fields: fields)
+                }
+                throw fail("sbom.\(list): each rule is a pattern or a mapping")
+            } catch let error as SBOMSyntaxError {
+                throw fail("sbom.\(list): invalid rule \(item.string.map { "'\($0.prefix(200))'" } ?? "mapping"): \(error.message)")
+            }
+        }
+    }
+    for (key, v) in map {
+        switch key {
+        case "required":
+            guard let b = v.bool else { throw fail("sbom.required must be true or false") }
+            policy.sbomRequired = b
+        case "allow": allow = try rules(v, "allow")
+        case "deny": deny = try rules(v, "deny")
+        case "licenses":
+            guard let pairs = v.mapping else { throw fail("sbom.licenses must be a mapping") }
+            for (lk, lv) in pairs {
+                guard let list = lv.strings else { throw fail("sbom.licenses.\(lk.prefix(80)) must be a list of license ids") }
+                switch lk {
+                case "allow": licenseAllow = list
+                case "deny": licenseDeny = list
+                default: throw fail("unknown key sbom.licenses.\(lk.prefix(80)) (known: allow, deny)")
+                }
+            }
+        default:
+            throw fail("unknown key sbom.\(key.prefix(80)) (known: required, allow, deny, licenses)")
+        }
+    }
+    let licenses: LicenseRules
+    do {
+        licenses = try LicenseRules(allow: licenseAllow, deny: licenseDeny)
+    } catch {
+        throw fail("\(error)")
+    }
+    policy.sbomRules = SBOMRules(allowRules: allow, denyRules: deny, licenses: licenses)
 }
 
 private func positiveInt(_ value: YAMLValue, _ name: String, max: Int, _ fail: (String) -> PolicyError) throws -> Int {

@@ -64,7 +64,8 @@ public enum Producer {
 
     /// Lists PATH's files (a directory's regular files and archives, or a single
     /// file by its name) with their digests, and signs the statement.
-    public static func createManifest(path: String, keys: [PrivateKey], predicate: DeliveryPredicate?, excluding: String? = nil) throws -> ManifestResult {
+    public static func createManifest(path: String, keys: [PrivateKey], predicate: DeliveryPredicate?,
+                                      sboms: [String] = [], excluding: String? = nil) throws -> ManifestResult {
         var options = IntakeOptions()
         options.openArchives = false // subjects are the files themselves
         let inventory: Inventory
@@ -94,6 +95,16 @@ public enum Producer {
             subjects.append(Subject(name: item.path, digests: digests))
         }
         guard !subjects.isEmpty else { throw EvaluationError("\(path) has no files to list") }
+        var predicate = predicate ?? DeliveryPredicate()
+        for name in sboms {
+            let wanted = normalizeSubjectName(name)
+            guard let subject = subjects.first(where: { $0.name == wanted }) else {
+                throw EvaluationError("--sbom \(name) is not a file of \(path)")
+            }
+            var digest: [String: String] = [:]
+            for (algorithm, hex) in subject.digests { digest[algorithm.rawValue] = hex }
+            predicate.sbom = (predicate.sbom ?? []) + [DeliveryPredicate.SBOMReference(name: subject.name, digest: digest)]
+        }
         let payload = try statementJSON(subjects: subjects, predicate: predicate)
         let envelope = try signEnvelope(payloadType: inTotoPayloadType, payload: payload, keys: keys)
         let encoder = JSONEncoder()

@@ -87,6 +87,8 @@ public struct Report: Sendable, Codable {
     public var delivery: Delivery
     public var files: [File]
     public var manifests: [Manifest]
+    /// Present when the delivery has an SBOM or the policy requires one.
+    public var sbom: SBOMReport?
     public var findings: [Finding]
     public var summary: Summary
 

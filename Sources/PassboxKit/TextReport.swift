@@ -35,6 +35,10 @@ extension Report {
             if let n = m.subjects { text += "; \(n) subject(s)" }
             line(label + text)
         }
+        if let sbom {
+            let signed = sbom.documents.filter { $0.signed == true }.count
+            line("  sbom       \(sbom.documents.count) document(s), \(signed) covered by a trusted manifest; components \(sbom.countsLine)")
+        }
         if findings.isEmpty {
             line("  findings   none")
         } else {

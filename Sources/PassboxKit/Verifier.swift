@@ -60,6 +60,7 @@ public enum Verifier {
         intakeOptions.algorithms = options.algorithms
         intakeOptions.captureRootFile = { isManifestFileName($0) }
         intakeOptions.captureLimit = maxManifestBytes
+        intakeOptions.captureContent = { looksLikeSBOM($0) }
         let inventory: Inventory
         do {
             inventory = try Intake.run(path: path, options: intakeOptions)
@@ -313,6 +314,10 @@ struct Matcher {
                 vendor: predicate?.vendor, product: predicate?.product, version: predicate?.version, kind: predicate?.kind)
         }
 
+        let sbom = SBOMCheck(inventory: inventory, statuses: status,
+                             applied: applied.compactMap { checks[$0].verified }, policy: policy).run()
+        findings += sbom.findings
+
         let ordered = findings.enumerated().sorted { a, b in
             a.element.severity != b.element.severity ? a.element.severity < b.element.severity : a.offset < b.offset
         }.map(\.element)
@@ -320,7 +325,7 @@ struct Matcher {
         let accepted = !applied.isEmpty && !ordered.contains { $0.severity == .error } && !inventory.stoppedEarly
         return Report(
             verdict: accepted ? .accepted : .rejected,
-            delivery: delivery, files: files, manifests: manifests, findings: ordered,
+            delivery: delivery, files: files, manifests: manifests, sbom: sbom.report, findings: ordered,
             summary: Report.Summary(files: files.count, bytes: bytes,
                                     archives: items.filter { $0.kind == .archive }.count, byStatus: byStatus))
     }

@@ -54,6 +54,16 @@ public struct LicenseRules: Sendable, Equatable {
     /// True when the policy says nothing about licenses.
     public var isEmpty: Bool { allow == nil && deny.isEmpty }
 
+    /// No license rules at all (the built-in policy).
+    public static let none = LicenseRules(noRules: ())
+
+    private init(noRules: Void) {
+        allow = nil
+        deny = []
+        allowKeys = []
+        denyKeys = []
+    }
+
     /// Why the component's license is not acceptable, or `nil` when it is.
     public func problem(for component: Component) -> String? {
         guard !isEmpty else { return nil }

@@ -17,7 +17,7 @@ struct Passbox: ParsableCommand {
         abstract: "Supply-chain integrity gate: verify deliveries against signed manifests and a trust store.",
         discussion: "Exit status: 0 accepted, 1 rejected (the report says why), 2 could not evaluate.",
         version: passboxVersion,
-        subcommands: [Verify.self, ManifestCommand.self, Keygen.self])
+        subcommands: [Verify.self, SBOMList.self, ManifestCommand.self, Keygen.self])
 }
 
 struct CommonOptions: ParsableArguments {
@@ -92,6 +92,49 @@ struct Verify: ParsableCommand {
     }
 }
 
+struct SBOMList: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sbom",
+        abstract: "List SBOM components with their approval status under a policy (exit 0 all approved, 1 not, 2 unreadable).")
+
+    @Argument(help: "CycloneDX (JSON, XML) or SPDX (JSON, tag-value, 3.0 JSON-LD) files; the format is read from the content.")
+    var files: [String]
+
+    @Option(name: .long, help: "Policy YAML whose sbom: section judges the components (default: approve what no rule denies).")
+    var policy: String?
+
+    @Option(name: .long, help: "Report format: text or json.")
+    var format: ReportFormat = .text
+
+    @Option(name: .long, help: "Write the report there instead of stdout.")
+    var output: String?
+
+    func run() throws {
+        var loaded = Policy.builtIn
+        if let policy {
+            do {
+                loaded = try Policy.load(path: policy)
+            } catch let error as PolicyError {
+                throw CannotEvaluate("policy \(error)")
+            }
+        }
+        let result = try SBOMCommand.run(files: files, policy: loaded)
+        switch format {
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try emit(String(decoding: try encoder.encode(result), as: UTF8.self) + "\n", to: output)
+        case .text:
+            let notApproved = result.sbom.components.filter { $0.status != "approved" }.count
+            let head = notApproved == 0
+                ? "passbox sbom: all \(result.sbom.components.count) component(s) approved\n"
+                : "passbox sbom: \(notApproved) of \(result.sbom.components.count) component(s) not approved\n"
+            try emit(head + result.sbom.text(), to: output)
+        }
+        throw ExitCode(result.verdict == "approved" ? Exit.accepted : Exit.rejected)
+    }
+}
+
 struct ManifestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "manifest", abstract: "Produce signed manifests.", subcommands: [Create.self])
@@ -110,6 +153,8 @@ struct ManifestCommand: ParsableCommand {
         @Option(name: .long) var product: String?
         @Option(name: .long) var version: String?
         @Option(name: .long, help: "firmware, recipe or tool.") var kind: DeliveryKindOption?
+        @Option(name: .long, help: "An SBOM of the delivery (a path inside PATH) to name by digest in the predicate (repeatable).")
+        var sbom: [String] = []
 
         @Option(name: .shortAndLong, help: "Where to write the envelope (e.g. delivery.dsse.json).")
         var output: String
@@ -118,7 +163,7 @@ struct ManifestCommand: ParsableCommand {
             guard !key.isEmpty else { throw CannotEvaluate("--key is required") }
             let keys = try key.map { try Producer.loadPrivateKey($0) }
             let predicate = DeliveryPredicate(vendor: vendor, product: product, version: version, kind: kind?.rawValue)
-            let result = try Producer.createManifest(path: path, keys: keys, predicate: predicate, excluding: output)
+            let result = try Producer.createManifest(path: path, keys: keys, predicate: predicate, sboms: sbom, excluding: output)
             if FileManager.default.fileExists(atPath: output) {
                 throw CannotEvaluate("\(output) already exists; remove it first")
             }

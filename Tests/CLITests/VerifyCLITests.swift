@@ -304,7 +304,7 @@ final class VerifyCLITests: XCTestCase {
         try w.standardDelivery()
         try w.key("acme")
         for (yaml, word) in [("manifest:\n  unlisted: maybe\n", "unlisted"), ("limits:\n  maxDepht: 3\n", "maxDepht"),
-                             ("sbom:\n  required: true\n", "sbom"), ("[1, 2\n", "YAML")] {
+                             ("files:\n  deny: [executable]\n", "files"), ("[1, 2\n", "YAML")] {
             try w.write("policy.yaml", yaml)
             let r = try w.passbox(["verify", "delivery", "--policy", "policy.yaml"])
             XCTAssertEqual(r.status, 2, yaml)

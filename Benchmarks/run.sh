@@ -76,6 +76,73 @@ PY
   echo "$SMALL_N" > "$WORK/small.count"
 fi
 
+# A 10 GiB-logical bomb: a tar.gz whose one entry is 10 GiB of zeros (gzip members
+# concatenated, so making it takes seconds).
+BOMB="$WORK/bomb-10GiB.tar.gz"
+if [ ! -f "$BOMB" ]; then
+  echo "making $BOMB"
+  python3 - "$BOMB" <<'PY'
+import sys, tarfile, zlib
+GiB = 1 << 30
+def member(chunks):
+    c = zlib.compressobj(1, zlib.DEFLATED, 31)  # 31: gzip framing
+    return b"".join(c.compress(x) for x in chunks) + c.flush()
+info = tarfile.TarInfo("zeros.img"); info.size = 10 * GiB
+zeros = member([b"\0" * (64 << 20)] * 16)      # 1 GiB of zeros, compressed once
+with open(sys.argv[1], "wb") as f:
+    f.write(member([info.tobuf(format=tarfile.GNU_FORMAT)]))
+    for _ in range(10):
+        f.write(zeros)
+    f.write(member([b"\0" * 1024]))              # end-of-archive blocks
+PY
+fi
+printf 'limits:\n  maxRatio: 100000000\n  maxTotalBytes: 4GiB\n' > "$WORK/bomb-policy.yaml"
+
+# SBOMs of 50,000 components (CycloneDX 1.6 JSON and XML), and a policy with
+# allow, deny and license rules to judge them by.
+SBOM_N=$(python3 -c "print(max(100, int(50000 * $SCALE)))")
+if [ ! -f "$WORK/sbom.json" ] || [ "$(cat "$WORK/sbom.count" 2>/dev/null)" != "$SBOM_N" ]; then
+  echo "making SBOMs of $SBOM_N components"
+  python3 - "$WORK" "$SBOM_N" <<'PY'
+import json, sys
+from xml.sax.saxutils import escape
+out, n = sys.argv[1], int(sys.argv[2])
+lic = ["MIT", "Apache-2.0", "BSD-3-Clause", "GPL-2.0-only", "AGPL-3.0-only"]
+comps = []
+for i in range(n):
+    eco = ["npm", "pypi", "maven", "generic"][i % 4]
+    name = "lib%d" % i
+    purl = "pkg:maven/org.example/%s@1.%d.%d" % (name, i % 50, i % 7) if eco == "maven" else "pkg:%s/%s@1.%d.%d" % (eco, name, i % 50, i % 7)
+    comps.append({"type": "library", "bom-ref": "c%d" % i, "name": name, "version": "1.%d.%d" % (i % 50, i % 7),
+                  "purl": purl, "licenses": [{"license": {"id": lic[i % 5]}}],
+                  "hashes": [{"alg": "SHA-256", "content": "%064x" % i}]})
+bom = {"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+       "metadata": {"component": {"type": "firmware", "name": "etcher", "version": "2.4.1"}}, "components": comps}
+json.dump(bom, open(out + "/sbom.json", "w"))
+with open(out + "/sbom.xml", "w") as f:
+    f.write('<?xml version="1.0" encoding="UTF-8"?>\n<bom xmlns="http://cyclonedx.org/schema/bom/1.6" version="1">\n')
+    f.write('<metadata><component type="firmware"><name>etcher</name><version>2.4.1</version></component></metadata>\n<components>\n')
+    for c in comps:
+        f.write('<component type="library" bom-ref="%s"><name>%s</name><version>%s</version><hashes><hash alg="SHA-256">%s</hash></hashes>'
+                '<licenses><license><id>%s</id></license></licenses><purl>%s</purl></component>\n'
+                % (c["bom-ref"], c["name"], c["version"], c["hashes"][0]["content"], c["licenses"][0]["license"]["id"], escape(c["purl"])))
+    f.write("</components>\n</bom>\n")
+PY
+  echo "$SBOM_N" > "$WORK/sbom.count"
+fi
+cat > "$WORK/sbom-policy.yaml" <<'YAML'
+sbom:
+  allow:
+    - pkg:npm/**
+    - pkg:pypi/*@vers:pypi/>=1.3
+    - pkg:maven/org.example/*
+  deny:
+    - pkg:maven/org.example/*@vers:maven/<1.2
+  licenses:
+    allow: [MIT, Apache-2.0, BSD-3-Clause, GPL-2.0-only]
+    deny: [AGPL-3.0-only]
+YAML
+
 # --- measuring ----------------------------------------------------------------
 # measure NAME COMMAND...: prints "median_seconds max_rss_kib"
 measure() {
@@ -118,6 +185,14 @@ run "passbox tar (sha256+sha512)"   "${PV[@]}" "$WORK/small.tar"
 run "passbox tar --digests sha256"  "${PV[@]}" "$WORK/small.tar" --digests sha256
 run "passbox dir (sha256+sha512)"   "${PV[@]}" "$SMALL"
 
+echo "== 10 GiB-logical bomb ($(du -h "$BOMB" | cut -f1))" >&2
+run "passbox bomb (built-in policy)" "${PV[@]}" "$BOMB"
+run "passbox bomb (maxRatio off, 4 GiB cap)" "${PV[@]}" "$BOMB" --policy "$WORK/bomb-policy.yaml"
+
+echo "== SBOM of $SBOM_N components" >&2
+run "passbox sbom (CycloneDX JSON)" "$PASSBOX" sbom "$WORK/sbom.json" --policy "$WORK/sbom-policy.yaml" --format json
+run "passbox sbom (CycloneDX XML)"  "$PASSBOX" sbom "$WORK/sbom.xml" --policy "$WORK/sbom-policy.yaml" --format json
+
 ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 MIB=$(python3 -c "print(f'{$BIG_BYTES / 1048576:.0f}')")
 
@@ -136,6 +211,10 @@ read -r -d '' TABLE <<EOF || true
 | | **passbox verify** (sha256+sha512) | ${T["passbox tar (sha256+sha512)"]} | $((R["passbox tar (sha256+sha512)"] / 1024)) | $(ratio "${T["find | xargs sha256sum"]}" "${T["passbox tar (sha256+sha512)"]}")× find\|xargs sha256sum |
 | | **passbox verify --digests sha256** | ${T["passbox tar --digests sha256"]} | $((R["passbox tar --digests sha256"] / 1024)) | $(ratio "${T["find | xargs sha256sum"]}" "${T["passbox tar --digests sha256"]}")× find\|xargs sha256sum |
 | the same files as a directory | **passbox verify** (sha256+sha512) | ${T["passbox dir (sha256+sha512)"]} | $((R["passbox dir (sha256+sha512)"] / 1024)) | $(ratio "${T["find | xargs sha256sum"]}" "${T["passbox dir (sha256+sha512)"]}")× find\|xargs sha256sum |
+| $(du -h "$BOMB" | cut -f1) tar.gz bomb, 10 GiB of zeros inside | **passbox verify**, built-in policy (rejected: maxRatio) | ${T["passbox bomb (built-in policy)"]} | $((R["passbox bomb (built-in policy)"] / 1024)) | |
+| | **passbox verify**, ratio limit off, maxTotalBytes 4 GiB (rejected) | ${T["passbox bomb (maxRatio off, 4 GiB cap)"]} | $((R["passbox bomb (maxRatio off, 4 GiB cap)"] / 1024)) | |
+| CycloneDX 1.6 JSON, ${SBOM_N} components ($(du -h "$WORK/sbom.json" | cut -f1)) | **passbox sbom** (parse + allow/deny/license rules, JSON out) | ${T["passbox sbom (CycloneDX JSON)"]} | $((R["passbox sbom (CycloneDX JSON)"] / 1024)) | |
+| the same as XML ($(du -h "$WORK/sbom.xml" | cut -f1)) | **passbox sbom** | ${T["passbox sbom (CycloneDX XML)"]} | $((R["passbox sbom (CycloneDX XML)"] / 1024)) | $(ratio "${T["passbox sbom (CycloneDX XML)"]}" "${T["passbox sbom (CycloneDX JSON)"]}")× the JSON time |
 EOF
 
 echo

@@ -680,7 +680,9 @@ final class EntryStream: ContentStream {
         if run.totalBytes > limits.maxTotalBytes {
             throw run.limitExceeded(path, "delivery unpacks to more than \(limits.maxTotalBytes) bytes (limits.maxTotalBytes)")
         }
-        let consumed = max(frame.input.delivered - startDelivered, 1)
+        // The reader reads ahead (up to a MiB at a time), so an entry's compressed
+        // share is judged with at least that much.
+        let consumed = max(frame.input.delivered - startDelivered, 1 << 20)
         if logical > limits.ratioFloorBytes, Double(logical) > limits.maxRatio * Double(consumed) {
             throw run.limitExceeded(path, "entry expands more than \(limits.maxRatio)x (limits.maxRatio)")
         }

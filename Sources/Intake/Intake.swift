@@ -51,8 +51,11 @@ protocol ByteStream: AnyObject {
 }
 
 protocol CountingInput: ArchiveInput {
-    /// Bytes handed to the archive reader so far.
+    /// Bytes handed to the archive reader so far (re-reads after a seek count again).
     var delivered: Int64 { get }
+    /// How much of the archive has been reached so far, each byte once: the packed
+    /// side of the ratio limit (re-reading the same bytes must not raise it).
+    var packed: Int64 { get }
     /// Reads (and hashes) whatever the archive reader left unread.
     func drain() throws
     /// Random access for passbox's own zip checks, after `drain`: the zip's length,
@@ -635,7 +638,7 @@ final class EntryStream: ContentStream {
         self.item = item
         self.frame = frame
         self.run = run
-        self.startDelivered = frame.input.delivered
+        self.startDelivered = frame.input.packed
     }
 
     func next() throws -> UnsafeRawBufferPointer? {
@@ -682,14 +685,14 @@ final class EntryStream: ContentStream {
         }
         // The reader reads ahead (up to a MiB at a time), so an entry's compressed
         // share is judged with at least that much.
-        let consumed = max(frame.input.delivered - startDelivered, 1 << 20)
+        let consumed = max(frame.input.packed - startDelivered, 1 << 20)
         if logical > limits.ratioFloorBytes, Double(logical) > limits.maxRatio * Double(consumed) {
             throw run.limitExceeded(path, "entry expands more than \(limits.maxRatio)x (limits.maxRatio)")
         }
         var level: Frame? = frame
         while let f = level {
             f.out += n
-            if f.out > limits.ratioFloorBytes, Double(f.out) > limits.maxRatio * Double(max(f.input.delivered, 1)) {
+            if f.out > limits.ratioFloorBytes, Double(f.out) > limits.maxRatio * Double(max(f.input.packed, 1)) {
                 throw run.limitExceeded(run.items[f.item].path, "archive expands more than \(limits.maxRatio)x (limits.maxRatio)")
             }
             level = f.parent
@@ -750,6 +753,7 @@ final class StreamInput: CountingInput {
     }
     private let prefixLength: Int
     deinit { prefix.deallocate() }
+    var packed: Int64 { delivered }
 
     var isSeekable: Bool { false }
     func seek(offset: Int64, whence: Int32) throws -> Int64 { throw ArchiveError(.input, "not seekable") }
@@ -811,6 +815,7 @@ final class MemoryInput: CountingInput {
     private let data: UnsafeMutableRawBufferPointer
     private var position = 0
     private(set) var delivered: Int64 = 0
+    private(set) var packed: Int64 = 0
 
     init(_ bytes: [UInt8]) {
         let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
@@ -829,6 +834,7 @@ final class MemoryInput: CountingInput {
         let start = position
         position += n
         delivered += Int64(n)
+        packed = max(packed, Int64(position))
         return UnsafeRawBufferPointer(rebasing: data[start..<(start + n)])
     }
 
@@ -867,6 +873,7 @@ final class SeekableFileInput: CountingInput {
     private(set) var hashedUpTo: Int64
     private var position: Int64 = 0
     private(set) var delivered: Int64 = 0
+    private(set) var packed: Int64 = 0
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
     private let gapBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
 
@@ -891,6 +898,7 @@ final class SeekableFileInput: CountingInput {
         try hash(through: position, bytes)
         position += Int64(n)
         delivered += Int64(n)
+        packed = max(packed, position)
         return bytes
     }
 

@@ -38,20 +38,37 @@ public struct SBOMReport: Sendable, Codable {
     }
 }
 
-/// Does this look like an SBOM? Judged on a file's first bytes, cheaply, so that
-/// intake keeps only likely SBOMs in memory (the parser decides for real).
+/// Does this look like an SBOM? Judged on a file's first bytes, cheaply (a byte
+/// search: intake asks this of every file), so that intake keeps only likely SBOMs
+/// in memory; the parser decides for real.
 public func looksLikeSBOM(_ head: UnsafeRawBufferPointer) -> Bool {
     guard let first = head.first(where: { $0 != 0x20 && $0 != 0x0a && $0 != 0x0d && $0 != 0x09 && $0 != 0xef && $0 != 0xbb && $0 != 0xbf })
     else { return false }
     guard first == UInt8(ascii: "{") || first == UInt8(ascii: "<") || first == UInt8(ascii: "S") || first == UInt8(ascii: "#") else {
         return false
     }
-    let text = String(decoding: head.prefix(8192), as: UTF8.self)
-    return ["\"bomFormat\"", "\"spdxVersion\"", "SPDXVersion:", "cyclonedx.org/schema/bom", "spdx.org/rdf/3"]
-        .contains { text.contains($0) }
+    let window = UnsafeRawBufferPointer(rebasing: head.prefix(8192))
+    return sbomMarkers.contains { contains(window, $0) }
 }
 
-/// Reads one SBOM and judges its components: for `passbox sbom` and for verify.
+private let sbomMarkers: [[UInt8]] = ["\"bomFormat\"", "\"spdxVersion\"", "SPDXVersion:", "cyclonedx.org/schema/bom", "spdx.org/rdf/3"]
+    .map { Array($0.utf8) }
+
+private func contains(_ haystack: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
+    guard let firstByte = needle.first, haystack.count >= needle.count else { return false }
+    var i = 0
+    let last = haystack.count - needle.count
+    while i <= last {
+        if haystack[i] == firstByte {
+            var j = 1
+            while j < needle.count && haystack[i + j] == needle[j] { j += 1 }
+            if j == needle.count { return true }
+        }
+        i += 1
+    }
+    return false
+}
+
 /// `passbox sbom`: every component of the given SBOM files under the policy.
 public enum SBOMCommand {
     public static let mediaType = "application/vnd.passbox.sbom-report+json;version=1"

@@ -56,6 +56,8 @@ protocol CountingInput: ArchiveInput {
     /// How much of the archive has been reached so far, each byte once: the packed
     /// side of the ratio limit (re-reading the same bytes must not raise it).
     var packed: Int64 { get }
+    /// After `drain`: the archive's length (every byte was hashed once).
+    var length: Int64 { get }
     /// Reads (and hashes) whatever the archive reader left unread.
     func drain() throws
     /// Random access for passbox's own zip checks, after `drain`: the zip's length,
@@ -396,8 +398,7 @@ final class IntakeRun {
             let declared = kind == .iso9660 ? firstChunk.withUnsafeBytes { isoDeclaredLength($0) } : nil
             let isArchive = try readArchive(input: input, container: index, sniffed: kind, depth: 1, parent: nil,
                                             rootLevel: isDeliveryRoot, declaredLength: declared)
-            if let stream = input as? StreamInput { size = stream.delivered }
-            if let seekable = input as? SeekableFileInput { size = seekable.hashedUpTo }
+            size = input.length
             if isArchive { items[index].kind = .archive }
         } else if first > 0 {
             captureByContent(index, head: firstChunk)
@@ -754,6 +755,7 @@ final class StreamInput: CountingInput {
     private let prefixLength: Int
     deinit { prefix.deallocate() }
     var packed: Int64 { delivered }
+    var length: Int64 { delivered }
 
     var isSeekable: Bool { false }
     func seek(offset: Int64, whence: Int32) throws -> Int64 { throw ArchiveError(.input, "not seekable") }
@@ -816,20 +818,21 @@ final class MemoryInput: CountingInput {
     private var position = 0
     private(set) var delivered: Int64 = 0
     private(set) var packed: Int64 = 0
+    var length: Int64 { Int64(count) }
 
     init(_ bytes: [UInt8]) {
         let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
         bytes.withUnsafeBytes { storage.copyMemory(from: $0) }
         data = storage
-        length = bytes.count
+        count = bytes.count
     }
-    private let length: Int
+    private let count: Int
     deinit { data.deallocate() }
 
     var isSeekable: Bool { true }
 
     func read() throws -> UnsafeRawBufferPointer {
-        let n = min(1 << 20, length - position)
+        let n = min(1 << 20, count - position)
         guard n > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         let start = position
         position += n
@@ -843,11 +846,11 @@ final class MemoryInput: CountingInput {
         switch whence {
         case SEEK_SET: base = 0
         case SEEK_CUR: base = Int64(position)
-        case SEEK_END: base = Int64(length)
+        case SEEK_END: base = Int64(count)
         default: throw ArchiveError(.input, "bad whence")
         }
         let target = base + offset
-        guard target >= 0, target <= Int64(length) else { throw ArchiveError(.corrupt, "seek outside the archive") }
+        guard target >= 0, target <= Int64(count) else { throw ArchiveError(.corrupt, "seek outside the archive") }
         position = Int(target)
         return target
     }
@@ -855,9 +858,9 @@ final class MemoryInput: CountingInput {
     func drain() throws {}
 
     func zipAccess() -> (length: UInt64, read: ZipDirectory.Reader, localHeaders: Bool)? {
-        (UInt64(length), { [data, length] offset, count in
-            guard count >= 0, offset <= UInt64(length), UInt64(count) <= UInt64(length) - offset else { return nil }
-            return Array(UnsafeRawBufferPointer(rebasing: data[Int(offset)..<(Int(offset) + count)]))
+        (UInt64(count), { [data, count] offset, wanted in
+            guard wanted >= 0, offset <= UInt64(count), UInt64(wanted) <= UInt64(count) - offset else { return nil }
+            return Array(UnsafeRawBufferPointer(rebasing: data[Int(offset)..<(Int(offset) + wanted)]))
         }, true)
     }
 }
@@ -871,6 +874,7 @@ final class SeekableFileInput: CountingInput {
     let item: Int
     unowned let run: IntakeRun
     private(set) var hashedUpTo: Int64
+    var length: Int64 { hashedUpTo }
     private var position: Int64 = 0
     private(set) var delivered: Int64 = 0
     private(set) var packed: Int64 = 0

@@ -111,7 +111,9 @@ func cmsCheck(_ signature: String, roots: [String] = ["roots/root.pem"], crls: [
 
     @Test func twoSignersEachJudged() throws {
         let results = try cmsCheck("sig-two.p7s")
-        #expect(results.map(\.outcome) == [.valid, .chain(.revoked)])
+        #expect(results.count == 2)
+        #expect(results.contains { $0.outcome == .valid && $0.signer?.subject.contains("leaf-good") == true })
+        #expect(results.contains { $0.outcome == .chain(.revoked) && $0.signer?.subject.contains("leaf-revoked") == true })
     }
 
     @Test func textModeSignatureDoesNotVerifyBinaryContent() throws {

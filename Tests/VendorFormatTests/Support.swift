@@ -31,7 +31,7 @@ final class TempDir: @unchecked Sendable {
 /// Runs a real tool; output goes through files so nothing blocks. Throws when
 /// `check` is set and the tool fails.
 @discardableResult
-func run(_ arguments: [String], cwd: URL? = nil, environment: [String: String] = [:], check: Bool = true) throws -> ToolResult {
+func run(_ arguments: [String], cwd: URL? = nil, environment: [String: String] = [:], check: Bool = true, stdin: String? = nil) throws -> ToolResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
@@ -48,7 +48,11 @@ func run(_ arguments: [String], cwd: URL? = nil, environment: [String: String] =
     let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
     process.standardOutput = outHandle
     process.standardError = errHandle
-    process.standardInput = FileHandle.nullDevice
+    if let stdin {
+        process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: stdin))
+    } else {
+        process.standardInput = FileHandle.nullDevice
+    }
     try process.run()
     process.waitUntilExit()
     try outHandle.close()

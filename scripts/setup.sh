@@ -7,7 +7,7 @@ set -euo pipefail
 # Build needs: the C libraries passbox links (found through pkg-config).
 PASSBOX_BUILD_PACKAGES=(libarchive-dev libssl-dev pkg-config)
 # Test needs: the real tools that make test deliveries and signatures.
-PASSBOX_TEST_PACKAGES=(openssl python3 zip p7zip-full libarchive-tools xz-utils zstd bzip2 cpio tar)
+PASSBOX_TEST_PACKAGES=(openssl python3 zip p7zip-full libarchive-tools xz-utils zstd bzip2 cpio tar minisign signify-openbsd gnupg sqv)
 
 # Debian package -> a command or file that shows it is installed.
 probe() {
@@ -19,6 +19,7 @@ probe() {
     libarchive-tools) command -v bsdtar >/dev/null ;;
     xz-utils) command -v xz >/dev/null ;;
     time) [ -x /usr/bin/time ] ;;
+    gnupg) command -v gpg >/dev/null ;;
     *) command -v "$1" >/dev/null ;;
   esac
 }

@@ -313,21 +313,19 @@ public struct DetachedSignatureVerifier: Sendable {
         } else {
             message = [UInt8](content)
         }
-        var failure = ""
+        var failure = DetachedSignatureCheck(format: format, status: .invalid, message: "")
         for candidate in candidates {
             let key = candidate.keyFile.key
             let signer = VendorSigner(name: candidate.name, file: candidate.file, algorithm: "\(key.algorithm)",
                                       fingerprint: key.fingerprint, keyID: candidate.keyFile.keyIDHex, keyFingerprint: key.fingerprint)
             guard key.verify(signature: file.signature, message: message) else {
-                failure = "does not verify with the trusted key \(candidate.name) (key id \(file.keyIDHex)): the signed file or the signature was changed"
+                failure = DetachedSignatureCheck(format: format, status: .invalid, message: "does not verify with the trusted key \(candidate.name) (key id \(file.keyIDHex)): the signed file or the signature was changed", signer: signer)
                 continue
             }
             if let comment = file.trustedComment, let global = file.globalSignature {
                 guard key.verify(signature: global, message: file.signature + Array(comment.utf8)) else {
-                    var check = DetachedSignatureCheck(format: format, status: .invalid,
-                                                       message: "the trusted comment does not verify with \(candidate.name): it was changed after signing", signer: signer)
-                    check.signer = signer
-                    return check
+                    return DetachedSignatureCheck(format: format, status: .invalid,
+                                                  message: "the trusted comment does not verify with \(candidate.name): it was changed after signing", signer: signer)
                 }
             }
             var check = DetachedSignatureCheck(format: format, status: .valid,
@@ -335,7 +333,7 @@ public struct DetachedSignatureVerifier: Sendable {
             check.trustedComment = file.trustedComment
             return check
         }
-        return DetachedSignatureCheck(format: format, status: .invalid, message: failure)
+        return failure
     }
 
     // MARK: raw
@@ -470,6 +468,10 @@ public struct DetachedSignatureVerifier: Sendable {
             return result
         }
         result.status = .invalid
+        if Set(candidates.map(\.0.certificate.fingerprint)).count == 1, let (trusted, key) = candidates.first {
+            result.signer = VendorSigner(name: trusted.name, file: trusted.file, algorithm: key.algorithmName, fingerprint: trusted.certificate.fingerprint,
+                                         keyID: key.fingerprintHex, keyFingerprint: key.key?.fingerprint)
+        }
         if !unusable.isEmpty && unusable.count == candidates.count {
             result.message = "made by a key passbox does not accept: \(unusable.joined(separator: "; "))"
         } else {

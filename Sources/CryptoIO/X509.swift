@@ -175,13 +175,6 @@ public final class Certificate: Sendable {
         info = try certificateInfo(x509)
     }
 
-    /// Another reference to the same X509 (for the stacks and stores OpenSSL frees itself).
-    init(borrowing x509: OpaquePointer) throws {
-        guard X509_up_ref(x509) == 1 else { throw CryptoError.drain("X509_up_ref") }
-        box = X509Box(owning: x509)
-        info = try certificateInfo(x509)
-    }
-
     /// Every certificate of a PEM file (one or a bundle), or the one certificate of a DER file.
     /// A bundle with any block that does not parse is an error, not a shorter list.
     public static func parseAll(_ data: Data) throws -> [Certificate] {

@@ -57,12 +57,9 @@ openssl dgst -sha256 -sign raw/rsa.key -out raw/rsa-pkcs1.sig SHA256SUMS
 openssl dgst -sha512 -sign raw/rsa.key -sigopt rsa_padding_mode:pss -out raw/rsa-pss.sig SHA256SUMS
 openssl dgst -sha1 -sign raw/rsa.key -out raw/rsa-sha1.sig SHA256SUMS
 openssl dgst -sha256 -sign raw/other.key -out raw/other.sig SHA256SUMS
-cp raw/ec.sig raw/ec-edited.sig
 # Flip a bit in the last byte of the DER ECDSA signature.
-printf '%s' "$(xxd -p raw/ec.sig | tr -d '\n')" | sed 's/\(..\)$//' > raw/ec-edited.hex
-last=$(xxd -p -s -1 raw/ec.sig)
-printf '%s%02x' "$(cat raw/ec-edited.hex)" $(( 0x$last ^ 1 )) | xxd -r -p > raw/ec-edited.sig
-rm raw/ec-edited.hex
+python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[-1] ^= 1; open(sys.argv[2], "wb").write(b)' \
+  raw/ec.sig raw/ec-edited.sig
 
 # --- OpenPGP (gpg) -------------------------------------------------------------
 mkdir -p pgp
@@ -79,21 +76,24 @@ subfpr() { gpg --list-keys --with-colons "$1" | awk -F: '/^fpr/ { n++; if (n == 
 "${G[@]}" --quick-gen-key 'Sub Vendor <sub@example.com>' ed25519 cert never
 "${G[@]}" --quick-add-key "$(fpr 'Sub Vendor')" ed25519 sign never
 "${G[@]}" --quick-gen-key 'Other Vendor <other@example.com>' ed25519 sign never
+"${G[@]}" --quick-gen-key 'SubRev Vendor <subrev@example.com>' ed25519 cert never
+"${G[@]}" --quick-add-key "$(fpr 'SubRev Vendor')" ed25519 sign never
 "${G[@]}" --quick-gen-key 'Revoked Vendor <revoked@example.com>' ed25519 sign never
 "${G[@]}" --faked-system-time 20200101T000000 --quick-gen-key 'Old Vendor <old@example.com>' ed25519 sign 1y 2>/dev/null
 "${G[@]}" --quick-gen-key 'Short Vendor <short@example.com>' ed25519 sign 1d
 
-for who in Ed P256 RSA Sub Other Revoked Old Short; do
+for who in Ed P256 RSA Sub SubRev Other Revoked Old Short; do
   echo "$(fpr "$who Vendor")" > "pgp/$who.fpr"
 done
 subfpr 'Sub Vendor' > pgp/Sub.subfpr
+subfpr 'SubRev Vendor' > pgp/SubRev.subfpr
 
 sign() { # name key [gpg options...]
   local name=$1 key=$2 who
   shift 2
   who="$(cat pgp/$key.fpr)!"
   # The Sub certificate's primary key only certifies: sign with its subkey.
-  [ "$key" = Sub ] && who="$(cat pgp/Sub.subfpr)!"
+  [ -f "pgp/$key.subfpr" ] && who="$(cat "pgp/$key.subfpr")!"
   "${G[@]}" --local-user "$who" "$@" --detach-sign --output "pgp/$name" SHA256SUMS
 }
 sign ed.asc Ed --armor
@@ -101,6 +101,7 @@ sign ed.sig Ed
 sign p256.asc P256 --armor
 sign rsa.asc RSA --armor
 sign sub.asc Sub --armor
+sign subrev.asc SubRev --armor
 sign other.asc Other --armor
 sign revoked.asc Revoked --armor
 sign short.asc Short --armor
@@ -120,4 +121,7 @@ gpg --export "$(cat pgp/RSA.fpr)" > pgp/RSA.cert.pgp
 sed 's/^:-----BEGIN/-----BEGIN/' "$GNUPGHOME/openpgp-revocs.d/$(cat pgp/Revoked.fpr).rev" > pgp/revoke.asc
 "${G[@]}" --import pgp/revoke.asc 2>/dev/null
 gpg --armor --export "$(cat pgp/Revoked.fpr)" > pgp/Revoked.cert.asc
+# Revoke the SubRev signing subkey after it signed (gpg --edit-key: key 1, revkey, reason 0).
+printf 'key 1\nrevkey\ny\n0\n\ny\nsave\n' | "${G[@]}" --command-fd 0 --edit-key "$(cat pgp/SubRev.fpr)" 2>/dev/null
+gpg --armor --export "$(cat pgp/SubRev.fpr)" > pgp/SubRev.cert.asc
 echo ok

@@ -40,6 +40,7 @@ let trustStoreDir: Result<TempDir, ToolError> = {
             (v.path("pgp/Old.cert.asc"), "keys/pgp-old.asc"),
             (v.path("pgp/Short.cert.asc"), "keys/pgp-short.asc"),
             (v.path("pgp/Revoked.cert.asc"), "keys/pgp-revoked.asc"),
+            (v.path("pgp/SubRev.cert.asc"), "keys/pgp-subrev.asc"),
             (p.path("roots/root.pem"), "roots/root.pem"),
             (p.path("crls/intermediate.crl.pem"), "crls/intermediate.crl.pem"),
             (p.path("crls/root.crl.pem"), "crls/root.pem"),
@@ -77,7 +78,7 @@ func single(_ signature: String, tampered: Bool = false, at time: Date = Date())
         #expect(trust.ed25519Keys.map(\.name).sorted() == ["mini", "sfy"])
         #expect(trust.ed25519Keys.first { $0.name == "mini" }?.keyFile.flavor == .minisign)
         #expect(trust.ed25519Keys.first { $0.name == "sfy" }?.keyFile.flavor == .signify)
-        #expect(trust.openPGPCertificates.count == 7)
+        #expect(trust.openPGPCertificates.count == 8)
         #expect(trust.roots.count == 1)
         #expect(trust.crls.count == 2)
         #expect(ignored.count == 1 && ignored[0].hasSuffix("notes.txt"))
@@ -163,6 +164,7 @@ func single(_ signature: String, tampered: Bool = false, at time: Date = Date())
             let r = try single(file, tampered: true)
             #expect(r.status == .invalid)
             #expect(r.findingCode == "signature.invalid")
+            #expect(r.signer?.name == "mini")
         }
     }
 
@@ -283,6 +285,7 @@ func single(_ signature: String, tampered: Bool = false, at time: Date = Date())
     func tamperedListIsInvalid(_ file: String) throws {
         let r = try single(file, tampered: true)
         #expect(r.status == .invalid, "\(r.message)")
+        #expect(r.signer != nil)
         #expect(try sqv(file, tampered: true) == nil)
     }
 
@@ -334,6 +337,15 @@ func single(_ signature: String, tampered: Bool = false, at time: Date = Date())
         #expect(r.status == .revoked, "\(r.message)")
         #expect(r.findingCode == "signature.revoked")
         #expect(try sqv("pgp/revoked.asc") == nil)
+    }
+
+    @Test func revokedSigningSubkey() throws {
+        let r = try single("pgp/subrev.asc")
+        #expect(r.status == .revoked, "\(r.message)")
+        #expect(r.message.contains("subkey"))
+        let v = try vendor.get()
+        let oracle = try run(["sqv", "--keyring", v.path("pgp/SubRev.cert.asc"), v.path("pgp/subrev.asc"), v.path("SHA256SUMS")], check: false)
+        #expect(oracle.status != 0)
     }
 
     @Test func sha1SignatureIsInvalid() throws {
@@ -428,5 +440,86 @@ func single(_ signature: String, tampered: Bool = false, at time: Date = Date())
         let list = try ChecksumList.parse(vendorFile("SHA256SUMS"))
         let fw = try vendorFile("fw.bin")
         #expect(list.subjects.first { $0.name == "fw.bin" }?.digests[.sha256] == Hex.encode(Hasher.digest(.sha256, fw)))
+    }
+}
+
+/// Damaged signature and key files never crash the parsers and never make a
+/// signature over changed content valid.
+@Suite struct HostileInputTests {
+    struct SplitMix {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static func mutations(of data: Data, seed: UInt64, count: Int) -> [Data] {
+        var rng = SplitMix(state: seed)
+        var out: [Data] = []
+        guard !data.isEmpty else { return out }
+        for i in 0..<count {
+            var d = data
+            let at = Int(rng.next() % UInt64(d.count))
+            switch i % 4 {
+            case 0: d[at] ^= UInt8(truncatingIfNeeded: rng.next() | 1)
+            case 1: d = d.prefix(at)
+            case 2: d[at] = [0x00, 0xff, 0x80, 0x7f, 0x0a, 0x3d][Int(rng.next() % 6)]
+            default: d.insert(UInt8(truncatingIfNeeded: rng.next()), at: at)
+            }
+            out.append(d)
+        }
+        return out
+    }
+
+    @Test func mutatedSignatures() throws {
+        let v = try verifier()
+        let content = try vendorFile("SHA256SUMS")
+        let files = try [
+            vendorFile("minisign/prehashed.minisig"), vendorFile("signify/good.sig"), vendorFile("pgp/ed.asc"),
+            vendorFile("pgp/ed.sig"), vendorFile("pgp/rsa.asc"), vendorFile("pgp/sub.asc"), vendorFile("raw/ec.sig"),
+            vendorFile("raw/ed25519.sig.b64"), pkiFile("sig-good.p7s"), pkiFile("sig-pkcs7.pem.p7s"),
+        ]
+        var outcomes = 0
+        for (n, file) in files.enumerated() {
+            for mutated in Self.mutations(of: file, seed: UInt64(n + 1), count: 150) {
+                if let results = try? v.check(signature: mutated, content: content) { outcomes += results.count }
+            }
+        }
+        #expect(outcomes > 0)
+    }
+
+    @Test func mutatedKeysAndCertificates() throws {
+        let files = try [vendorFile("pgp/Sub.cert.asc"), vendorFile("pgp/RSA.cert.pgp"), vendorFile("pgp/P256.cert.asc")]
+        for (n, file) in files.enumerated() {
+            for mutated in Self.mutations(of: file, seed: UInt64(100 + n), count: 200) {
+                _ = try? OpenPGPCertificate.parseAll(mutated)
+            }
+        }
+        for mutated in Self.mutations(of: try vendorFile("minisign/mini.pub"), seed: 7, count: 200) {
+            _ = try? Ed25519KeyFile.parse(mutated)
+        }
+        for mutated in Self.mutations(of: try pkiFile("crls/intermediate.crl.pem") + pkiFile("intermediate.pem"), seed: 9, count: 200) {
+            _ = try? Certificate.parseAll(mutated)
+            _ = try? RevocationList.parseAll(mutated)
+        }
+    }
+
+    @Test func signaturesWithMutatedCertificatesInTheTrustStore() throws {
+        // A damaged trusted certificate that still parses must not make a signature valid that its key did not make.
+        let cert = try vendorFile("pgp/Sub.cert.asc")
+        let binary = try run(["gpg", "--dearmor"], stdin: vendor.get().path("pgp/Sub.cert.asc")).stdout
+        _ = cert
+        let content = try vendorFile("SHA256SUMS.tampered")
+        let signature = try vendorFile("pgp/sub.asc")
+        for mutated in Self.mutations(of: binary, seed: 42, count: 200) {
+            guard let certs = try? OpenPGPCertificate.parseAll(mutated) else { continue }
+            let trust = VendorTrust(openPGPCertificates: certs.map { TrustedOpenPGPCertificate(name: "m", file: "m", certificate: $0) })
+            let results = try DetachedSignatureVerifier(trust: trust, time: Date()).check(signature: signature, content: content)
+            #expect(results.allSatisfy { $0.status != .valid })
+        }
     }
 }

@@ -37,12 +37,13 @@ let package = Package(
         .target(name: "PassboxKit", dependencies: [
             "Intake", "Attestation", "CryptoIO", "SBOM",
         ]),
+        .target(name: "Station", dependencies: ["PassboxKit", "Attestation", "CryptoIO", "SBOM"]),
         .executableTarget(name: "passbox", dependencies: [
-            "PassboxKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "PassboxKit", "Station", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "PassboxTests", dependencies: ["PassboxKit", "Intake", "Attestation", "CryptoIO", "ArchiveIO"]),
-        .testTarget(name: "CLITests", dependencies: ["passbox"]),
+        .testTarget(name: "CLITests", dependencies: ["passbox", "Station"]),
         .target(name: "SBOM", exclude: ["README.md"]),
         .testTarget(name: "SBOMTests", dependencies: ["SBOM"]),
         .testTarget(name: "VendorFormatTests", dependencies: ["Attestation", "CryptoIO"]),

@@ -17,7 +17,8 @@ struct Passbox: ParsableCommand {
         abstract: "Supply-chain integrity gate: verify deliveries against signed manifests and a trust store.",
         discussion: "Exit status: 0 accepted, 1 rejected (the report says why), 2 could not evaluate.",
         version: passboxVersion,
-        subcommands: [Verify.self, SBOMList.self, ManifestCommand.self, Keygen.self])
+        subcommands: [Verify.self, SBOMList.self, ManifestCommand.self, Keygen.self,
+                      LogCommand.self])
 }
 
 struct CommonOptions: ParsableArguments {
@@ -74,6 +75,9 @@ struct Verify: ParsableCommand {
                 throw CannotEvaluate("\(path): \(error.message)")
             }
             if report.verdict == .rejected { worst = Exit.rejected }
+            if let problem = recordAudit(command: "verify", input: path, report: report, state: options.state) {
+                FileHandle.standardError.write(Data("passbox: warning: not recorded in the audit log: \(problem)\n".utf8))
+            }
             switch options.format {
             case .text:
                 rendered += report.text()

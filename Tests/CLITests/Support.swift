@@ -57,10 +57,13 @@ func runProcess(_ arguments: [String], cwd: URL? = nil, environment: [String: St
     var env = ProcessInfo.processInfo.environment
     env.removeValue(forKey: "PASSBOX_TRUST_STORE")
     for (k, v) in environment { env[k] = v }
-    process.environment = env
     let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("passbox-run-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: tmp) }
+    // The station's audit log goes into this run's temporary folder unless the caller
+    // chose a state directory: tests never write into ~/.local/state.
+    if environment["PASSBOX_STATE_DIR"] == nil { env["PASSBOX_STATE_DIR"] = tmp.appendingPathComponent("state").path }
+    process.environment = env
     let out = tmp.appendingPathComponent("out"), err = tmp.appendingPathComponent("err")
     _ = FileManager.default.createFile(atPath: out.path, contents: nil)
     _ = FileManager.default.createFile(atPath: err.path, contents: nil)
@@ -113,14 +116,20 @@ final class Workspace {
 
     func read(_ path: String) throws -> Data { try Data(contentsOf: url(path)) }
 
+    /// The station state directory every run uses (`$PASSBOX_STATE_DIR`), so tests
+    /// never write the audit log into the home directory.
+    var stateDirectory: URL { dir.appendingPathComponent("state") }
+
     /// Runs passbox in this folder with `ts/` as the trust store.
     @discardableResult
-    func passbox(_ arguments: [String], trustStore: String? = "ts") throws -> RunResult {
+    func passbox(_ arguments: [String], trustStore: String? = "ts", environment: [String: String] = [:]) throws -> RunResult {
         var args = [passboxBinary()] + arguments
         if let trustStore, arguments.first == "verify", !arguments.contains("--trust-store") {
             args += ["--trust-store", trustStore]
         }
-        return try runProcess(args, cwd: dir)
+        var env = ["PASSBOX_STATE_DIR": stateDirectory.path]
+        for (k, v) in environment { env[k] = v }
+        return try runProcess(args, cwd: dir, environment: env)
     }
 
     /// `passbox verify ... --format json`.

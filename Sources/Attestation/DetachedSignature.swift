@@ -5,6 +5,9 @@ import Foundation
 public let maxDetachedSignatureBytes = 1 << 20
 /// Largest signed file (the checksum list) a detached signature is checked over.
 public let maxDetachedContentBytes = maxChecksumListBytes
+/// How far in the future an OpenPGP signature's creation time may be (a signer's
+/// clock slightly ahead), in seconds.
+let openPGPClockSkew: Int64 = 300
 /// Largest raw signature (RSA-8192 is 1024 bytes).
 let maxRawSignatureBytes = 1024
 
@@ -436,7 +439,7 @@ public struct DetachedSignatureVerifier: Sendable {
             guard sig.verifies(digest: finalDigest, with: key) else { continue }
             result.signer = signer
             let at = judgedAt
-            if Int64(created) > at {
+            if Int64(created) > at + openPGPClockSkew {
                 result.status = .expired
                 result.message = "made on \(isoDate(Int64(created))), after the time it is judged at"
                 return result
@@ -546,4 +549,59 @@ func commonName(_ rfc2253: String) -> String? {
         return String(p.dropFirst(3))
     }
     return nil
+}
+
+// MARK: - Signed checksum lists
+
+/// A checksum list with its detached signature(s), checked signature-first: the list
+/// is parsed only when at least one signature is valid.
+public struct SignedChecksumList: Sendable {
+    /// One per signature found (several files, several signatures per file).
+    public var checks: [DetachedSignatureCheck]
+    /// nil unless some check is valid.
+    public var list: ChecksumList?
+
+    /// Valid signers, distinct by the key that verified (SHA-256 of its SubjectPublicKeyInfo).
+    public var distinctValidSigners: [VendorSigner] {
+        var seen = Set<String>()
+        var out: [VendorSigner] = []
+        for c in checks where c.status == .valid {
+            guard let s = c.signer, seen.insert(s.keyFingerprint ?? s.fingerprint).inserted else { continue }
+            out.append(s)
+        }
+        return out
+    }
+}
+
+extension DetachedSignatureVerifier {
+    /// Checks every signature file over `list`, then parses the list if any is valid.
+    /// Throws `DetachedSignatureError` for a signature file that does not parse, and
+    /// `ChecksumListError` for a list that does not parse after a valid signature.
+    public func checkChecksumList(_ list: Data, signatures: [Data]) throws -> SignedChecksumList {
+        var checks: [DetachedSignatureCheck] = []
+        for signature in signatures {
+            checks += try check(signature: signature, content: list)
+        }
+        guard checks.contains(where: { $0.status == .valid }) else {
+            return SignedChecksumList(checks: checks, list: nil)
+        }
+        return SignedChecksumList(checks: checks, list: try ChecksumList.parse(list))
+    }
+}
+
+extension ChecksumList {
+    /// Is this a checksum list's file name? `SHA256SUMS`, `SHA384SUMS`, `SHA512SUMS`
+    /// (any case), or a name ending in `.sha256`, `.sha384`, `.sha512`.
+    public static func isListFileName(_ name: String) -> Bool {
+        let base = name.split(separator: "/").last.map(String.init) ?? name
+        let lower = base.lowercased()
+        if ["sha256sums", "sha384sums", "sha512sums"].contains(lower) { return true }
+        return [".sha256", ".sha384", ".sha512"].contains { lower.hasSuffix($0) && lower.count > $0.count }
+    }
+
+    /// The names a detached signature of the list `name` may have beside it (the
+    /// format is then told by content): `.minisig`, `.sig`, `.asc`, `.gpg`, `.p7s`.
+    public static func signatureFileNames(for name: String) -> [String] {
+        [".minisig", ".sig", ".asc", ".gpg", ".p7s"].map { name + $0 }
+    }
 }

@@ -18,12 +18,12 @@ let pki: Result<TempDir, ToolError> = {
 func pkiFile(_ name: String) throws -> Data { try pki.get().read(name) }
 
 func cmsCheck(_ signature: String, roots: [String] = ["roots/root.pem"], crls: [String] = ["crls/intermediate.crl.pem", "crls/root.crl.pem"],
-              content: Data? = nil, at time: Date = Date(), requireCodeSigning: Bool = true, requireCRL: Bool = false) throws -> [CMSSignerResult] {
+              content: Data? = nil, at time: Date? = nil, requireCodeSigning: Bool = true, requireCRL: Bool = false) throws -> [CMSSignerResult] {
     let anchors = try roots.flatMap { try Certificate.parseAll(pkiFile($0)) }
     let lists = try crls.flatMap { try RevocationList.parseAll(pkiFile($0)) }
     return try CMS.verifyDetached(
         signature: pkiFile(signature), content: content ?? pkiFile("SHA256SUMS"), roots: anchors, crls: lists,
-        policy: ChainPolicy(time: time, requireCodeSigning: requireCodeSigning, requireCRL: requireCRL))
+        policy: ChainPolicy(time: time ?? Date(), requireCodeSigning: requireCodeSigning, requireCRL: requireCRL))
 }
 
 @Suite struct CMSTests {

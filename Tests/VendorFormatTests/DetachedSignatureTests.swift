@@ -55,17 +55,18 @@ let trustStoreDir: Result<TempDir, ToolError> = {
     }
 }()
 
-func verifier(at time: Date = Date()) throws -> DetachedSignatureVerifier {
+/// `time` nil: now, taken after the fixtures exist (they are made on first use).
+func verifier(at time: Date? = nil) throws -> DetachedSignatureVerifier {
     let (trust, _) = try VendorTrust.load(directory: trustStoreDir.get().url.path)
-    return DetachedSignatureVerifier(trust: trust, time: time)
+    return DetachedSignatureVerifier(trust: trust, time: time ?? Date())
 }
 
 /// Checks a signature from the vendor fixtures over SHA256SUMS (or the tampered copy).
-func vcheck(_ signature: String, tampered: Bool = false, at time: Date = Date()) throws -> [DetachedSignatureCheck] {
+func vcheck(_ signature: String, tampered: Bool = false, at time: Date? = nil) throws -> [DetachedSignatureCheck] {
     try verifier(at: time).check(signature: vendorFile(signature), content: vendorFile(tampered ? "SHA256SUMS.tampered" : "SHA256SUMS"))
 }
 
-func single(_ signature: String, tampered: Bool = false, at time: Date = Date()) throws -> DetachedSignatureCheck {
+func single(_ signature: String, tampered: Bool = false, at time: Date? = nil) throws -> DetachedSignatureCheck {
     let results = try vcheck(signature, tampered: tampered, at: time)
     try #require(results.count == 1)
     return results[0]
@@ -521,5 +522,37 @@ func single(_ signature: String, tampered: Bool = false, at time: Date = Date())
             let results = try DetachedSignatureVerifier(trust: trust, time: Date()).check(signature: signature, content: content)
             #expect(results.allSatisfy { $0.status != .valid })
         }
+    }
+}
+
+@Suite struct SignedChecksumListTests {
+    @Test func parsedOnlyAfterAValidSignature() throws {
+        let v = try verifier()
+        let list = try vendorFile("SHA256SUMS")
+        let good = try v.checkChecksumList(list, signatures: [vendorFile("minisign/prehashed.minisig"), vendorFile("pgp/two.asc"), vendorFile("signify/other.sig")])
+        #expect(good.list?.subjects.map(\.name) == ["fw.bin", "notes.txt"])
+        #expect(good.checks.map(\.status) == [.valid, .valid, .valid, .untrusted])
+        #expect(good.distinctValidSigners.map(\.name) == ["mini", "pgp-ed", "pgp-rsa"])
+        let bad = try v.checkChecksumList(vendorFile("SHA256SUMS.tampered"), signatures: [vendorFile("minisign/prehashed.minisig")])
+        #expect(bad.list == nil)
+        // A list that is not a list is only read once a signature over it verified.
+        let garbage = Data("not a list\n".utf8)
+        #expect(try v.checkChecksumList(garbage, signatures: [vendorFile("minisign/prehashed.minisig")]).list == nil)
+    }
+
+    @Test func sameKeyTwiceIsOneSigner() throws {
+        let v = try verifier()
+        let r = try v.checkChecksumList(vendorFile("SHA256SUMS"), signatures: [vendorFile("pgp/ed.asc"), vendorFile("pgp/ed.sig"), vendorFile("pgp/text.asc")])
+        #expect(r.checks.count == 3)
+        #expect(r.distinctValidSigners.count == 1)
+    }
+
+    @Test func fileNames() {
+        #expect(ChecksumList.isListFileName("SHA256SUMS"))
+        #expect(ChecksumList.isListFileName("dir/sha512sums"))
+        #expect(ChecksumList.isListFileName("fw.bin.sha256"))
+        #expect(!ChecksumList.isListFileName(".sha256"))
+        #expect(!ChecksumList.isListFileName("MD5SUMS"))
+        #expect(ChecksumList.signatureFileNames(for: "SHA256SUMS").contains("SHA256SUMS.minisig"))
     }
 }

@@ -79,13 +79,20 @@ final class X509StoreContextBox {
 
 /// A memory BIO over bytes, only inside `body` (BIO_new_mem_buf does not copy).
 func withReadBIO<T>(_ data: Data, _ body: (OpaquePointer) throws -> T) throws -> T {
-    try data.withUnsafeBytes { raw -> T in
-        guard let base = raw.baseAddress,
-              let bio = BIO_new_mem_buf(base, Int32(clamping: raw.count)) else {
-            throw CryptoError.drain("BIO_new_mem_buf")
-        }
+    guard data.count < Int(Int32.max) else { throw CryptoError("\(data.count) bytes is too large for a memory BIO") }
+    func over(_ base: UnsafeRawPointer, _ count: Int) throws -> T {
+        guard let bio = BIO_new_mem_buf(base, Int32(count)) else { throw CryptoError.drain("BIO_new_mem_buf") }
         defer { BIO_free(bio) }
         return try body(bio)
+    }
+    if data.isEmpty {
+        // Empty Data has no base address; an empty BIO still needs a pointer.
+        var zero: UInt8 = 0
+        return try withUnsafePointer(to: &zero) { try over(UnsafeRawPointer($0), 0) }
+    }
+    return try data.withUnsafeBytes { raw -> T in
+        guard let base = raw.baseAddress else { throw CryptoError("no bytes") }
+        return try over(base, raw.count)
     }
 }
 

@@ -72,6 +72,7 @@ subfpr() { gpg --list-keys --with-colons "$1" | awk -F: '/^fpr/ { n++; if (n == 
 
 "${G[@]}" --quick-gen-key 'Ed Vendor <ed@example.com>' ed25519 sign never
 "${G[@]}" --quick-gen-key 'P256 Vendor <p256@example.com>' nistp256 sign never
+"${G[@]}" --quick-gen-key 'P384 Vendor <p384@example.com>' nistp384 sign never
 "${G[@]}" --quick-gen-key 'RSA Vendor <rsa@example.com>' rsa2048 sign never
 "${G[@]}" --quick-gen-key 'Sub Vendor <sub@example.com>' ed25519 cert never
 "${G[@]}" --quick-add-key "$(fpr 'Sub Vendor')" ed25519 sign never
@@ -82,7 +83,7 @@ subfpr() { gpg --list-keys --with-colons "$1" | awk -F: '/^fpr/ { n++; if (n == 
 "${G[@]}" --faked-system-time 20200101T000000 --quick-gen-key 'Old Vendor <old@example.com>' ed25519 sign 1y 2>/dev/null
 "${G[@]}" --quick-gen-key 'Short Vendor <short@example.com>' ed25519 sign 1d
 
-for who in Ed P256 RSA Sub SubRev Other Revoked Old Short; do
+for who in Ed P256 P384 RSA Sub SubRev Other Revoked Old Short; do
   echo "$(fpr "$who Vendor")" > "pgp/$who.fpr"
 done
 subfpr 'Sub Vendor' > pgp/Sub.subfpr
@@ -99,6 +100,7 @@ sign() { # name key [gpg options...]
 sign ed.asc Ed --armor
 sign ed.sig Ed
 sign p256.asc P256 --armor
+sign p384.asc P384 --armor
 sign rsa.asc RSA --armor
 sign sub.asc Sub --armor
 sign subrev.asc SubRev --armor
@@ -113,7 +115,7 @@ sign sha1.asc Ed --armor --digest-algo SHA1
   --output pgp/two.asc SHA256SUMS
 
 # Certificates for the trust store (Other stays out of it).
-for who in Ed P256 Sub Old Short Other; do
+for who in Ed P256 P384 Sub Old Short Other; do
   gpg --armor --export "$(cat pgp/$who.fpr)" > "pgp/$who.cert.asc"
 done
 gpg --export "$(cat pgp/RSA.fpr)" > pgp/RSA.cert.pgp

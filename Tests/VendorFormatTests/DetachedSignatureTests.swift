@@ -35,6 +35,7 @@ let trustStoreDir: Result<TempDir, ToolError> = {
             (v.path("raw/rsa.pem"), "keys/raw-rsa.pem"),
             (v.path("pgp/Ed.cert.asc"), "keys/pgp-ed.asc"),
             (v.path("pgp/P256.cert.asc"), "keys/pgp-p256.asc"),
+            (v.path("pgp/P384.cert.asc"), "keys/pgp-p384.asc"),
             (v.path("pgp/RSA.cert.pgp"), "keys/pgp-rsa.pgp"),
             (v.path("pgp/Sub.cert.asc"), "keys/pgp-sub.asc"),
             (v.path("pgp/Old.cert.asc"), "keys/pgp-old.asc"),
@@ -79,7 +80,7 @@ func single(_ signature: String, tampered: Bool = false, at time: Date? = nil) t
         #expect(trust.ed25519Keys.map(\.name).sorted() == ["mini", "sfy"])
         #expect(trust.ed25519Keys.first { $0.name == "mini" }?.keyFile.flavor == .minisign)
         #expect(trust.ed25519Keys.first { $0.name == "sfy" }?.keyFile.flavor == .signify)
-        #expect(trust.openPGPCertificates.count == 8)
+        #expect(trust.openPGPCertificates.count == 9)
         #expect(trust.roots.count == 1)
         #expect(trust.crls.count == 2)
         #expect(ignored.count == 1 && ignored[0].hasSuffix("notes.txt"))
@@ -248,7 +249,7 @@ func single(_ signature: String, tampered: Bool = false, at time: Date? = nil) t
     func sqv(_ signature: String, tampered: Bool = false) throws -> [String]? {
         let v = try vendor.get()
         var args = ["sqv"]
-        for cert in ["Ed.cert.asc", "P256.cert.asc", "RSA.cert.pgp", "Sub.cert.asc", "Revoked.cert.asc", "Short.cert.asc"] {
+        for cert in ["Ed.cert.asc", "P256.cert.asc", "P384.cert.asc", "RSA.cert.pgp", "Sub.cert.asc", "Revoked.cert.asc", "Short.cert.asc"] {
             args += ["--keyring", v.path("pgp/\(cert)")]
         }
         args += [v.path(signature), v.path(tampered ? "SHA256SUMS.tampered" : "SHA256SUMS")]
@@ -259,7 +260,8 @@ func single(_ signature: String, tampered: Bool = false, at time: Date? = nil) t
 
     @Test(arguments: [
         ("pgp/ed.asc", "pgp-ed", "Ed", "ed25519"), ("pgp/ed.sig", "pgp-ed", "Ed", "ed25519"),
-        ("pgp/p256.asc", "pgp-p256", "P256", "ecdsa-p256"), ("pgp/rsa.asc", "pgp-rsa", "RSA", "rsa-2048"),
+        ("pgp/p256.asc", "pgp-p256", "P256", "ecdsa-p256"), ("pgp/p384.asc", "pgp-p384", "P384", "ecdsa-p384"),
+        ("pgp/rsa.asc", "pgp-rsa", "RSA", "rsa-2048"),
         ("pgp/sub.asc", "pgp-sub", "Sub", "ed25519"), ("pgp/text.asc", "pgp-ed", "Ed", "ed25519"),
         ("pgp/short.asc", "pgp-short", "Short", "ed25519"),
     ])
@@ -282,7 +284,7 @@ func single(_ signature: String, tampered: Bool = false, at time: Date? = nil) t
         #expect(r.signer?.keyID != r.signer?.fingerprint)
     }
 
-    @Test(arguments: ["pgp/ed.asc", "pgp/ed.sig", "pgp/p256.asc", "pgp/rsa.asc", "pgp/sub.asc", "pgp/text.asc"])
+    @Test(arguments: ["pgp/ed.asc", "pgp/ed.sig", "pgp/p256.asc", "pgp/p384.asc", "pgp/rsa.asc", "pgp/sub.asc", "pgp/text.asc"])
     func tamperedListIsInvalid(_ file: String) throws {
         let r = try single(file, tampered: true)
         #expect(r.status == .invalid, "\(r.message)")
@@ -554,5 +556,17 @@ func single(_ signature: String, tampered: Bool = false, at time: Date? = nil) t
         #expect(!ChecksumList.isListFileName(".sha256"))
         #expect(!ChecksumList.isListFileName("MD5SUMS"))
         #expect(ChecksumList.signatureFileNames(for: "SHA256SUMS").contains("SHA256SUMS.minisig"))
+    }
+}
+
+@Suite struct EmptyContentTests {
+    @Test func signaturesOverAnEmptyFileDoNotVerifyTheList() throws {
+        let v = try verifier()
+        for file in ["minisign/prehashed.minisig", "signify/good.sig", "pgp/ed.asc", "raw/ec.sig"] {
+            let r = try v.check(signature: vendorFile(file), content: Data())
+            #expect(r.allSatisfy { $0.status != .valid }, "\(file)")
+        }
+        let cms = try v.check(signature: pkiFile("sig-good.p7s"), content: Data())
+        #expect(cms.map(\.status) == [.invalid])
     }
 }

@@ -547,8 +547,12 @@ public struct OpenPGPCertificate: Sendable {
 
     /// The primary key's state at `time`, and the self-signature that defines it.
     func primaryState(at time: Int64) -> (KeyState, PGPSignature?) {
-        for s in direct where s.type == 0x20 && s.unknownCritical == nil && verifiesOverPrimary(s, by: primary) {
+        for s in direct where s.type == 0x20 && verifiesOverPrimary(s, by: primary) {
             return (.revoked("the certificate \(fingerprint) is revoked\(reasonText(s))"), nil)
+        }
+        // A revocation passbox cannot check (SHA-1 and older) still counts: ignoring it would fail open.
+        for s in direct where s.type == 0x20 && digestAlgorithm(openPGPHash: s.hashAlgorithm) == nil && s.names(primary) {
+            return (.revoked("the certificate \(fingerprint) carries a revocation made with \(s.hashName), which passbox cannot verify; treated as revoked"), nil)
         }
         guard Int64(primary.created) <= time else {
             return (.expired("the key \(fingerprint) was created after the time it is judged at"), nil)
@@ -597,8 +601,11 @@ public struct OpenPGPCertificate: Sendable {
             return .unusable("the key is not part of the certificate")
         }
         let both = subkey.key.hashPrefix + subkey.key.body
-        for s in subkey.signatures where s.type == 0x28 && s.unknownCritical == nil && verifiesOverPrimary(s, extra: both, by: primary) {
+        for s in subkey.signatures where s.type == 0x28 && verifiesOverPrimary(s, extra: both, by: primary) {
             return .revoked("the subkey \(subkey.key.fingerprintHex) is revoked\(reasonText(s))")
+        }
+        for s in subkey.signatures where s.type == 0x28 && digestAlgorithm(openPGPHash: s.hashAlgorithm) == nil && s.names(primary) {
+            return .revoked("the subkey \(subkey.key.fingerprintHex) carries a revocation made with \(s.hashName), which passbox cannot verify; treated as revoked")
         }
         guard Int64(subkey.key.created) <= time else {
             return .expired("the subkey \(subkey.key.fingerprintHex) was created after the time it is judged at")

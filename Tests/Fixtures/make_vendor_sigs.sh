@@ -79,15 +79,18 @@ subfpr() { gpg --list-keys --with-colons "$1" | awk -F: '/^fpr/ { n++; if (n == 
 "${G[@]}" --quick-gen-key 'Other Vendor <other@example.com>' ed25519 sign never
 "${G[@]}" --quick-gen-key 'SubRev Vendor <subrev@example.com>' ed25519 cert never
 "${G[@]}" --quick-add-key "$(fpr 'SubRev Vendor')" ed25519 sign never
+"${G[@]}" --quick-gen-key 'Sha1Rev Vendor <sha1rev@example.com>' ed25519 cert never
+"${G[@]}" --quick-add-key "$(fpr 'Sha1Rev Vendor')" ed25519 sign never
 "${G[@]}" --quick-gen-key 'Revoked Vendor <revoked@example.com>' ed25519 sign never
 "${G[@]}" --faked-system-time 20200101T000000 --quick-gen-key 'Old Vendor <old@example.com>' ed25519 sign 1y 2>/dev/null
 "${G[@]}" --quick-gen-key 'Short Vendor <short@example.com>' ed25519 sign 1d
 
-for who in Ed P256 P384 RSA Sub SubRev Other Revoked Old Short; do
+for who in Ed P256 P384 RSA Sub SubRev Sha1Rev Other Revoked Old Short; do
   echo "$(fpr "$who Vendor")" > "pgp/$who.fpr"
 done
 subfpr 'Sub Vendor' > pgp/Sub.subfpr
 subfpr 'SubRev Vendor' > pgp/SubRev.subfpr
+subfpr 'Sha1Rev Vendor' > pgp/Sha1Rev.subfpr
 
 sign() { # name key [gpg options...]
   local name=$1 key=$2 who
@@ -104,6 +107,7 @@ sign p384.asc P384 --armor
 sign rsa.asc RSA --armor
 sign sub.asc Sub --armor
 sign subrev.asc SubRev --armor
+sign sha1rev.asc Sha1Rev --armor
 sign other.asc Other --armor
 sign revoked.asc Revoked --armor
 sign short.asc Short --armor
@@ -126,4 +130,7 @@ gpg --armor --export "$(cat pgp/Revoked.fpr)" > pgp/Revoked.cert.asc
 # Revoke the SubRev signing subkey after it signed (gpg --edit-key: key 1, revkey, reason 0).
 printf 'key 1\nrevkey\ny\n0\n\ny\nsave\n' | "${G[@]}" --command-fd 0 --edit-key "$(cat pgp/SubRev.fpr)" 2>/dev/null
 gpg --armor --export "$(cat pgp/SubRev.fpr)" > pgp/SubRev.cert.asc
+# The same, with a SHA-1 revocation signature (which passbox cannot verify, and must not ignore).
+printf 'key 1\nrevkey\ny\n0\n\ny\nsave\n' | "${G[@]}" --cert-digest-algo SHA1 --command-fd 0 --edit-key "$(cat pgp/Sha1Rev.fpr)" 2>/dev/null
+gpg --armor --export "$(cat pgp/Sha1Rev.fpr)" > pgp/Sha1Rev.cert.asc
 echo ok

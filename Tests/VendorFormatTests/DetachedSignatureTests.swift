@@ -42,6 +42,7 @@ let trustStoreDir: Result<TempDir, ToolError> = {
             (v.path("pgp/Short.cert.asc"), "keys/pgp-short.asc"),
             (v.path("pgp/Revoked.cert.asc"), "keys/pgp-revoked.asc"),
             (v.path("pgp/SubRev.cert.asc"), "keys/pgp-subrev.asc"),
+            (v.path("pgp/Sha1Rev.cert.asc"), "keys/pgp-sha1rev.asc"),
             (p.path("roots/root.pem"), "roots/root.pem"),
             (p.path("crls/intermediate.crl.pem"), "crls/intermediate.crl.pem"),
             (p.path("crls/root.crl.pem"), "crls/root.pem"),
@@ -80,7 +81,7 @@ func single(_ signature: String, tampered: Bool = false, at time: Date? = nil) t
         #expect(trust.ed25519Keys.map(\.name).sorted() == ["mini", "sfy"])
         #expect(trust.ed25519Keys.first { $0.name == "mini" }?.keyFile.flavor == .minisign)
         #expect(trust.ed25519Keys.first { $0.name == "sfy" }?.keyFile.flavor == .signify)
-        #expect(trust.openPGPCertificates.count == 9)
+        #expect(trust.openPGPCertificates.count == 10)
         #expect(trust.roots.count == 1)
         #expect(trust.crls.count == 2)
         #expect(ignored.count == 1 && ignored[0].hasSuffix("notes.txt"))
@@ -349,6 +350,12 @@ func single(_ signature: String, tampered: Bool = false, at time: Date? = nil) t
         let v = try vendor.get()
         let oracle = try run(["sqv", "--keyring", v.path("pgp/SubRev.cert.asc"), v.path("pgp/subrev.asc"), v.path("SHA256SUMS")], check: false)
         #expect(oracle.status != 0)
+    }
+
+    @Test func unverifiableSHA1RevocationStillRevokes() throws {
+        let r = try single("pgp/sha1rev.asc")
+        #expect(r.status == .revoked, "\(r.message)")
+        #expect(r.message.contains("SHA-1"))
     }
 
     @Test func sha1SignatureIsInvalid() throws {

@@ -19,6 +19,8 @@ public struct Policy: Sendable, Equatable {
     public var sbomRequired = false
     /// Which components the plant approves (allow/deny, licenses).
     public var sbomRules = SBOMRules(allowRules: nil, denyRules: [], licenses: LicenseRules.none)
+    /// Products an older version of which may be admitted (`rollback: {allow: [...]}`).
+    public var rollbackAllowed: [String] = []
     /// Where the policy came from ("built-in" or a file path).
     public var source = "built-in"
 
@@ -113,7 +115,15 @@ extension Policy {
                 }
             case "sbom":
                 try parseSBOMSection(value, into: &policy, fail)
-            case "files", "signatures", "admit", "rollback":
+            case "rollback":
+                guard let map = value.mapping else { throw fail("rollback must be a mapping") }
+                for (key, v) in map {
+                    guard key == "allow", let list = v.strings else {
+                        throw fail("rollback: the only key is allow, a list of product names")
+                    }
+                    policy.rollbackAllowed = list
+                }
+            case "files", "signatures", "admit":
                 throw fail("section '\(section)' is not enforced by this version of passbox; refusing the policy rather than ignoring it")
             default:
                 throw fail("unknown section '\(section.prefix(80))'")

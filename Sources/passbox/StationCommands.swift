@@ -116,3 +116,261 @@ struct LogCommand: ParsableCommand {
 enum VerdictOption: String, ExpressibleByArgument, CaseIterable {
     case accepted, rejected
 }
+
+struct Admit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Verify a delivery, then copy exactly the verified bytes into a new folder in --to, with a signed receipt beside it.",
+        discussion: "Exit status: 0 admitted, 1 rejected (nothing admitted), 2 could not evaluate (nothing admitted).")
+
+    @Argument(help: "A directory (mounted medium, drop folder), a file, or an archive.")
+    var path: String
+
+    @Option(name: .long, help: "The production share: the delivery becomes a new folder here.")
+    var to: String
+
+    @Option(name: .long, help: "Where the JSON report of a rejected delivery is written.")
+    var quarantine: String?
+
+    @Option(name: .long, help: "The station's private key (PEM) that signs the receipt.")
+    var stationKey: String
+
+    @OptionGroup var options: CommonOptions
+
+    func run() throws {
+        let verifyOptions = try makeVerifyOptions(options)
+        let stateDir = resolveStateDirectory(option: options.state)
+        let log = AuditLog(directory: stateDir)
+        do {
+            try log.preflight()
+        } catch {
+            throw CannotEvaluate("the audit log cannot be written, so nothing is admitted: \(error)")
+        }
+        let key = try Producer.loadPrivateKey(stationKey)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: to, isDirectory: &isDir), isDir.boolValue else {
+            throw CannotEvaluate("--to \(to) is not an existing directory")
+        }
+        if let quarantine {
+            guard FileManager.default.fileExists(atPath: quarantine, isDirectory: &isDir), isDir.boolValue else {
+                throw CannotEvaluate("--quarantine \(quarantine) is not an existing directory")
+            }
+        }
+        Admission.removeStaleIncoming(in: to)
+
+        var report: Report
+        do {
+            report = try Verifier.verify(path: path, options: verifyOptions)
+        } catch let error as EvaluationError {
+            throw CannotEvaluate("\(path): \(error.message)")
+        }
+        let digest = deliveryDigest(report)
+        let applied = report.manifests.filter { $0.status == "verified" }
+        let described = applied.first { $0.product != nil }
+        let versions = VersionStore(directory: stateDir)
+
+        // Rollback: never an older version of a product than one already admitted.
+        if report.verdict == .accepted, let product = described?.product, let version = described?.version {
+            let newer: VersionStore.Entry?
+            do {
+                newer = try versions.newerAdmitted(vendor: described?.vendor, product: product, version: version)
+            } catch {
+                throw CannotEvaluate("\(error)")
+            }
+            if let newer {
+                if verifyOptions.policy.rollbackAllowed.contains(product) {
+                    report.findings.append(Finding(code: "version.rollback", severity: .warning, path: nil,
+                                                   message: "\(product) \(version) is older than \(newer.version), admitted before; the policy allows rollback for \(product)"))
+                } else {
+                    report.findings.insert(Finding(code: "version.rollback", severity: .error, path: nil,
+                                                   message: "\(product) \(version) is older than \(newer.version), which this station admitted on \(newer.time): an old delivery replayed? (a policy may allow it: rollback: {allow: [\(product)]})"), at: 0)
+                    report.verdict = .rejected
+                }
+            }
+        }
+
+        var finalName: String?
+        var incoming: String?
+        var copied: [CopiedFile] = []
+        if report.verdict == .accepted {
+            let base: String
+            if let product = described?.product {
+                base = "\(product)-\(described?.version ?? "unversioned")-\(digest.prefix(12))"
+            } else {
+                base = "\(URL(fileURLWithPath: path).standardizedFileURL.lastPathComponent)-\(digest.prefix(12))"
+            }
+            let name = safeFolderName(base)
+            if Admission.exists(to, name) {
+                throw CannotEvaluate("\(to)/\(name) already exists: this delivery was admitted before; passbox never replaces an admitted delivery")
+            }
+            let (sourceRoot, files) = admitFiles(report)
+            do {
+                let result = try Admission.copyToIncoming(sourceRoot: sourceRoot, files: files, destination: to)
+                incoming = result.incoming
+                copied = result.copied
+                finalName = name
+            } catch let changed as FileChanged {
+                report.findings.insert(Finding(code: "file.mismatch", severity: .error, path: changed.path,
+                                               message: "\(changed.message); nothing admitted"), at: 0)
+                if let i = report.files.firstIndex(where: { $0.path == changed.path }) { report.files[i].status = .mismatch }
+                report.verdict = .rejected
+            } catch {
+                throw CannotEvaluate("\(error); nothing admitted")
+            }
+        }
+
+        guard report.verdict == .accepted, let finalName, let incoming else {
+            if let problem = recordAudit(command: "admit", input: path, report: report, state: options.state) {
+                warn("warning: not recorded in the audit log: \(problem)")
+            }
+            if let quarantine {
+                let name = safeFolderName("\(URL(fileURLWithPath: path).standardizedFileURL.lastPathComponent)-\(digest.prefix(12))-\(Int(Date().timeIntervalSince1970)).report.json")
+                do {
+                    try replaceAtomically(quarantine + "/" + name, try report.json() + Data("\n".utf8))
+                    warn("rejected; report written to \(quarantine)/\(name)")
+                } catch {
+                    warn("warning: cannot write the report into --quarantine: \(error)")
+                }
+            }
+            try emitReport(report)
+            throw ExitCode(Exit.rejected)
+        }
+
+        // The receipt first, then the audit record, then the one rename that admits.
+        let receiptPath = to + "/" + finalName + receiptSuffix
+        func abandon(_ message: String) -> CannotEvaluate {
+            try? FileManager.default.removeItem(atPath: to + "/" + incoming)
+            unlink(receiptPath)
+            return CannotEvaluate("\(message); nothing admitted")
+        }
+        do {
+            let facts = ReceiptFacts(
+                folder: finalName, files: copied,
+                resourceURI: URL(fileURLWithPath: path).standardizedFileURL.absoluteString,
+                deliverySha256: digest,
+                policyURI: options.policy.map { URL(fileURLWithPath: $0).standardizedFileURL.absoluteString } ?? "https://passbox.dev/policy/built-in",
+                policySha256: options.policy.flatMap { Receipt.sha256(ofFile: $0) },
+                attestations: applied.map { m in attestation(m.path, report: report) },
+                trustStoreSha256: Receipt.trustStoreDigest(verifyOptions.trustStoreDirectory),
+                vendor: described?.vendor, product: described?.product, version: described?.version,
+                time: Date())
+            try replaceAtomically(receiptPath, try Receipt.envelope(facts, key: key, version: passboxVersion))
+        } catch {
+            throw abandon("cannot write the receipt: \(error)")
+        }
+        if let problem = recordAudit(command: "admit", input: path, report: report, admitted: finalName, state: options.state) {
+            throw abandon("the audit log cannot be written: \(problem)")
+        }
+        do {
+            try Admission.commit(incoming: incoming, destination: to, finalName: finalName)
+        } catch {
+            throw abandon("\(error)")
+        }
+        if let product = described?.product, let version = described?.version {
+            do {
+                try versions.record(vendor: described?.vendor, product: product, version: version, deliverySha256: digest)
+            } catch {
+                warn("warning: admitted, but the version could not be remembered for rollback protection: \(error)")
+            }
+        }
+        try emitReport(report)
+        warn("admitted \(copied.count) file(s) as \(to)/\(finalName) (receipt \(receiptPath))")
+    }
+
+    private func emitReport(_ report: Report) throws {
+        switch options.format {
+        case .text: try emit(report.text(), to: options.output)
+        case .json: try emit(String(decoding: try report.json(), as: UTF8.self) + "\n", to: options.output)
+        }
+    }
+
+    /// The source root and the files to copy: the verified files on the medium, or the
+    /// delivered file / archive itself.
+    private func admitFiles(_ report: Report) -> (String, [AdmitFile]) {
+        let url = URL(fileURLWithPath: path)
+        if report.delivery.kind == "directory" {
+            let files = report.files
+                .filter { $0.status == .verified && !$0.path.contains("!/") && ($0.kind == "regular" || $0.kind == "archive") }
+                .map { AdmitFile(source: $0.path, name: $0.path, size: $0.size, digests: $0.digests) }
+            return (path, files)
+        }
+        let name = url.lastPathComponent
+        return (url.deletingLastPathComponent().path,
+                [AdmitFile(source: name, name: name, size: report.delivery.size ?? -1, digests: report.delivery.digests ?? Digests())])
+    }
+
+    /// A manifest as an input attestation: its file URI and sha256 (read again here).
+    private func attestation(_ manifestPath: String, report: Report) -> (uri: String, sha256: String?) {
+        let bare = manifestPath.split(separator: "#").first.map(String.init) ?? manifestPath
+        var candidates: [String] = []
+        if report.delivery.kind == "directory" { candidates.append(path + "/" + bare) }
+        candidates.append(bare)
+        for c in candidates where FileManager.default.fileExists(atPath: c) {
+            return (URL(fileURLWithPath: c).standardizedFileURL.absoluteString + (bare == manifestPath ? "" : "#" + manifestPath.dropFirst(bare.count + 1)),
+                    Receipt.sha256(ofFile: c))
+        }
+        return (manifestPath, nil)
+    }
+}
+
+/// Letters, digits, `.`, `_`, `+`, `-`; never starting with a dot; at most 200 bytes.
+func safeFolderName(_ text: String) -> String {
+    var out = String(text.unicodeScalars.map { s -> Character in
+        (s.isASCII && (CharacterSet.alphanumerics.contains(s) || ".-_+".unicodeScalars.contains(s))) ? Character(s) : "_"
+    })
+    while out.hasPrefix(".") { out = "_" + out.dropFirst() }
+    if out.isEmpty { out = "delivery" }
+    return String(out.prefix(200))
+}
+
+struct ReceiptCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "receipt", abstract: "Check station receipts.", subcommands: [VerifyReceipt.self])
+
+    struct VerifyReceipt: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify",
+            abstract: "Check a receipt's signature (and the content it names): exit 0 valid, 1 invalid, untrusted or content differs, 2 unreadable.")
+
+        @Argument(help: "A receipt (DIR/<folder>.receipt.dsse.json).")
+        var receipt: String
+
+        @Option(name: .long, help: "The admitted folder: every subject must be there with the same digests, and nothing else.")
+        var content: String?
+
+        @Option(name: .long, help: "Trust store holding the station's public key (default: $PASSBOX_TRUST_STORE, else ./TrustStore).")
+        var trustStore: String?
+
+        func run() throws {
+            let storeDir = trustStore ?? ProcessInfo.processInfo.environment["PASSBOX_TRUST_STORE"] ?? "TrustStore"
+            let store: TrustStore
+            do {
+                store = try TrustStore.load(directory: storeDir)
+            } catch {
+                throw CannotEvaluate("trust store: \(error)")
+            }
+            guard let data = FileManager.default.contents(atPath: receipt) else {
+                throw CannotEvaluate("cannot read \(receipt)")
+            }
+            if let content {
+                var isDir: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: content, isDirectory: &isDir), isDir.boolValue else {
+                    throw CannotEvaluate("--content \(content) is not a directory")
+                }
+            }
+            let check: Receipt.Check
+            do {
+                check = try Receipt.verify(data, path: receipt, trustStore: store, content: content)
+            } catch let error as StationError {
+                throw CannotEvaluate(error.message)
+            }
+            if check.valid {
+                let what = content.map { "; content of \($0) matches" } ?? ""
+                print("receipt valid: signed by \(check.signers.joined(separator: ", ")), \(check.subjects) subject(s)\(what)")
+                return
+            }
+            print("receipt INVALID: \(receipt)")
+            for p in check.problems { print("  \(p)") }
+            throw ExitCode(Exit.rejected)
+        }
+    }
+}

@@ -17,8 +17,8 @@ struct Passbox: ParsableCommand {
         abstract: "Supply-chain integrity gate: verify deliveries against signed manifests and a trust store.",
         discussion: "Exit status: 0 accepted, 1 rejected (the report says why), 2 could not evaluate.",
         version: passboxVersion,
-        subcommands: [Verify.self, SBOMList.self, ManifestCommand.self, Keygen.self,
-                      LogCommand.self])
+        subcommands: [Verify.self, Admit.self, SBOMList.self, ManifestCommand.self, Keygen.self,
+                      ReceiptCommand.self, LogCommand.self])
 }
 
 struct CommonOptions: ParsableArguments {

@@ -577,3 +577,24 @@ func single(_ signature: String, tampered: Bool = false, at time: Date? = nil) t
         #expect(cms.map(\.status) == [.invalid])
     }
 }
+
+@Suite struct CryptoBuildingBlockTests {
+    @Test func blake2b512MatchesB2sum() throws {
+        let v = try vendor.get()
+        let out = String(decoding: try run(["b2sum", v.path("SHA256SUMS")]).stdout, as: UTF8.self)
+        let expected = String(out.prefix(while: { $0 != " " }))
+        #expect(Hex.encode(try AuxiliaryHasher.digest(.blake2b512, vendorFile("SHA256SUMS"))) == expected)
+    }
+
+    @Test func rawEd25519KeyEqualsItsPEM() throws {
+        let pem = try PublicKey(pemOrDER: vendorFile("raw/ed25519.pem"))
+        let raw = try PublicKey(ed25519Raw: Array(pem.spki.suffix(32)))
+        #expect(raw.fingerprint == pem.fingerprint)
+        #expect(throws: CryptoError.self) { try PublicKey(ed25519Raw: [UInt8](repeating: 1, count: 31)) }
+    }
+
+    @Test func ecdsaSignatureDER() {
+        // Leading zeros dropped, a zero byte added before a set high bit.
+        #expect(DER.ecdsaSignature(r: [0x00, 0x01], s: [0x80]) == [0x30, 0x07, 0x02, 0x01, 0x01, 0x02, 0x02, 0x00, 0x80])
+    }
+}

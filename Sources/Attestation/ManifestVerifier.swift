@@ -64,14 +64,17 @@ public struct VerifiedManifest: Sendable {
     public let path: String
     public let origin: UnverifiedManifest.Origin
     public let statement: Statement
-    /// Distinct trusted keys that signed it.
+    /// Distinct trusted keys that signed it (DSSE envelopes).
     public let signers: [TrustedKey]
+    /// The names of its distinct trusted signers, whatever the format.
+    public let signerNames: [String]
 
-    fileprivate init(path: String, origin: UnverifiedManifest.Origin, statement: Statement, signers: [TrustedKey]) {
+    init(path: String, origin: UnverifiedManifest.Origin, statement: Statement, signers: [TrustedKey], signerNames: [String]? = nil) {
         self.path = path
         self.origin = origin
         self.statement = statement
         self.signers = signers
+        self.signerNames = signerNames ?? signers.map(\.name)
     }
 }
 
@@ -82,11 +85,17 @@ public struct ManifestCheck: Sendable {
         case invalidSignature(String)
         case untrusted(String)
         case threshold(String)
+        case expired(String)
+        case revoked(String)
     }
     public var path: String
     public var origin: UnverifiedManifest.Origin
+    /// dsse, or checksums (a checksum list with detached signatures)
     public var format = "dsse"
+    /// DSSE signatures.
     public var signatures: [SignatureCheck] = []
+    /// Detached signatures over a checksum list.
+    public var detached: [DetachedSignatureCheck] = []
     public var verified: VerifiedManifest?
     public var problems: [Problem] = []
 }
@@ -164,6 +173,71 @@ public struct ManifestVerifier: Sendable {
             return SignatureCheck(keyid: signature.keyid, status: .valid, signer: key)
         }
         return SignatureCheck(keyid: signature.keyid, status: hinted == nil ? .untrusted : .invalid, signer: nil)
+    }
+}
+
+/// A checksum list (SHA256SUMS, *.sha256 …) and the signature files found beside
+/// it. Nothing in it is trusted yet.
+public struct UnverifiedChecksumList: Sendable {
+    public var path: String
+    public var origin: UnverifiedManifest.Origin
+    public var list: Data
+    /// Signature files beside the list (`.minisig .sig .asc .gpg .p7s`), by path.
+    public var signatures: [(path: String, bytes: Data)]
+
+    public init(path: String, origin: UnverifiedManifest.Origin, list: Data, signatures: [(path: String, bytes: Data)]) {
+        self.path = path
+        self.origin = origin
+        self.list = list
+        self.signatures = signatures
+    }
+}
+
+extension ManifestVerifier {
+    /// Checks the detached signatures over a checksum list first; only a list with
+    /// enough distinct trusted signers (by key, across formats) is parsed.
+    public func check(_ manifest: UnverifiedChecksumList, detached verifier: DetachedSignatureVerifier) -> ManifestCheck {
+        var result = ManifestCheck(path: manifest.path, origin: manifest.origin)
+        result.format = "checksums"
+        guard !manifest.signatures.isEmpty else {
+            result.problems.append(.untrusted("no signature beside the list (\(ChecksumList.signatureFileNames(for: "LIST").map { $0.replacingOccurrences(of: "LIST", with: "") }.joined(separator: " ")))"))
+            return result
+        }
+        let signed: SignedChecksumList
+        do {
+            signed = try verifier.checkChecksumList(manifest.list, signatures: manifest.signatures.map(\.bytes))
+        } catch {
+            result.problems.append(.malformed("\(error)"))
+            return result
+        }
+        result.detached = signed.checks
+        let signers = signed.distinctValidSigners
+        let threshold = trustStore.config.threshold
+        guard !signers.isEmpty else {
+            for check in signed.checks {
+                let text = "\(check.format.rawValue) signature: \(check.message)"
+                switch check.status {
+                case .valid: break
+                case .invalid: result.problems.append(.invalidSignature(text))
+                case .untrusted: result.problems.append(.untrusted(text))
+                case .expired: result.problems.append(.expired(text))
+                case .revoked: result.problems.append(.revoked(text))
+                }
+            }
+            return result
+        }
+        guard signers.count >= threshold else {
+            result.problems.append(.threshold("\(signers.count) distinct trusted signer(s) (\(signers.map(\.name).joined(separator: ", "))); the trust store requires \(threshold)"))
+            return result
+        }
+        guard let list = signed.list else {
+            result.problems.append(.malformed("the list did not parse"))
+            return result
+        }
+        let statement = Statement(type: "checksum-list", subjects: list.subjects, predicateType: nil, delivery: nil)
+        result.verified = VerifiedManifest(path: manifest.path, origin: manifest.origin, statement: statement,
+                                           signers: [], signerNames: signers.map(\.name))
+        return result
     }
 }
 

@@ -15,6 +15,8 @@ public struct Policy: Sendable, Equatable {
     public var nameCollisions: Action = .warn
     /// Files with the setuid or setgid bit (`file.denied-type`).
     public var setuid: Action = .reject
+    /// Every CA of a CMS signature must have a CRL in TrustStore/crls/.
+    public var requireCRL = false
     /// An SBOM must come with the delivery (`sbom.missing`).
     public var sbomRequired = false
     /// Which components the plant approves (allow/deny, licenses).
@@ -123,7 +125,17 @@ extension Policy {
                     }
                     policy.rollbackAllowed = list
                 }
-            case "files", "signatures", "admit":
+            case "signatures":
+                guard let map = value.mapping else { throw fail("signatures must be a mapping") }
+                for (key, v) in map {
+                    switch key {
+                    case "requireCRL":
+                        guard let b = v.bool else { throw fail("signatures.requireCRL must be true or false") }
+                        policy.requireCRL = b
+                    default: throw fail("unknown key signatures.\(key.prefix(80)) (known: requireCRL)")
+                    }
+                }
+            case "files", "admit":
                 throw fail("section '\(section)' is not enforced by this version of passbox; refusing the policy rather than ignoring it")
             default:
                 throw fail("unknown section '\(section.prefix(80))'")

@@ -138,6 +138,8 @@ struct SBOMCheck {
     let statuses: [Int: FileStatus]
     let applied: [VerifiedManifest]
     let policy: Policy
+    /// Manifests, checksum lists and their signatures: kept in memory too, never SBOMs.
+    let evidence: Set<Int>
 
     func run() -> (report: SBOMReport?, findings: [Finding]) {
         var findings: [Finding] = []
@@ -160,13 +162,14 @@ struct SBOMCheck {
             }
         }
 
-        for index in inventory.tooLargeToCapture.sorted() where index < items.count {
+        for index in inventory.tooLargeToCapture.sorted() where index < items.count && !evidence.contains(index) {
             findings.append(Finding(code: "sbom.malformed", severity: .error, path: items[index].path,
                                     message: "looks like an SBOM but is larger than passbox reads (64 MiB)"))
         }
-        for (index, data) in inventory.captured.sorted(by: { $0.key < $1.key }) where index < items.count {
+        for (index, data) in inventory.captured.sorted(by: { $0.key < $1.key }) where index < items.count && !evidence.contains(index) {
             let item = items[index]
-            guard !isManifestFileName(item.path.split(separator: "/").last.map(String.init) ?? item.path) else { continue }
+            // Kept for other reasons too (manifests, lists, signatures): only SBOMs here.
+            guard data.withUnsafeBytes({ looksLikeSBOM($0) }) else { continue }
             let evaluation: SBOMEvaluation
             do {
                 evaluation = try SBOMEvaluation(data: data, rules: policy.sbomRules)

@@ -32,15 +32,24 @@ public enum Verifier {
     /// path, malformed trust store); every judgement is a finding in the report.
     public static func verify(path: String, options: VerifyOptions) throws -> Report {
         let trustStore: TrustStore
+        let vendorTrust: VendorTrust
         do {
             trustStore = try TrustStore.load(directory: options.trustStoreDirectory)
+            vendorTrust = try VendorTrust.load(directory: options.trustStoreDirectory).trust
         } catch let error as TrustStoreError {
             throw EvaluationError("trust store: \(error)")
         }
+        var detached = DetachedSignatureVerifier(trust: vendorTrust, time: options.at)
+        detached.trust.requireCRL = options.policy.requireCRL
 
-        var unverified: [UnverifiedManifest] = []
+        var envelopes: [UnverifiedManifest] = []
+        var lists: [UnverifiedChecksumList] = []
         for file in options.manifestFiles {
-            unverified += manifests(in: try readManifestFile(file), path: file, origin: .explicit)
+            if ChecksumList.isListFileName(file) {
+                lists.append(try readChecksumList(file, origin: .explicit))
+            } else {
+                envelopes += manifests(in: try readManifestFile(file), path: file, origin: .explicit)
+            }
         }
         if let dir = options.manifestsDirectory {
             let names: [String]
@@ -49,16 +58,20 @@ public enum Verifier {
             } catch {
                 throw EvaluationError("cannot list manifests directory \(dir): \(error.localizedDescription)")
             }
-            for name in names where isManifestFileName(name) {
+            for name in names {
                 let file = (dir as NSString).appendingPathComponent(name)
-                unverified += manifests(in: try readManifestFile(file), path: file, origin: .registered)
+                if isManifestFileName(name) {
+                    envelopes += manifests(in: try readManifestFile(file), path: file, origin: .registered)
+                } else if ChecksumList.isListFileName(name) {
+                    lists.append(try readChecksumList(file, origin: .registered))
+                }
             }
         }
 
         var intakeOptions = IntakeOptions()
         intakeOptions.limits = options.policy.limits
         intakeOptions.algorithms = options.algorithms
-        intakeOptions.captureRootFile = { isManifestFileName($0) }
+        intakeOptions.captureRootFile = { isManifestFileName($0) || ChecksumList.isListFileName($0) || isSignatureFileName($0) }
         intakeOptions.captureLimit = maxManifestBytes
         intakeOptions.captureContent = { looksLikeSBOM($0) }
         let inventory: Inventory
@@ -68,25 +81,53 @@ public enum Verifier {
             throw EvaluationError(error.message)
         }
 
-        // Manifests in the delivery root are evidence, not content.
+        // Manifests in the delivery root, and checksum lists with the signatures
+        // beside them, are evidence, not content.
         var evidence = Set<Int>()
         var findings: [Finding] = []
-        for (index, item) in inventory.items.enumerated()
-        where isRootLevel(item, inventory) && isManifestFileName(item.path) && item.kind != .directory {
-            evidence.insert(index)
-            if let bytes = inventory.captured[index] {
-                unverified += manifests(in: bytes, path: item.path, origin: .delivery)
-            } else {
-                findings.append(Finding(code: "manifest.malformed", severity: .error, path: item.path,
-                                        message: "manifest could not be read (larger than \(maxManifestBytes) bytes, or not a regular file)"))
+        var rootFiles: [String: Int] = [:]
+        for index in inventory.items.indices where isRootLevel(inventory.items[index], inventory) && inventory.items[index].kind != .directory {
+            rootFiles[inventory.items[index].path] = index
+        }
+        func unreadable(_ item: Item) {
+            findings.append(Finding(code: "manifest.malformed", severity: .error, path: item.path,
+                                    message: "manifest could not be read (larger than \(maxManifestBytes) bytes, or not a regular file)"))
+        }
+        for (name, index) in rootFiles.sorted(by: { $0.key < $1.key }) {
+            let item = inventory.items[index]
+            if isManifestFileName(name) {
+                evidence.insert(index)
+                guard let bytes = inventory.captured[index] else { unreadable(item); continue }
+                envelopes += manifests(in: bytes, path: item.path, origin: .delivery)
+            } else if ChecksumList.isListFileName(name) {
+                evidence.insert(index)
+                guard let bytes = inventory.captured[index] else { unreadable(item); continue }
+                var signatures: [(path: String, bytes: Data)] = []
+                for signatureName in ChecksumList.signatureFileNames(for: name) {
+                    guard let signatureIndex = rootFiles[signatureName] else { continue }
+                    evidence.insert(signatureIndex)
+                    if let data = inventory.captured[signatureIndex] { signatures.append((signatureName, data)) }
+                }
+                lists.append(UnverifiedChecksumList(path: item.path, origin: .delivery, list: bytes, signatures: signatures))
             }
         }
 
         let verifier = ManifestVerifier(trustStore: trustStore)
-        let checks = unverified.map { verifier.check($0) }
+        let checks = envelopes.map { verifier.check($0) } + lists.map { verifier.check($0, detached: detached) }
         var matcher = Matcher(inventory: inventory, evidence: evidence, checks: checks, policy: options.policy,
                               trustStore: trustStore, initialFindings: findings)
         return matcher.report()
+    }
+
+    /// A checksum list given on the command line or registered in advance, with the
+    /// signature files that stand beside it.
+    private static func readChecksumList(_ file: String, origin: UnverifiedManifest.Origin) throws -> UnverifiedChecksumList {
+        let list = try readManifestFile(file)
+        var signatures: [(path: String, bytes: Data)] = []
+        for candidate in ChecksumList.signatureFileNames(for: file) where FileManager.default.fileExists(atPath: candidate) {
+            signatures.append((candidate, try readManifestFile(candidate)))
+        }
+        return UnverifiedChecksumList(path: file, origin: origin, list: list, signatures: signatures)
     }
 
     private static func readManifestFile(_ path: String) throws -> Data {
@@ -103,6 +144,12 @@ public enum Verifier {
         }
         return data
     }
+}
+
+/// A detached signature file's name (`.minisig .sig .asc .gpg .p7s`); its format is told by content.
+func isSignatureFileName(_ name: String) -> Bool {
+    let lower = name.lowercased()
+    return [".minisig", ".sig", ".asc", ".gpg", ".p7s"].contains { lower.hasSuffix($0) }
 }
 
 /// Is the item on the delivery root's own level (not in a subfolder, not inside a nested archive)?
@@ -184,6 +231,8 @@ struct Matcher {
                 case .invalidSignature(let m): findings.append(Finding(code: "signature.invalid", severity: severity, path: check.path, message: m))
                 case .untrusted(let m): findings.append(Finding(code: "signature.untrusted", severity: severity, path: check.path, message: m))
                 case .threshold(let m): findings.append(Finding(code: "signature.threshold", severity: severity, path: check.path, message: m))
+                case .expired(let m): findings.append(Finding(code: "signature.expired", severity: severity, path: check.path, message: m))
+                case .revoked(let m): findings.append(Finding(code: "signature.revoked", severity: severity, path: check.path, message: m))
                 }
             }
             if check.verified != nil {
@@ -308,6 +357,10 @@ struct Matcher {
                 signatures: check.signatures.map { s in
                     Report.Signature(signer: s.signer?.name ?? "unknown", status: s.status.rawValue, keyid: s.keyid,
                                      algorithm: s.signer?.key.algorithm.description, fingerprint: s.signer?.fingerprint)
+                } + check.detached.map { d in
+                    Report.Signature(signer: d.signer?.name ?? "unknown", status: d.status.rawValue, keyid: d.signer?.keyID,
+                                     algorithm: d.signer.map { "\(d.format.rawValue) \($0.algorithm)" } ?? d.format.rawValue,
+                                     fingerprint: d.signer?.fingerprint)
                 },
                 subjects: check.verified?.statement.subjects.count,
                 predicateType: check.verified?.statement.predicateType,
@@ -315,7 +368,7 @@ struct Matcher {
         }
 
         let sbom = SBOMCheck(inventory: inventory, statuses: status,
-                             applied: applied.compactMap { checks[$0].verified }, policy: policy).run()
+                             applied: applied.compactMap { checks[$0].verified }, policy: policy, evidence: evidence).run()
         findings += sbom.findings
 
         let ordered = findings.enumerated().sorted { a, b in

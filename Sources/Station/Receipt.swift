@@ -114,12 +114,14 @@ public enum Receipt {
                 case .invalidSignature(let m): check.problems.append("invalid signature: \(m)")
                 case .untrusted(let m): check.problems.append("untrusted: \(m)")
                 case .threshold(let m): check.problems.append("threshold: \(m)")
+                case .expired(let m): check.problems.append("expired: \(m)")
+                case .revoked(let m): check.problems.append("revoked: \(m)")
                 }
             }
             if check.problems.isEmpty { check.problems.append("no valid trusted signature") }
             return check
         }
-        check.signers = verified.signers.map(\.name)
+        check.signers = verified.signerNames
         check.subjects = verified.statement.subjects.count
         guard verified.statement.predicateType == verificationSummaryType else {
             check.problems.append("predicateType is \(verified.statement.predicateType ?? "absent"), not \(verificationSummaryType)")

@@ -23,6 +23,10 @@ public struct Policy: Sendable, Equatable {
     public var sbomRules = SBOMRules(allowRules: nil, denyRules: [], licenses: LicenseRules.none)
     /// Products an older version of which may be admitted (`rollback: {allow: [...]}`).
     public var rollbackAllowed: [String] = []
+    /// Where each decision is also sent (`siem: {syslog: "udp://HOST:PORT"}`): udp:// or tcp://.
+    public var siemSyslog: String?
+    /// rfc5424 (default) or cef (`siem: {format: cef}`).
+    public var siemFormat: String?
     /// Where the policy came from ("built-in" or a file path).
     public var source = "built-in"
 
@@ -124,6 +128,23 @@ extension Policy {
                         throw fail("rollback: the only key is allow, a list of product names")
                     }
                     policy.rollbackAllowed = list
+                }
+            case "siem":
+                guard let map = value.mapping else { throw fail("siem must be a mapping") }
+                for (key, v) in map {
+                    switch key {
+                    case "syslog":
+                        guard let url = v.string, url.hasPrefix("udp://") || url.hasPrefix("tcp://"), url.count <= 1024 else {
+                            throw fail("siem.syslog must be udp://HOST:PORT or tcp://HOST:PORT")
+                        }
+                        policy.siemSyslog = url
+                    case "format":
+                        guard let f = v.string, f == "rfc5424" || f == "cef" else {
+                            throw fail("siem.format must be rfc5424 or cef")
+                        }
+                        policy.siemFormat = f
+                    default: throw fail("unknown key siem.\(key.prefix(80)) (known: syslog, format)")
+                    }
                 }
             case "signatures":
                 guard let map = value.mapping else { throw fail("signatures must be a mapping") }

@@ -5,17 +5,59 @@ import Foundation
 import PassboxKit
 import Station
 
-/// Records one decision in the audit log. Returns the error text when it could not.
-func recordAudit(command: String, input: String, report: Report, admitted: String? = nil, state: String?) -> String? {
+/// Records one decision in the audit log, then (when configured) sends it to the SIEM.
+/// Returns the error text when it could not be recorded.
+func recordAudit(command: String, input: String, report: Report, admitted: String? = nil, state: String?,
+                 siem: SIEMSettings? = nil) -> String? {
+    let (record, problem) = appendAudit(command: command, input: input, report: report, admitted: admitted, state: state)
+    if let siem { siem.send(record, recorded: problem == nil) }
+    return problem
+}
+
+/// Appends the audit record; returns it (with seq and hash when recorded) and the error text when it could not.
+func appendAudit(command: String, input: String, report: Report, admitted: String? = nil, state: String?) -> (AuditRecord, String?) {
     let log = AuditLog(directory: resolveStateDirectory(option: state))
     let record = AuditRecord(command: command, input: input, deliverySha256: deliveryDigest(report),
                              verdict: report.verdict.rawValue, findings: findingCodes(report), admitted: admitted)
     do {
-        try log.append(record)
-        return nil
+        return (try log.append(record), nil)
     } catch {
-        return "\(error)"
+        return (record, "\(error)")
     }
+}
+
+/// Where decisions go besides the audit log: `--syslog` / `--syslog-format`, else the
+/// policy's `siem:` section. Sends after the local record; failures only warn.
+struct SIEMSettings: Sendable {
+    var target: SyslogTarget
+    var format: SIEMFormat
+
+    /// nil when no collector is configured; throws (exit 2) on a malformed one.
+    static func resolve(_ options: CommonOptions, policy: Policy) throws -> SIEMSettings? {
+        guard let url = options.syslog ?? policy.siemSyslog else {
+            if options.syslogFormat != nil { throw CannotEvaluate("--syslog-format needs a collector: --syslog udp://HOST:PORT or the policy's siem.syslog") }
+            return nil
+        }
+        guard let target = SyslogTarget(url: url) else {
+            throw CannotEvaluate("syslog collector \(url.prefix(200)) is not udp://HOST:PORT or tcp://HOST:PORT")
+        }
+        let format = options.syslogFormat.map { $0.format } ?? policy.siemFormat.flatMap(SIEMFormat.init(rawValue:)) ?? .rfc5424
+        return SIEMSettings(target: target, format: format)
+    }
+
+    func send(_ record: AuditRecord, recorded: Bool) {
+        let message = Syslog.message(SIEMEvent(record: record, recorded: recorded), format: format, version: passboxVersion)
+        do {
+            try Syslog.send(message, to: target)
+        } catch {
+            warn("warning: decision not sent to the SIEM: \(error)")
+        }
+    }
+}
+
+enum SyslogFormatOption: String, ExpressibleByArgument, CaseIterable {
+    case rfc5424, cef
+    var format: SIEMFormat { self == .cef ? .cef : .rfc5424 }
 }
 
 func warn(_ text: String) {
@@ -138,6 +180,7 @@ struct Admit: ParsableCommand {
 
     func run() throws {
         let verifyOptions = try makeVerifyOptions(options)
+        let siem = try SIEMSettings.resolve(options, policy: verifyOptions.policy)
         let stateDir = resolveStateDirectory(option: options.state)
         let log = AuditLog(directory: stateDir)
         do {
@@ -219,7 +262,7 @@ struct Admit: ParsableCommand {
         }
 
         guard report.verdict == .accepted, let finalName, let incoming else {
-            if let problem = recordAudit(command: "admit", input: path, report: report, state: options.state) {
+            if let problem = recordAudit(command: "admit", input: path, report: report, state: options.state, siem: siem) {
                 warn("warning: not recorded in the audit log: \(problem)")
             }
             if let quarantine {
@@ -257,7 +300,8 @@ struct Admit: ParsableCommand {
         } catch {
             throw abandon("cannot write the receipt: \(error)")
         }
-        if let problem = recordAudit(command: "admit", input: path, report: report, admitted: finalName, state: options.state) {
+        let (record, problem) = appendAudit(command: "admit", input: path, report: report, admitted: finalName, state: options.state)
+        if let problem {
             throw abandon("the audit log cannot be written: \(problem)")
         }
         do {
@@ -265,6 +309,8 @@ struct Admit: ParsableCommand {
         } catch {
             throw abandon("\(error)")
         }
+        // Sent once the folder is there under its final name (the record came first).
+        siem?.send(record, recorded: true)
         if let product = described?.product, let version = described?.version {
             do {
                 try versions.record(vendor: described?.vendor, product: product, version: version, deliverySha256: digest)

@@ -48,6 +48,12 @@ struct CommonOptions: ParsableArguments {
 
     @Option(name: .long, help: "Digests to compute, comma-separated (default: sha256,sha512).")
     var digests: String = "sha256,sha512"
+
+    @Option(name: .long, help: "Also send each decision to a syslog collector: udp://HOST:PORT or tcp://HOST:PORT (default: the policy's siem.syslog).")
+    var syslog: String?
+
+    @Option(name: .long, help: "Syslog message form: rfc5424 (structured data) or cef (default: the policy's siem.format, else rfc5424).")
+    var syslogFormat: SyslogFormatOption?
 }
 
 enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
@@ -65,6 +71,7 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let verifyOptions = try makeVerifyOptions(options)
+        let siem = try SIEMSettings.resolve(options, policy: verifyOptions.policy)
         var worst = Exit.accepted
         var rendered = ""
         for path in paths {
@@ -75,7 +82,7 @@ struct Verify: ParsableCommand {
                 throw CannotEvaluate("\(path): \(error.message)")
             }
             if report.verdict == .rejected { worst = Exit.rejected }
-            if let problem = recordAudit(command: "verify", input: path, report: report, state: options.state) {
+            if let problem = recordAudit(command: "verify", input: path, report: report, state: options.state, siem: siem) {
                 FileHandle.standardError.write(Data("passbox: warning: not recorded in the audit log: \(problem)\n".utf8))
             }
             switch options.format {

@@ -340,3 +340,78 @@ final class StationAdmitCLITests: XCTestCase {
         XCTAssertFalse(try listing(ws, "share").contains { $0.hasPrefix(".passbox-incoming-") })
     }
 }
+
+/// kill -9 at a random moment of `passbox admit` (docs/station.md, crash safety).
+final class AdmitKillCLITests: XCTestCase {
+
+    func testKillDuringAdmitNeverLeavesAPartialFolderUnderItsFinalName() throws {
+        let ws = try Workspace()
+        try ws.standardDelivery()
+        try shell("head -c 67108864 /dev/urandom > delivery/fw/big.bin", cwd: ws.dir) // 64 MiB
+        let key = try ws.key("vendor")
+        try ws.manifest("delivery", keys: [key], output: "delivery/delivery.dsse.json",
+                        extra: ["--vendor", "Acme", "--product", "etcher", "--version", "2.4", "--kind", "firmware"])
+        XCTAssertEqual(try ws.passbox(["keygen", "-o", "keys/station"]).status, 0)
+        try FileManager.default.createDirectory(at: ws.url("station-ts/keys"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: ws.url("keys/station.pem"), to: ws.url("station-ts/keys/station.pem"))
+        for dir in ["share", "probe"] {
+            try FileManager.default.createDirectory(at: ws.url(dir), withIntermediateDirectories: true)
+        }
+        func admitArguments(_ to: String) -> [String] {
+            ["admit", "delivery", "--to", to, "--station-key", "keys/station.key", "--trust-store", "ts"]
+        }
+        // How long one whole admission takes here: the kills land anywhere in it.
+        let probeStart = Date()
+        let probe = try ws.passbox(admitArguments("probe"))
+        XCTAssertEqual(probe.status, 0, probe.stderr)
+        let duration = min(max(Date().timeIntervalSince(probeStart), 0.1), 1.5)
+
+        let share = ws.url("share").path
+        var completed = 0
+        var interrupted = 0
+        var leftovers = 0
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<15 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: passboxBinary())
+            process.arguments = admitArguments("share")
+            process.currentDirectoryURL = ws.dir
+            var env = ProcessInfo.processInfo.environment
+            env["PASSBOX_STATE_DIR"] = ws.stateDirectory.path
+            process.environment = env
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            // Spread over the admission (some may land after it ended).
+            Thread.sleep(forTimeInterval: Double.random(in: 0.01...(duration * 0.9), using: &generator))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            if process.terminationReason == .uncaughtSignal { interrupted += 1 }
+
+            for name in try FileManager.default.contentsOfDirectory(atPath: share) {
+                if name.hasPrefix(Admission.incomingPrefix) { leftovers += 1; continue }  // removed by the next admit
+                if name.hasSuffix(".receipt.dsse.json") || name.contains(".receipt.dsse.json.tmp-") { continue }
+                // Anything else is an admitted folder: it must be complete.
+                let receipt = "share/\(name).receipt.dsse.json"
+                let check = try ws.passbox(["receipt", "verify", receipt, "--content", "share/\(name)", "--trust-store", "station-ts"])
+                XCTAssertEqual(check.status, 0, "round \(round): \(name) is under its final name but incomplete: \(check.stdout)\(check.stderr)")
+                completed += 1
+                try FileManager.default.removeItem(atPath: share + "/" + name)
+                try? FileManager.default.removeItem(atPath: share + "/" + name + ".receipt.dsse.json")
+            }
+        }
+        XCTAssertGreaterThan(interrupted, 0)
+
+        // After all that, a normal admission works and clears the leftovers.
+        let final = try ws.passbox(admitArguments("share"))
+        XCTAssertEqual(final.status, 0, final.stderr)
+        let left = try FileManager.default.contentsOfDirectory(atPath: share)
+        XCTAssertFalse(left.contains { $0.hasPrefix(Admission.incomingPrefix) }, "\(left)")
+        let folder = try XCTUnwrap(left.first { !$0.contains(".receipt.dsse.json") })
+        let check = try ws.passbox(["receipt", "verify", "share/\(folder).receipt.dsse.json", "--content", "share/\(folder)", "--trust-store", "station-ts"])
+        XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
+        XCTAssertEqual(try ws.passbox(["log", "verify"]).status, 0)
+        print("kill -9 during admit (\(String(format: "%.2f", duration)) s each): \(interrupted) interrupted, \(leftovers) incoming leftover(s) seen, \(completed) completed before the kill")
+    }
+}

@@ -87,6 +87,8 @@ public struct ManifestCheck: Sendable {
         case threshold(String)
         case expired(String)
         case revoked(String)
+        /// A trusted key used for a vendor/product/kind trust.yaml does not trust it for.
+        case outOfScope(String)
     }
     public var path: String
     public var origin: UnverifiedManifest.Origin
@@ -102,9 +104,12 @@ public struct ManifestCheck: Sendable {
 
 public struct ManifestVerifier: Sendable {
     public let trustStore: TrustStore
+    /// Validity windows of trust.yaml are judged at this time (`--at`).
+    public let time: Date
 
-    public init(trustStore: TrustStore) {
+    public init(trustStore: TrustStore, time: Date = Date()) {
         self.trustStore = trustStore
+        self.time = time
     }
 
     /// Checks signatures first, and only then reads the payload.
@@ -148,13 +153,32 @@ public struct ManifestVerifier: Sendable {
             result.problems.append(.malformed("payloadType is \(envelope.payloadType.prefix(200)); passbox reads \(inTotoPayloadType)"))
             return result
         }
+        let statement: Statement
         do {
-            let statement = try Statement.parse(payload)
-            result.verified = VerifiedManifest(path: manifest.path, origin: manifest.origin, statement: statement, signers: signers)
+            statement = try Statement.parse(payload)
         } catch {
             result.problems.append(.malformed("\(error)"))
+            return result
         }
+        // trust.yaml: revoked keys, validity windows, scopes, per-scope thresholds.
+        let identities = signers.map { SignerIdentity(name: $0.name, keyFingerprint: $0.fingerprint, fingerprint: $0.fingerprint) }
+        let judgement = TrustPolicy(config: trustStore.config).judge(identities, delivery: statement.delivery, at: time)
+        guard applyJudgement(judgement, to: &result) else { return result }
+        let accepted = Set(judgement.accepted.map(\.countingKey))
+        result.verified = VerifiedManifest(path: manifest.path, origin: manifest.origin, statement: statement,
+                                           signers: signers.filter { accepted.contains(normalizeFingerprint($0.fingerprint)) })
         return result
+    }
+
+    /// Adds the problems of a judgement that does not meet its threshold; true when it does.
+    func applyJudgement(_ judgement: TrustJudgement, to result: inout ManifestCheck) -> Bool {
+        guard !judgement.satisfied else { return true }
+        result.problems += judgement.rejections
+        if !judgement.accepted.isEmpty || judgement.rejections.isEmpty {
+            let names = judgement.accepted.map(\.name).joined(separator: ", ")
+            result.problems.append(.threshold("\(judgement.accepted.count) distinct trusted signer(s) (\(names)); trust.yaml requires \(judgement.required) for this manifest"))
+        }
+        return false
     }
 
     /// Tries the key the keyid hints at first, then every other trusted key: the
@@ -235,8 +259,23 @@ extension ManifestVerifier {
             return result
         }
         let statement = Statement(type: "checksum-list", subjects: list.subjects, predicateType: nil, delivery: nil)
+        // trust.yaml: a checksum list names no vendor/product/kind, so a scoped signer is out of scope for it.
+        let identities = signers.map { s in
+            SignerIdentity(name: s.name, keyFingerprint: s.keyFingerprint, fingerprint: s.fingerprint,
+                           certificateSubject: signed.checks.first { $0.status == .valid && $0.signer == s }?.certificate?.subject)
+        }
+        let policy = TrustPolicy(config: trustStore.config)
+        for index in result.detached.indices where result.detached[index].status == .valid {
+            if let s = result.detached[index].signer,
+               policy.isRevoked(SignerIdentity(name: s.name, keyFingerprint: s.keyFingerprint, fingerprint: s.fingerprint)) {
+                result.detached[index].status = .revoked
+                result.detached[index].message = "the key is listed as revoked in trust.yaml"
+            }
+        }
+        let judgement = policy.judge(identities, delivery: statement.delivery, at: time)
+        guard applyJudgement(judgement, to: &result) else { return result }
         result.verified = VerifiedManifest(path: manifest.path, origin: manifest.origin, statement: statement,
-                                           signers: [], signerNames: signers.map(\.name))
+                                           signers: [], signerNames: judgement.accepted.map(\.name))
         return result
     }
 }

@@ -21,6 +21,10 @@ public struct TrustedKey: Sendable {
 public struct TrustConfig: Sendable, Equatable {
     /// Distinct trusted signers each manifest needs.
     public var threshold = 1
+    /// Per-signer scope, validity and threshold (keys no signer names are trusted for everything).
+    public var signers: [SignerRule] = []
+    /// Revoked keys: normalised SHA-256 fingerprints (SPKI; OpenPGP v4 and CMS certificate digests also match).
+    public var revoked: [String] = []
     public init() {}
 }
 
@@ -92,6 +96,7 @@ public struct TrustStore: Sendable {
         let yamlPath = directory + "/trust.yaml"
         if FileManager.default.fileExists(atPath: yamlPath) {
             config = try parseTrustConfig(try readBounded(yamlPath, limit: 1 << 20), file: yamlPath)
+            try resolveSignerKeys(&config, directory: directory, file: yamlPath)
         }
         return TrustStore(directory: directory, keys: keys, config: config, ignored: ignored)
     }
@@ -123,7 +128,8 @@ func readBounded(_ path: String, limit: Int) throws -> Data {
     return data
 }
 
-/// Parses trust.yaml strictly: every key must be known.
+/// Parses trust.yaml strictly: every key must be known. Key files named by
+/// signers are resolved by `TrustStore.load` (`resolveSignerKeys`).
 public func parseTrustConfig(_ data: Data, file: String) throws -> TrustConfig {
     let document: YAMLValue
     do {
@@ -136,20 +142,112 @@ public func parseTrustConfig(_ data: Data, file: String) throws -> TrustConfig {
     guard let map = document.mapping else {
         throw TrustStoreError(file: file, problem: "the top level must be a mapping")
     }
+    func fail(_ problem: String) -> TrustStoreError { TrustStoreError(file: file, problem: problem) }
+    func threshold(_ value: YAMLValue, _ what: String) throws -> Int {
+        guard let n = value.int, n >= 1, n <= 64 else { throw fail("\(what) must be a whole number from 1 to 64") }
+        return n
+    }
+    func names(_ value: YAMLValue, _ what: String) throws -> [String] {
+        if let one = value.string, value.sequence == nil { return [one] }
+        guard let list = value.strings, !list.isEmpty, list.count <= 10_000, list.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 1024 }) else {
+            throw fail("\(what) must be a non-empty list of names")
+        }
+        return list
+    }
     for (key, value) in map {
         switch key {
         case "version":
-            guard value.int == 1 else {
-                throw TrustStoreError(file: file, problem: "version must be 1")
-            }
+            guard value.int == 1 else { throw fail("version must be 1") }
         case "threshold":
-            guard let n = value.int, n >= 1, n <= 64 else {
-                throw TrustStoreError(file: file, problem: "threshold must be a whole number from 1 to 64")
+            config.threshold = try threshold(value, "threshold")
+        case "revoked":
+            if case .null = value { continue }
+            guard let list = value.strings, list.count <= 100_000 else {
+                throw fail("revoked must be a list of SHA-256 fingerprints")
             }
-            config.threshold = n
+            for item in list {
+                guard isFingerprintText(item) else {
+                    throw fail("revoked: '\(item.prefix(80))' is not a SHA-256 fingerprint (64 hex digits)")
+                }
+                config.revoked.append(normalizeFingerprint(item))
+            }
+        case "signers":
+            if case .null = value { continue }
+            guard let list = value.sequence, list.count <= 10_000 else { throw fail("signers must be a list") }
+            for (index, item) in list.enumerated() {
+                config.signers.append(try parseSignerRule(item, index: index, file: file, threshold: threshold, names: names))
+            }
+            var seen = Set<String>()
+            for rule in config.signers where !seen.insert(rule.name).inserted {
+                throw fail("signers: the name '\(rule.name.prefix(80))' is used twice")
+            }
         default:
-            throw TrustStoreError(file: file, problem: "unknown key '\(key.prefix(80))' (this version knows: version, threshold)")
+            throw fail("unknown key '\(key.prefix(80))' (this version knows: version, threshold, signers, revoked)")
         }
     }
     return config
+}
+
+private func parseSignerRule(_ item: YAMLValue, index: Int, file: String,
+                             threshold: (YAMLValue, String) throws -> Int,
+                             names: (YAMLValue, String) throws -> [String]) throws -> SignerRule {
+    guard let map = item.mapping else {
+        throw TrustStoreError(file: file, problem: "signers[\(index)] must be a mapping (name, keys, vendors, products, kinds, ...)")
+    }
+    guard let name = map.first(where: { $0.key == "name" })?.value.string, !name.isEmpty, name.utf8.count <= 256 else {
+        throw TrustStoreError(file: file, problem: "signers[\(index)] needs a name")
+    }
+    let here = "signers[\(index)] '\(name)'"
+    func fail(_ problem: String) -> TrustStoreError { TrustStoreError(file: file, problem: "\(here): \(problem)") }
+    var rule = SignerRule(name: name)
+    for (key, value) in map {
+        switch key {
+        case "name":
+            break
+        case "keys":
+            rule.keyReferences = try names(value, "keys")
+        case "certificates":
+            let entries: [YAMLValue] = value.sequence ?? [value]
+            for entry in entries {
+                guard let fields = entry.mapping, !fields.isEmpty else {
+                    throw fail("certificates must be a mapping {subject: \"CN=...\"} or a list of them")
+                }
+                for (field, pattern) in fields {
+                    guard field == "subject" else {
+                        throw fail("unknown key 'certificates.\(field.prefix(80))' (this version knows: subject)")
+                    }
+                    guard let text = pattern.string, !text.isEmpty, text.utf8.count <= 1024 else {
+                        throw fail("certificates.subject must be a pattern such as \"CN=Acme Code Signing*\"")
+                    }
+                    rule.subjectPatterns.append(text)
+                }
+            }
+        case "vendors":
+            rule.vendors = try names(value, "vendors")
+        case "products":
+            rule.products = try names(value, "products")
+        case "kinds":
+            let kinds = try names(value, "kinds")
+            for kind in kinds where !["firmware", "recipe", "tool"].contains(kind) {
+                throw fail("kinds: '\(kind.prefix(80))' is not firmware, recipe or tool")
+            }
+            rule.kinds = kinds
+        case "validFrom", "validUntil":
+            guard let text = value.string, let date = parseRFC3339(text) else {
+                throw fail("\(key) must be an RFC 3339 time such as 2027-12-31T23:59:59Z")
+            }
+            if key == "validFrom" { rule.validFrom = date } else { rule.validUntil = date }
+        case "threshold":
+            rule.threshold = try threshold(value, "\(here): threshold")
+        default:
+            throw fail("unknown key '\(key.prefix(80))' (a signer knows: name, keys, certificates, vendors, products, kinds, validFrom, validUntil, threshold)")
+        }
+    }
+    guard !rule.keyReferences.isEmpty || !rule.subjectPatterns.isEmpty else {
+        throw fail("names no keys and no certificates")
+    }
+    if let from = rule.validFrom, let until = rule.validUntil, from > until {
+        throw fail("validFrom is after validUntil")
+    }
+    return rule
 }

@@ -112,7 +112,7 @@ public enum Verifier {
             }
         }
 
-        let verifier = ManifestVerifier(trustStore: trustStore)
+        let verifier = ManifestVerifier(trustStore: trustStore, time: options.at)
         let checks = envelopes.map { verifier.check($0) } + lists.map { verifier.check($0, detached: detached) }
         var matcher = Matcher(inventory: inventory, evidence: evidence, checks: checks, policy: options.policy,
                               trustStore: trustStore, initialFindings: findings)
@@ -233,6 +233,7 @@ struct Matcher {
                 case .threshold(let m): findings.append(Finding(code: "signature.threshold", severity: severity, path: check.path, message: m))
                 case .expired(let m): findings.append(Finding(code: "signature.expired", severity: severity, path: check.path, message: m))
                 case .revoked(let m): findings.append(Finding(code: "signature.revoked", severity: severity, path: check.path, message: m))
+                case .outOfScope(let m): findings.append(Finding(code: "signature.out-of-scope", severity: severity, path: check.path, message: m))
                 }
             }
             if check.verified != nil {

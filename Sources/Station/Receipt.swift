@@ -116,6 +116,7 @@ public enum Receipt {
                 case .threshold(let m): check.problems.append("threshold: \(m)")
                 case .expired(let m): check.problems.append("expired: \(m)")
                 case .revoked(let m): check.problems.append("revoked: \(m)")
+                case .outOfScope(let m): check.problems.append("out of scope: \(m)")
                 }
             }
             if check.problems.isEmpty { check.problems.append("no valid trusted signature") }

@@ -18,7 +18,7 @@ struct Passbox: ParsableCommand {
         discussion: "Exit status: 0 accepted, 1 rejected (the report says why), 2 could not evaluate.",
         version: passboxVersion,
         subcommands: [Verify.self, Admit.self, SBOMList.self, ManifestCommand.self, Keygen.self,
-                      ReceiptCommand.self, LogCommand.self])
+                      ReceiptCommand.self, LogCommand.self, TrustCommand.self])
 }
 
 struct CommonOptions: ParsableArguments {

@@ -1,0 +1,351 @@
+import ArgumentParser
+import Attestation
+import CryptoIO
+import Foundation
+
+/// `passbox trust list|check`: what the trust store trusts, and a lint of trust.yaml.
+struct TrustCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trust", abstract: "Show and check the trust store (keys, roots, trust.yaml).",
+        subcommands: [TrustList.self, TrustCheck.self])
+}
+
+/// How far ahead `trust list` warns about expiry.
+private let expiryWarningWindow: TimeInterval = 30 * 24 * 3600
+
+private func trustStoreDirectory(_ option: String?) -> String {
+    option ?? ProcessInfo.processInfo.environment["PASSBOX_TRUST_STORE"] ?? "TrustStore"
+}
+
+private func listDirectory(_ dir: String) throws -> [String] {
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else { return [] }
+    do {
+        return try FileManager.default.contentsOfDirectory(atPath: dir).sorted().filter { !$0.hasPrefix(".") && $0 != "README.md" }
+    } catch {
+        throw CannotEvaluate("cannot list \(dir): \(error.localizedDescription)")
+    }
+}
+
+/// Reads a trust store file, refusing large ones (as the loader does).
+private func boundedRead(_ path: String, limit: Int = maxCertificateFileBytes) throws -> Data {
+    if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber, size.intValue > limit {
+        throw TrustStoreError(file: path, problem: "file is \(size.intValue) bytes; at most \(limit) are read")
+    }
+    let data = try Data(contentsOf: URL(fileURLWithPath: path))
+    guard data.count <= limit else { throw TrustStoreError(file: path, problem: "file is larger than \(limit) bytes") }
+    return data
+}
+
+private func isKeyFileName(_ name: String) -> Bool {
+    let lower = name.lowercased()
+    return [".pem", ".pub", ".asc", ".pgp"].contains { lower.hasSuffix($0) }
+}
+
+private func timeText(_ date: Date) -> String {
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime]
+    return f.string(from: date)
+}
+
+/// "expired on ..." / "expires on ... (within 30 days)" / nil.
+private func expiryWarning(_ what: String, _ date: Date?, now: Date) -> String? {
+    guard let date else { return nil }
+    if date < now { return "\(what) expired on \(timeText(date))" }
+    if date.timeIntervalSince(now) < expiryWarningWindow { return "\(what) expires on \(timeText(date)) (within 30 days)" }
+    return nil
+}
+
+struct TrustList: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List every key, certificate and root in the trust store with what it is trusted for; warn about expiry.")
+
+    @Option(name: .long, help: "The trust store (default: $PASSBOX_TRUST_STORE, else ./TrustStore).")
+    var trustStore: String?
+
+    @Option(name: .long, help: "text or json.")
+    var format: ReportFormat = .text
+
+    struct KeyRow: Encodable {
+        var name: String
+        var file: String
+        var format: String
+        var algorithm: String
+        var fingerprint: String?
+        var formatID: String?
+        var labels: [String]?
+        var expires: String?
+        var revoked: Bool
+        /// Signer rules of trust.yaml that name this key; empty = trusted for everything.
+        var trustedBy: [SignerRow]
+    }
+
+    struct SignerRow: Encodable {
+        var name: String
+        var scope: String
+        var vendors: [String]?
+        var products: [String]?
+        var kinds: [String]?
+        var validFrom: String?
+        var validUntil: String?
+        var threshold: Int?
+        var certificates: [String]?
+        var keys: [String]?
+    }
+
+    struct RootRow: Encodable {
+        var file: String
+        var subject: String
+        var issuer: String
+        var fingerprint: String
+        var notBefore: String?
+        var notAfter: String?
+    }
+
+    struct CRLRow: Encodable {
+        var file: String
+        var issuer: String
+        var nextUpdate: String?
+    }
+
+    struct Listing: Encodable {
+        var trustStore: String
+        var threshold: Int
+        var keys: [KeyRow]
+        var roots: [RootRow]
+        var crls: [CRLRow]
+        var signers: [SignerRow]
+        var revoked: [String]
+        var warnings: [String]
+    }
+
+    static func signerRow(_ rule: SignerRule) -> SignerRow {
+        SignerRow(name: rule.name, scope: rule.scopeDescription, vendors: rule.vendors, products: rule.products, kinds: rule.kinds,
+                  validFrom: rule.validFrom.map(timeText), validUntil: rule.validUntil.map(timeText), threshold: rule.threshold,
+                  certificates: rule.subjectPatterns.isEmpty ? nil : rule.subjectPatterns,
+                  keys: rule.keyReferences.isEmpty ? nil : rule.keyReferences)
+    }
+
+    func run() throws {
+        let dir = trustStoreDirectory(trustStore)
+        let store: TrustStore
+        do {
+            store = try TrustStore.load(directory: dir)
+        } catch let error as TrustStoreError {
+            throw CannotEvaluate("trust store: \(error)")
+        }
+        let now = Date()
+        let config = store.config
+        let revoked = Set(config.revoked)
+        var listing = Listing(trustStore: dir, threshold: config.threshold, keys: [], roots: [], crls: [],
+                              signers: config.signers.map(Self.signerRow), revoked: config.revoked, warnings: [])
+        for name in try listDirectory(dir + "/keys") where isKeyFileName(name) {
+            let summary: KeyFileSummary
+            do {
+                summary = try KeyFileSummary.read(dir + "/keys/" + name)
+            } catch let error as TrustStoreError {
+                throw CannotEvaluate("trust store: \(error)")
+            }
+            let base = String(name[..<(name.lastIndex(of: ".") ?? name.endIndex)])
+            for entry in summary.entries {
+                let ids = [entry.fingerprint, entry.formatID].compactMap { $0.map(normalizeFingerprint) }
+                let rules = config.signers.filter { rule in ids.contains { rule.keyFingerprints.contains($0) } }
+                let isRevoked = ids.contains { revoked.contains($0) }
+                listing.keys.append(KeyRow(name: base, file: "keys/\(name)", format: entry.format, algorithm: entry.algorithm,
+                                           fingerprint: entry.fingerprint, formatID: entry.formatID,
+                                           labels: entry.labels.isEmpty ? nil : entry.labels, expires: entry.expires.map(timeText),
+                                           revoked: isRevoked, trustedBy: rules.map(Self.signerRow)))
+                if let w = expiryWarning("key \(base) (\(entry.format))", entry.expires, now: now) { listing.warnings.append(w) }
+            }
+        }
+        for name in try listDirectory(dir + "/roots") where name.lowercased().hasSuffix(".pem") {
+            let certificates: [Certificate]
+            do {
+                certificates = try Certificate.parseAll(try boundedRead(dir + "/roots/" + name))
+            } catch {
+                throw CannotEvaluate("trust store: \(dir)/roots/\(name): not a PEM certificate: \(error)")
+            }
+            for c in certificates {
+                listing.roots.append(RootRow(file: "roots/\(name)", subject: c.info.subject, issuer: c.info.issuer, fingerprint: c.info.fingerprint,
+                                             notBefore: c.info.notBefore.map(timeText), notAfter: c.info.notAfter.map(timeText)))
+                if let w = expiryWarning("root \(c.info.subject) (roots/\(name))", c.info.notAfter, now: now) { listing.warnings.append(w) }
+            }
+        }
+        for name in try listDirectory(dir + "/crls") where name.lowercased().hasSuffix(".pem") || name.lowercased().hasSuffix(".crl") {
+            let lists: [RevocationList]
+            do {
+                lists = try RevocationList.parseAll(try boundedRead(dir + "/crls/" + name))
+            } catch {
+                throw CannotEvaluate("trust store: \(dir)/crls/\(name): not a CRL: \(error)")
+            }
+            for l in lists {
+                listing.crls.append(CRLRow(file: "crls/\(name)", issuer: l.issuer, nextUpdate: l.nextUpdate.map(timeText)))
+                if let next = l.nextUpdate, next < now {
+                    listing.warnings.append("CRL of \(l.issuer) (crls/\(name)) is stale: its next update was due \(timeText(next))")
+                }
+            }
+        }
+        for rule in config.signers {
+            if let w = expiryWarning("trust.yaml signer '\(rule.name)' (validUntil)", rule.validUntil, now: now) { listing.warnings.append(w) }
+        }
+
+        switch format {
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try emit(String(decoding: try encoder.encode(listing), as: UTF8.self) + "\n", to: nil)
+        case .text:
+            try emit(text(listing), to: nil)
+        }
+    }
+
+    private func describe(_ s: SignerRow) -> String {
+        var parts = ["signer '\(s.name)': \(s.scope)"]
+        if s.validFrom != nil || s.validUntil != nil { parts.append("valid \(s.validFrom ?? "always") to \(s.validUntil ?? "open end")") }
+        if let t = s.threshold { parts.append("needs \(t) signers") }
+        return parts.joined(separator: "; ")
+    }
+
+    private func text(_ l: Listing) -> String {
+        var out = "trust store \(l.trustStore): \(l.keys.count) key(s), \(l.roots.count) root(s), \(l.crls.count) CRL(s); each manifest needs \(l.threshold) distinct signer(s)\n"
+        out += "\nkeys:\n"
+        if l.keys.isEmpty { out += "  (none)\n" }
+        for k in l.keys {
+            out += "  \(k.name)  \(k.format) \(k.algorithm)  \(k.file)\(k.revoked ? "  REVOKED" : "")\n"
+            out += "      fingerprint \(k.fingerprint ?? "(key not usable by passbox)")\n"
+            if let id = k.formatID { out += "      \(k.format.hasPrefix("openpgp") ? "OpenPGP fingerprint" : "key id") \(id)\n" }
+            if let labels = k.labels { out += "      user IDs: \(labels.joined(separator: "; "))\n" }
+            if let e = k.expires { out += "      expires \(e)\n" }
+            if k.revoked {
+                out += "      trusted for: nothing (revoked in trust.yaml)\n"
+            } else if k.trustedBy.isEmpty {
+                out += "      trusted for: everything (no trust.yaml signer names it)\n"
+            } else {
+                for s in k.trustedBy { out += "      trusted for: \(describe(s))\n" }
+            }
+        }
+        let certificateSigners = l.signers.filter { $0.certificates != nil }
+        if !certificateSigners.isEmpty {
+            out += "\ncertificate signers (X.509, chaining to roots/):\n"
+            for s in certificateSigners { out += "  subject \((s.certificates ?? []).joined(separator: " | ")): \(describe(s))\n" }
+        }
+        out += "\nroots:\n"
+        if l.roots.isEmpty { out += "  (none)\n" }
+        for r in l.roots {
+            out += "  \(r.subject)  \(r.file)\n      fingerprint \(r.fingerprint)\n      valid \(r.notBefore ?? "?") to \(r.notAfter ?? "?")\n"
+        }
+        if !l.crls.isEmpty {
+            out += "\nCRLs:\n"
+            for c in l.crls { out += "  \(c.issuer)  \(c.file)  next update \(c.nextUpdate ?? "?")\n" }
+        }
+        if !l.revoked.isEmpty {
+            out += "\nrevoked:\n"
+            for r in l.revoked { out += "  \(r)\n" }
+        }
+        if !l.warnings.isEmpty {
+            out += "\n"
+            for w in l.warnings { out += "warning: \(w)\n" }
+        }
+        return out
+    }
+}
+
+struct TrustCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Lint trust.yaml against keys/ (exit 2 on errors, 0 otherwise).")
+
+    @Option(name: .long, help: "The trust store (default: $PASSBOX_TRUST_STORE, else ./TrustStore).")
+    var trustStore: String?
+
+    func run() throws {
+        let dir = trustStoreDirectory(trustStore)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw CannotEvaluate("trust store: \(dir): trust store directory does not exist")
+        }
+        var errors: [String] = [], warnings: [String] = [], infos: [String] = []
+
+        // Every key file, with what it stands for.
+        var keyFiles: [(name: String, fingerprints: Set<String>)] = []
+        for name in try listDirectory(dir + "/keys") where isKeyFileName(name) {
+            do {
+                keyFiles.append((name, try KeyFileSummary.read(dir + "/keys/" + name).fingerprints))
+            } catch let error as TrustStoreError {
+                errors.append("\(error)")
+            }
+        }
+        let allFingerprints = keyFiles.reduce(into: Set<String>()) { $0.formUnion($1.fingerprints) }
+
+        var config = TrustConfig()
+        let yamlPath = dir + "/trust.yaml"
+        if FileManager.default.fileExists(atPath: yamlPath) {
+            do {
+                let data = try boundedRead(yamlPath, limit: 1 << 20)
+                config = try parseTrustConfig(data, file: yamlPath)
+            } catch let error as TrustStoreError {
+                errors.append("\(error)")
+            } catch {
+                errors.append("\(yamlPath): cannot read: \(error.localizedDescription)")
+            }
+        } else {
+            infos.append("no trust.yaml: every key in keys/ is trusted for every delivery")
+        }
+
+        var named = Set<String>()
+        for rule in config.signers {
+            var fingerprints = Set<String>()
+            for reference in rule.keyReferences {
+                if isFingerprintText(reference) {
+                    let f = normalizeFingerprint(reference)
+                    fingerprints.insert(f)
+                    if !allFingerprints.contains(f) {
+                        warnings.append("signer '\(rule.name)': fingerprint \(f) matches no key in keys/ (it can still match a CMS signing key)")
+                    }
+                } else if !isPlainKeyFileName(reference) {
+                    errors.append("signer '\(rule.name)': '\(reference)' is neither a file name in keys/ nor a SHA-256 fingerprint")
+                } else if let file = keyFiles.first(where: { $0.name == reference }) {
+                    fingerprints.formUnion(file.fingerprints)
+                    named.insert(file.name)
+                } else if FileManager.default.fileExists(atPath: dir + "/keys/" + reference) {
+                    errors.append("signer '\(rule.name)': keys/\(reference) is not a key file passbox reads (.pem .pub .asc .pgp)")
+                } else {
+                    errors.append("signer '\(rule.name)': key file keys/\(reference) does not exist")
+                }
+            }
+            for file in keyFiles where !file.fingerprints.isDisjoint(with: fingerprints) { named.insert(file.name) }
+            if let until = rule.validUntil, until < Date() {
+                warnings.append("signer '\(rule.name)': validUntil \(timeText(until)) has passed; its keys are rejected as signature.expired")
+            }
+        }
+        for file in keyFiles where !named.contains(file.name) && !config.signers.isEmpty {
+            infos.append("keys/\(file.name) is named by no signer: it is trusted for every vendor, product and kind")
+        }
+        // Overlapping scopes of different signers: two parties trusted for the same deliveries.
+        for (i, a) in config.signers.enumerated() {
+            for b in config.signers[(i + 1)...] where overlap(a.vendors, b.vendors) && overlap(a.products, b.products) && overlap(a.kinds, b.kinds) {
+                warnings.append("signers '\(a.name)' (\(a.scopeDescription)) and '\(b.name)' (\(b.scopeDescription)) have overlapping scopes: either can sign for the other's deliveries")
+            }
+        }
+        let revoked = Set(config.revoked)
+        for file in keyFiles where !file.fingerprints.isDisjoint(with: revoked) {
+            warnings.append("keys/\(file.name) is revoked in trust.yaml but still in keys/ (it is rejected as signature.revoked; remove the file)")
+        }
+
+        var out = ""
+        for e in errors { out += "error: \(e)\n" }
+        for w in warnings { out += "warning: \(w)\n" }
+        for i in infos { out += "info: \(i)\n" }
+        out += "passbox trust check: \(errors.count) error(s), \(warnings.count) warning(s), \(infos.count) note(s)\n"
+        try emit(out, to: nil)
+        throw ExitCode(errors.isEmpty ? Exit.accepted : Exit.cannotEvaluate)
+    }
+
+    /// nil means any: overlaps everything; two lists overlap when they share a name.
+    private func overlap(_ a: [String]?, _ b: [String]?) -> Bool {
+        guard let a, let b else { return true }
+        let lower = Set(a.map { $0.lowercased() })
+        return b.contains { lower.contains($0.lowercased()) }
+    }
+}

@@ -31,7 +31,8 @@ public struct SignerRule: Sendable, Equatable {
         if let k = signer.keyFingerprint, keyFingerprints.contains(normalizeFingerprint(k)) { return true }
         if keyFingerprints.contains(normalizeFingerprint(signer.fingerprint)) { return true }
         if let subject = signer.certificateSubject {
-            return subjectPatterns.contains { globMatch(pattern: $0, subject) }
+            let forms = subjectForms(subject)
+            return subjectPatterns.contains { pattern in forms.contains { globMatch(pattern: pattern, $0) } }
         }
         return false
     }
@@ -178,6 +179,24 @@ public func normalizeFingerprint(_ text: String) -> String {
 public func isFingerprintText(_ text: String) -> Bool {
     let t = normalizeFingerprint(text)
     return t.utf8.count == 64 && t.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+}
+
+/// A subject as printed, and with its RDNs in the other order: OpenSSL prints them
+/// in certificate order (`O=Acme,CN=Acme Code Signing`), RFC 2253 most specific
+/// first (`CN=Acme Code Signing,O=Acme`); a pattern may be written either way.
+func subjectForms(_ subject: String) -> [String] {
+    var parts: [String] = []
+    var current = ""
+    var escaped = false
+    for ch in subject {
+        if escaped { current.append(ch); escaped = false; continue }
+        if ch == "\\" { current.append(ch); escaped = true; continue }
+        if ch == "," { parts.append(current); current = ""; continue }
+        current.append(ch)
+    }
+    parts.append(current)
+    let reversed = parts.reversed().joined(separator: ",")
+    return reversed == subject ? [subject] : [subject, reversed]
 }
 
 /// `*` matches any run of characters (none included); everything else literally. Iterative: no backtracking blow-up.

@@ -205,4 +205,28 @@ final class TrustScopeCLITests: XCTestCase {
         XCTAssertTrue(check.stdout.contains("info: keys/spare.pem is named by no signer"), check.stdout)
         XCTAssertTrue(check.stdout.contains("overlapping scopes"), check.stdout)
     }
+
+    /// An X.509 signer matched by its certificate subject; a checksum list is out of
+    /// scope for it, unless its rule is unscoped.
+    func testCertificateSubjectSigner() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        try shell("""
+            cd delivery && find . -type f ! -name 'SHA256SUMS*' | sort | xargs sha256sum > SHA256SUMS && cd ..
+            bash '\(fixtureScripts.appendingPathComponent("make_pki.sh").path)' pki > /dev/null
+            mkdir -p ts/roots ts/crls && cp pki/roots/root.pem ts/roots/ && cp pki/crls/*.pem ts/crls/
+            openssl cms -sign -binary -in delivery/SHA256SUMS -signer pki/leaf-good.pem -inkey pki/leaf-good.key \\
+              -certfile pki/intermediate.pem -outform DER -out delivery/SHA256SUMS.p7s
+            """, cwd: w.dir)
+        try w.write("ts/trust.yaml", "signers:\n  - name: acme-cms\n    certificates: {subject: \"CN=leaf-*\"}\n    kinds: [firmware]\n")
+        let scoped = try w.verify(["delivery"])
+        XCTAssertEqual(scoped.status, 1, scoped.stdout)
+        XCTAssertTrue(scoped.findingCodes.contains("signature.out-of-scope"), "\(scoped.findingCodes)")
+        try w.write("ts/trust.yaml", "signers:\n  - name: acme-cms\n    certificates: {subject: \"*CN=leaf-*\"}\n    validUntil: 2020-01-01T00:00:00Z\n")
+        XCTAssertTrue(try w.verify(["delivery"]).findingCodes.contains("signature.expired"))
+        try w.write("ts/trust.yaml", "signers:\n  - name: acme-cms\n    certificates: {subject: \"CN=nobody*\"}\n    kinds: [firmware]\n")
+        XCTAssertEqual(try w.verify(["delivery"]).status, 0, "a certificate no rule names stays trusted")
+        let list = try w.passbox(["trust", "list", "--trust-store", "ts"])
+        XCTAssertTrue(list.stdout.contains("Passbox Test Root") && list.stdout.contains("CN=nobody*"), list.stdout)
+    }
 }

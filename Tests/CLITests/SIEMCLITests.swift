@@ -13,7 +13,7 @@ final class Collector {
     let port: UInt16
     let tcp: Bool
 
-    init(tcp: Bool) throws {
+    init(tcp: Bool, backlog: Int32 = 16) throws {
         self.tcp = tcp
         #if canImport(Glibc)
         let type = Int32(tcp ? SOCK_STREAM.rawValue : SOCK_DGRAM.rawValue)
@@ -30,7 +30,7 @@ final class Collector {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard bound == 0 else { close(fd); throw CollectorError("bind failed") }
-        if tcp { guard listen(fd, 16) == 0 else { close(fd); throw CollectorError("listen failed") } }
+        if tcp { guard listen(fd, backlog) == 0 else { close(fd); throw CollectorError("listen failed") } }
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
@@ -317,6 +317,41 @@ final class SIEMCLITests: XCTestCase {
         XCTAssertEqual(records.map { $0["verdict"] as? String }, ["accepted", "rejected", "accepted"])
         XCTAssertNotNil(records.last?["admitted"] as? String)
         XCTAssertEqual(try ws.passbox(["log", "verify"]).status, 0)
+    }
+
+    /// A collector whose accept queue is full answers no SYN: connect times out after
+    /// about a second; the decision and its record are unchanged.
+    func testUnresponsiveCollectorTimesOutInAboutASecond() throws {
+        let ws = try Workspace()
+        try signed(ws)
+        let collector = try Collector(tcp: true, backlog: 0)
+        var fillers: [Int32] = []
+        defer { for f in fillers { close(f) } }
+        for _ in 0..<3 {
+            #if canImport(Glibc)
+            let f = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            #else
+            let f = socket(AF_INET, SOCK_STREAM, 0)
+            #endif
+            XCTAssertGreaterThanOrEqual(f, 0)
+            fillers.append(f)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = collector.port.bigEndian
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            _ = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(f, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        }
+        Thread.sleep(forTimeInterval: 0.2)
+        let started = Date()
+        let r = try ws.passbox(["verify", "delivery", "--trust-store", "ts", "--syslog", collector.url])
+        let elapsed = Date().timeIntervalSince(started)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("not sent to the SIEM"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("timed out"), r.stderr)
+        XCTAssertLessThan(elapsed, 5, "the send must give up quickly")
+        XCTAssertEqual(try auditRecords(ws).count, 1)
     }
 
     func testMalformedCollectorIsAUsageError() throws {

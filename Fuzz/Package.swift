@@ -14,6 +14,9 @@ let package = Package(
         .executableTarget(name: "FuzzManifest", dependencies: [
             "FuzzSupport", .product(name: "Attestation", package: "passbox"),
         ]),
+        .executableTarget(name: "FuzzVendor", dependencies: [
+            "FuzzSupport", .product(name: "Attestation", package: "passbox"),
+        ]),
         .executableTarget(name: "FuzzPolicy", dependencies: [
             "FuzzSupport", .product(name: "PassboxKit", package: "passbox"),
             .product(name: "Attestation", package: "passbox"),

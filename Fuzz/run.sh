@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (-sanitize=fuzzer,address) and runs one or all of them.
 #
-#   Fuzz/run.sh TARGET SECONDS      TARGET: intake | manifest | policy | all (default all, 60 s each)
+#   Fuzz/run.sh TARGET SECONDS      TARGET: intake | manifest | policy | vendor | all (default all, 60 s each)
 #
 # Seeds come from the test fixtures (Tests/Fixtures/make_hostile.py, the demo
 # delivery and manifest); the corpus grows in Fuzz/work/corpus-TARGET between runs.
@@ -44,6 +44,27 @@ lines = json.dumps(env) + "\n" + json.dumps(env) + "\n"
 open(sys.argv[1] + "/jsonl", "wb").write(b"\x00" + lines.encode())
 PY
       ;;
+    vendor)
+      local v; v="$(mktemp -d)"
+      bash ../Tests/Fixtures/make_vendor_sigs.sh "$v/sigs" > /dev/null 2>&1 || true
+      { printf '\x00'; cat "$v/sigs/SHA256SUMS" 2>/dev/null || printf 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  fw.bin\n'; } > "$dir/list"
+      printf '\x00SHA256 (fw.bin) = e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n' > "$dir/bsd"
+      local n=0
+      for f in "$v"/sigs/*/*.minisig "$v"/sigs/*/*.sig "$v"/sigs/*/*.asc "$v"/sigs/pgp/*.sig; do
+        [ -f "$f" ] || continue; n=$((n + 1)); { printf '\x01'; cat "$f"; } > "$dir/sig-$n"
+      done
+      for f in "$v"/sigs/pgp/*.cert.asc "$v"/sigs/pgp/*.pgp; do
+        [ -f "$f" ] || continue; n=$((n + 1)); { printf '\x02'; cat "$f"; } > "$dir/cert-$n"
+      done
+      for f in "$v"/sigs/*/*.pub; do
+        [ -f "$f" ] || continue; n=$((n + 1)); { printf '\x03'; cat "$f"; } > "$dir/pub-$n"
+      done
+      bash ../Tests/Fixtures/make_pki.sh "$v/pki" > /dev/null 2>&1 || true
+      for f in "$v"/pki/*.p7s; do
+        [ -f "$f" ] || continue; n=$((n + 1)); { printf '\x01'; cat "$f"; } > "$dir/cms-$n"
+      done
+      rm -rf "$v"
+      ;;
     policy)
       printf 'version: 1\nmanifest:\n  unlisted: warn\n  missing: reject\nlimits:\n  maxDepth: 8\n  maxTotalBytes: 64GiB\n  maxRatio: 200\n  maxEntries: 1000000\narchive:\n  nameCollisions: reject\n  setuid: warn\n' > "$dir/policy.yaml"
       printf 'version: 1\nthreshold: 2\n' > "$dir/trust.yaml"
@@ -55,8 +76,8 @@ PY
 fuzz() {
   local name="$1" bin
   case "$name" in
-    intake) bin=FuzzIntake ;; manifest) bin=FuzzManifest ;; policy) bin=FuzzPolicy ;;
-    *) echo "unknown target $name (intake, manifest, policy, all)" >&2; exit 2 ;;
+    intake) bin=FuzzIntake ;; manifest) bin=FuzzManifest ;; policy) bin=FuzzPolicy ;; vendor) bin=FuzzVendor ;;
+    *) echo "unknown target $name (intake, manifest, policy, vendor, all)" >&2; exit 2 ;;
   esac
   seed "$name"
   mkdir -p "work/crashes-$name"
@@ -71,7 +92,7 @@ fuzz() {
 }
 
 if [ "$target" = all ]; then
-  for t in intake manifest policy; do fuzz "$t"; done
+  for t in intake manifest policy vendor; do fuzz "$t"; done
 else
   fuzz "$target"
 fi

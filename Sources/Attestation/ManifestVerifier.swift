@@ -98,6 +98,12 @@ public struct ManifestCheck: Sendable {
     public var signatures: [SignatureCheck] = []
     /// Detached signatures over a checksum list.
     public var detached: [DetachedSignatureCheck] = []
+
+    public init(path: String, origin: UnverifiedManifest.Origin, format: String = "dsse") {
+        self.path = path
+        self.origin = origin
+        self.format = format
+    }
     public var verified: VerifiedManifest?
     public var problems: [Problem] = []
 }
@@ -234,11 +240,43 @@ extension ManifestVerifier {
             result.problems.append(.malformed("\(error)"))
             return result
         }
-        result.detached = signed.checks
-        let signers = signed.distinctValidSigners
+        return judgeDetached(result, checks: signed.checks, type: "checksum-list") {
+            guard let list = signed.list else { throw ManifestError("the list did not parse") }
+            return list.subjects
+        }
+    }
+
+    /// A single delivered file (a firmware image) with detached signatures beside it:
+    /// the signatures are checked over `content`, the bytes whose digests are `digests`.
+    public func check(signedFile name: String, content: Data, digests: [DigestAlgorithm: String],
+                      signatures: [(path: String, bytes: Data)], detached verifier: DetachedSignatureVerifier) -> ManifestCheck {
+        var result = ManifestCheck(path: signatures.map(\.path).joined(separator: ", "), origin: .delivery)
+        result.format = "detached"
+        var checks: [DetachedSignatureCheck] = []
+        for signature in signatures {
+            do {
+                checks += try verifier.check(signature: signature.bytes, content: content)
+            } catch {
+                result.problems.append(.malformed("\(signature.path): \(error)"))
+            }
+        }
+        return judgeDetached(result, checks: checks, type: "detached-signature") {
+            [Subject(name: name, digests: digests)]
+        }
+    }
+
+    /// Counts the valid detached signatures' distinct trusted signers, applies
+    /// trust.yaml (revoked keys, validity, scope: these name no vendor, product or
+    /// kind, so a scoped signer is out of scope) and the threshold; only then are
+    /// the subjects read.
+    private func judgeDetached(_ start: ManifestCheck, checks: [DetachedSignatureCheck], type: String,
+                               subjects: () throws -> [Subject]) -> ManifestCheck {
+        var result = start
+        result.detached = checks
+        let signers = SignedChecksumList(checks: checks, list: nil).distinctValidSigners
         let threshold = trustStore.config.threshold
         guard !signers.isEmpty else {
-            for check in signed.checks {
+            for check in checks {
                 let text = "\(check.format.rawValue) signature: \(check.message)"
                 switch check.status {
                 case .valid: break
@@ -248,21 +286,24 @@ extension ManifestVerifier {
                 case .revoked: result.problems.append(.revoked(text))
                 }
             }
+            if checks.isEmpty && result.problems.isEmpty { result.problems.append(.untrusted("no signature could be checked")) }
             return result
         }
         guard signers.count >= threshold else {
             result.problems.append(.threshold("\(signers.count) distinct trusted signer(s) (\(signers.map(\.name).joined(separator: ", "))); the trust store requires \(threshold)"))
             return result
         }
-        guard let list = signed.list else {
-            result.problems.append(.malformed("the list did not parse"))
+        let statementSubjects: [Subject]
+        do {
+            statementSubjects = try subjects()
+        } catch {
+            result.problems.append(.malformed("\(error)"))
             return result
         }
-        let statement = Statement(type: "checksum-list", subjects: list.subjects, predicateType: nil, delivery: nil)
-        // trust.yaml: a checksum list names no vendor/product/kind, so a scoped signer is out of scope for it.
+        let statement = Statement(type: type, subjects: statementSubjects, predicateType: nil, delivery: nil)
         let identities = signers.map { s in
             SignerIdentity(name: s.name, keyFingerprint: s.keyFingerprint, fingerprint: s.fingerprint,
-                           certificateSubject: signed.checks.first { $0.status == .valid && $0.signer == s }?.certificate?.subject)
+                           certificateSubject: checks.first { $0.status == .valid && $0.signer == s }?.certificate?.subject)
         }
         let policy = TrustPolicy(config: trustStore.config)
         for index in result.detached.indices where result.detached[index].status == .valid {
@@ -274,7 +315,7 @@ extension ManifestVerifier {
         }
         let judgement = policy.judge(identities, delivery: statement.delivery, at: time)
         guard applyJudgement(judgement, to: &result) else { return result }
-        result.verified = VerifiedManifest(path: manifest.path, origin: manifest.origin, statement: statement,
+        result.verified = VerifiedManifest(path: result.path, origin: result.origin, statement: statement,
                                            signers: [], signerNames: judgement.accepted.map(\.name))
         return result
     }

@@ -11,7 +11,10 @@ public struct IntakeOptions: Sendable {
     public var algorithms: [DigestAlgorithm] = [.sha256, .sha512]
     /// Which files at the delivery root to keep in memory (manifests, signatures).
     public var captureRootFile: @Sendable (String) -> Bool = { _ in false }
-    /// Largest file kept in memory by `captureRootFile`.
+    /// Which files anywhere on the medium (not inside archives) to keep, by path
+    /// (detached signatures beside the files they sign).
+    public var captureMediumFile: @Sendable (String) -> Bool = { _ in false }
+    /// Largest file kept in memory by `captureRootFile` and `captureMediumFile`.
     public var captureLimit = 16 << 20
     /// Which other files to keep, judged on their first bytes (SBOMs, found by
     /// content); archives are never kept.
@@ -372,7 +375,8 @@ final class IntakeRun {
             throw IntakeError("\(absolute) changed while it was being read")
         }
         let index = addItem(Item(path: relative, kind: .regular, size: 0, digests: Digests(), container: nil, depth: 0, mode: UInt32(st.st_mode), complete: false))
-        if !isDeliveryRoot, !relative.utf8.contains(UInt8(ascii: "/")), options.captureRootFile(relative) {
+        if !isDeliveryRoot, !relative.utf8.contains(UInt8(ascii: "/")) && options.captureRootFile(relative)
+            || options.captureMediumFile(relative) {
             capturing[index] = options.captureLimit
         }
         var firstChunk: [UInt8] = []

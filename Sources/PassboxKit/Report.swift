@@ -61,6 +61,9 @@ public struct Report: Sendable, Codable {
         public var keyid: String?
         public var algorithm: String?
         public var fingerprint: String?
+        /// X.509 (CMS): the signing certificate's subject and its chain, leaf first.
+        public var subject: String?
+        public var chain: [String]?
     }
     public struct Manifest: Sendable, Codable {
         public var path: String

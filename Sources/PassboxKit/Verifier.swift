@@ -72,6 +72,7 @@ public enum Verifier {
         intakeOptions.limits = options.policy.limits
         intakeOptions.algorithms = options.algorithms
         intakeOptions.captureRootFile = { isManifestFileName($0) || ChecksumList.isListFileName($0) || isSignatureFileName($0) }
+        intakeOptions.captureMediumFile = { isSignatureFileName($0) }
         intakeOptions.captureLimit = maxManifestBytes
         intakeOptions.captureContent = { looksLikeSBOM($0) }
         let inventory: Inventory
@@ -112,8 +113,46 @@ public enum Verifier {
             }
         }
 
+        // A file on the medium with detached signatures beside it (fw.bin + fw.bin.sig):
+        // the signatures are checked over the file's bytes, read again and compared
+        // with the digests intake computed (so what was signed is what was hashed).
+        var signedFiles: [ManifestCheck] = []
+        if inventory.deliveryKind == .directory {
+            var mediumFiles: [String: Int] = [:]
+            for index in inventory.items.indices where inventory.items[index].container == nil && inventory.items[index].kind != .directory {
+                mediumFiles[inventory.items[index].path] = index
+            }
+            for (name, index) in mediumFiles.sorted(by: { $0.key < $1.key }) where !evidence.contains(index) {
+                let item = inventory.items[index]
+                guard item.kind == .regular || item.kind == .archive, item.complete, !isSignatureFileName(name) else { continue }
+                var signatures: [(path: String, bytes: Data)] = []
+                for signatureName in ChecksumList.signatureFileNames(for: name) {
+                    guard let signatureIndex = mediumFiles[signatureName], !evidence.contains(signatureIndex),
+                          let data = inventory.captured[signatureIndex] else { continue }
+                    evidence.insert(signatureIndex)
+                    signatures.append((signatureName, data))
+                }
+                guard !signatures.isEmpty else { continue }
+                var digests: [DigestAlgorithm: String] = [:]
+                for (algorithm, hex) in item.digests.all { digests[algorithm] = hex }
+                let file = (path as NSString).appendingPathComponent(name)
+                guard item.size <= Int64(maxSignedFileBytes), let content = FileManager.default.contents(atPath: file),
+                      Hex.encode(Hasher.digest(.sha256, content)) == item.digests.sha256 else {
+                    var check = ManifestCheck(path: signatures.map(\.path).joined(separator: ", "), origin: .delivery)
+                    check.format = "detached"
+                    check.problems.append(.malformed(item.size > Int64(maxSignedFileBytes)
+                        ? "\(name) is larger than \(maxSignedFileBytes) bytes: sign a checksum list that names it instead"
+                        : "\(name) changed on the medium while it was being checked"))
+                    signedFiles.append(check)
+                    continue
+                }
+                signedFiles.append(ManifestVerifier(trustStore: trustStore, time: options.at)
+                    .check(signedFile: name, content: content, digests: digests, signatures: signatures, detached: detached))
+            }
+        }
+
         let verifier = ManifestVerifier(trustStore: trustStore, time: options.at)
-        let checks = envelopes.map { verifier.check($0) } + lists.map { verifier.check($0, detached: detached) }
+        let checks = envelopes.map { verifier.check($0) } + lists.map { verifier.check($0, detached: detached) } + signedFiles
         var matcher = Matcher(inventory: inventory, evidence: evidence, checks: checks, policy: options.policy,
                               trustStore: trustStore, initialFindings: findings)
         return matcher.report()
@@ -145,6 +184,9 @@ public enum Verifier {
         return data
     }
 }
+
+/// Largest single file whose detached signature passbox checks (it is read into memory).
+let maxSignedFileBytes = 256 << 20
 
 /// A detached signature file's name (`.minisig .sig .asc .gpg .p7s`); its format is told by content.
 func isSignatureFileName(_ name: String) -> Bool {
@@ -361,7 +403,8 @@ struct Matcher {
                 } + check.detached.map { d in
                     Report.Signature(signer: d.signer?.name ?? "unknown", status: d.status.rawValue, keyid: d.signer?.keyID,
                                      algorithm: d.signer.map { "\(d.format.rawValue) \($0.algorithm)" } ?? d.format.rawValue,
-                                     fingerprint: d.signer?.fingerprint)
+                                     fingerprint: d.signer?.fingerprint, subject: d.certificate?.subject,
+                                     chain: d.chain.isEmpty ? nil : d.chain.map(\.subject))
                 },
                 subjects: check.verified?.statement.subjects.count,
                 predicateType: check.verified?.statement.predicateType,

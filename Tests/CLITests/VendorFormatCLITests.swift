@@ -105,6 +105,48 @@ final class VendorFormatCLITests: XCTestCase {
         XCTAssertEqual(((two.json["manifests"] as? [[String: Any]])?.first?["signatures"] as? [[String: Any]])?.count, 2)
     }
 
+    /// A firmware image with its own detached signature, no list: the signature is
+    /// checked over the image's bytes; the other files still need a manifest.
+    func testSingleFileWithDetachedSignatures() throws {
+        let w = try Workspace()
+        try w.write("usb/etcher-ctrl-2.4.1.bin", Data((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 131) }))
+        try minisignKey(w, "acme")
+        try shell("""
+            minisign -S -s keys/acme.key -m usb/etcher-ctrl-2.4.1.bin > /dev/null
+            openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out keys/ci.key 2>/dev/null
+            openssl pkey -in keys/ci.key -pubout -out ts/keys/ci.pem
+            openssl dgst -sha256 -sign keys/ci.key -out usb/etcher-ctrl-2.4.1.bin.sig usb/etcher-ctrl-2.4.1.bin
+            """, cwd: w.dir)
+        let r = try w.verify(["usb"])
+        XCTAssertEqual(r.status, 0, r.stdout)
+        XCTAssertEqual(r.statuses["etcher-ctrl-2.4.1.bin"], "verified")
+        let manifest = try XCTUnwrap((r.json["manifests"] as? [[String: Any]])?.first)
+        XCTAssertEqual(manifest["format"] as? String, "detached")
+        XCTAssertEqual((manifest["signatures"] as? [[String: Any]])?.count, 2)
+
+        // One byte changed: both signatures fail; nothing else vouches for the image.
+        var image = try w.read("usb/etcher-ctrl-2.4.1.bin")
+        image[1000] ^= 1
+        try w.write("usb/etcher-ctrl-2.4.1.bin", image)
+        let bad = try w.verify(["usb"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.findingCodes.contains("manifest.none"), "\(bad.findingCodes)")
+        XCTAssertTrue(bad.findingCodes.contains("signature.untrusted") || bad.findingCodes.contains("signature.invalid"), "\(bad.findingCodes)")
+    }
+
+    func testCMSSignerHasSubjectAndChainInTheReport() throws {
+        let w = try Workspace()
+        try deliveryWithList(w)
+        try pki(w)
+        try cmsSign(w, leaf: "leaf-good")
+        let r = try w.verify(["delivery"])
+        XCTAssertEqual(r.status, 0, r.stdout)
+        let signature = try XCTUnwrap(((r.json["manifests"] as? [[String: Any]])?.first?["signatures"] as? [[String: Any]])?.first)
+        XCTAssertNotNil(signature["fingerprint"] as? String)
+        XCTAssertTrue((signature["subject"] as? String ?? "").contains("CN="), "\(signature)")
+        XCTAssertGreaterThanOrEqual((signature["chain"] as? [String])?.count ?? 0, 2, "\(signature)")
+    }
+
     func testUnsignedChecksumListIsNotTrusted() throws {
         let w = try Workspace()
         try deliveryWithList(w)

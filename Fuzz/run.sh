@@ -84,7 +84,7 @@ fuzz() {
   echo "== fuzzing $name for ${seconds}s"
   "$BIN/$bin" "work/corpus-$name" -max_total_time="$seconds" -max_len=262144 -timeout=20 \
       -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="work/crashes-$name/" 2>&1 |
-    grep -E '^(#[0-9]+ +(INITED|DONE)|stat::|==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written|Done )' || true
+    grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::|==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written|Done )' || true
   if compgen -G "work/crashes-$name/*" > /dev/null; then
     echo "fuzz: $name found crashing inputs in Fuzz/work/crashes-$name/" >&2
     exit 1

@@ -13,8 +13,9 @@ public enum AuxiliaryDigest: String, Sendable {
 /// A streaming hash with an `AuxiliaryDigest`. One owner; not for concurrent use.
 public final class AuxiliaryHasher {
     public let algorithm: AuxiliaryDigest
+    /// Fetched per hasher (these are rare) and freed with it.
     private let md: OpaquePointer
-    private let ctx: OpaquePointer
+    private let context: DigestContext
 
     public init(_ algorithm: AuxiliaryDigest) throws {
         self.algorithm = algorithm
@@ -22,39 +23,22 @@ public final class AuxiliaryHasher {
         guard let md = EVP_MD_fetch(nil, algorithm.rawValue, nil) else {
             throw CryptoError.drain("libcrypto has no \(algorithm.rawValue)")
         }
-        guard let ctx = EVP_MD_CTX_new() else {
+        guard let context = DigestContext(md: md) else {
             EVP_MD_free(md)
-            throw CryptoError.drain("EVP_MD_CTX_new")
+            throw CryptoError.drain("EVP digest context for \(algorithm.rawValue)")
         }
         self.md = md
-        self.ctx = ctx
-        guard EVP_DigestInit_ex(ctx, md, nil) == 1 else { throw CryptoError.drain("EVP_DigestInit_ex(\(algorithm.rawValue))") }
+        self.context = context
     }
 
-    deinit {
-        EVP_MD_CTX_free(ctx)
-        EVP_MD_free(md)
-    }
+    deinit { EVP_MD_free(md) }
 
-    public func update(_ bytes: UnsafeRawBufferPointer) {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        EVP_DigestUpdate(ctx, base, bytes.count)
-    }
+    public func update(_ bytes: UnsafeRawBufferPointer) { context.update(bytes) }
 
-    public func update(_ data: some DataProtocol) {
-        for region in data.regions {
-            region.withUnsafeBytes { update($0) }
-        }
-    }
+    public func update(_ data: some DataProtocol) { context.update(data) }
 
     /// Finishes the hash and resets for a new message.
-    public func finalize() -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        EVP_DigestFinal_ex(ctx, &out, &length)
-        EVP_DigestInit_ex(ctx, md, nil)
-        return Array(out.prefix(Int(length)))
-    }
+    public func finalize() -> [UInt8] { context.finalize() }
 
     public static func digest(_ algorithm: AuxiliaryDigest, _ data: some DataProtocol) throws -> [UInt8] {
         let h = try AuxiliaryHasher(algorithm)

@@ -50,43 +50,64 @@ final class MessageDigests: @unchecked Sendable {
     }
 }
 
-/// A streaming hash over one message. One owner; not for concurrent use.
-public final class Hasher: @unchecked Sendable {
-    public let algorithm: DigestAlgorithm
+/// One EVP_MD_CTX over a message digest: the streaming part every hasher shares.
+/// Owns the context, not the EVP_MD.
+final class DigestContext {
     private let ctx: OpaquePointer
+    private let md: OpaquePointer
 
-    public init(_ algorithm: DigestAlgorithm) {
-        self.algorithm = algorithm
-        guard let ctx = EVP_MD_CTX_new() else {
-            preconditionFailure("EVP_MD_CTX_new failed: out of memory")
+    init?(md: OpaquePointer) {
+        guard let ctx = EVP_MD_CTX_new() else { return nil }
+        guard EVP_DigestInit_ex(ctx, md, nil) == 1 else {
+            EVP_MD_CTX_free(ctx)
+            return nil
         }
         self.ctx = ctx
-        guard EVP_DigestInit_ex(ctx, algorithm.md, nil) == 1 else {
-            preconditionFailure("EVP_DigestInit_ex failed: \(drainErrorQueue())")
-        }
+        self.md = md
     }
 
     deinit { EVP_MD_CTX_free(ctx) }
 
-    public func update(_ bytes: UnsafeRawBufferPointer) {
+    func update(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         EVP_DigestUpdate(ctx, base, bytes.count)
     }
 
-    public func update(_ data: some DataProtocol) {
+    func update(_ data: some DataProtocol) {
         for region in data.regions {
             region.withUnsafeBytes { update($0) }
         }
     }
 
-    /// Finishes the hash and resets for a new message.
-    public func finalize() -> [UInt8] {
+    /// Finishes the digest and resets for a new message.
+    func finalize() -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         EVP_DigestFinal_ex(ctx, &out, &length)
-        EVP_DigestInit_ex(ctx, algorithm.md, nil)
+        EVP_DigestInit_ex(ctx, md, nil)
         return Array(out.prefix(Int(length)))
     }
+}
+
+/// A streaming hash over one message. One owner; not for concurrent use.
+public final class Hasher: @unchecked Sendable {
+    public let algorithm: DigestAlgorithm
+    private let context: DigestContext
+
+    public init(_ algorithm: DigestAlgorithm) {
+        self.algorithm = algorithm
+        guard let context = DigestContext(md: algorithm.md) else {
+            preconditionFailure("EVP digest context for \(algorithm.rawValue) failed: \(drainErrorQueue())")
+        }
+        self.context = context
+    }
+
+    public func update(_ bytes: UnsafeRawBufferPointer) { context.update(bytes) }
+
+    public func update(_ data: some DataProtocol) { context.update(data) }
+
+    /// Finishes the hash and resets for a new message.
+    public func finalize() -> [UInt8] { context.finalize() }
 
     public static func digest(_ algorithm: DigestAlgorithm, _ data: some DataProtocol) -> [UInt8] {
         let h = Hasher(algorithm)

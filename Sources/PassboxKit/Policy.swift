@@ -27,6 +27,9 @@ public struct Policy: Sendable, Equatable {
     public var siemSyslog: String?
     /// rfc5424 (default) or cef (`siem: {format: cef}`).
     public var siemFormat: String?
+    /// Archives `admit` unpacks instead of copying (`admit: {extract: true}` or a list of
+    /// file-name patterns such as `["*.tar.gz"]`); empty: archives are admitted as files.
+    public var admitExtract: [String] = []
     /// Where the policy came from ("built-in" or a file path).
     public var source = "built-in"
 
@@ -156,7 +159,19 @@ extension Policy {
                     default: throw fail("unknown key signatures.\(key.prefix(80)) (known: requireCRL)")
                     }
                 }
-            case "files", "admit":
+            case "admit":
+                guard let map = value.mapping else { throw fail("admit must be a mapping") }
+                for (key, v) in map {
+                    guard key == "extract" else { throw fail("unknown key admit.\(key.prefix(80)) (known: extract)") }
+                    if let b = v.bool {
+                        policy.admitExtract = b ? ["*"] : []
+                    } else if let list = v.strings, list.allSatisfy({ !$0.isEmpty && !$0.contains("/") && $0.utf8.count <= 255 }) {
+                        policy.admitExtract = list
+                    } else {
+                        throw fail("admit.extract must be true, false, or a list of archive file-name patterns such as \"*.tar.gz\"")
+                    }
+                }
+            case "files":
                 throw fail("section '\(section)' is not enforced by this version of passbox; refusing the policy rather than ignoring it")
             default:
                 throw fail("unknown section '\(section.prefix(80))'")

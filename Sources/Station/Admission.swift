@@ -55,7 +55,9 @@ public enum Admission {
     /// re-hashing every byte as it is copied and comparing with the verified digests.
     /// Files 0644, directories 0755, everything fsynced. On any failure the incoming
     /// folder is removed. Returns the incoming folder's name (inside `destination`).
-    public static func copyToIncoming(sourceRoot: String, files: [AdmitFile], destination: String) throws -> (incoming: String, copied: [CopiedFile]) {
+    /// Each of `extract` is unpacked (its verified entries only) after the files are copied.
+    public static func copyToIncoming(sourceRoot: String, files: [AdmitFile], extract: [ExtractArchive] = [],
+                                      destination: String) throws -> (incoming: String, copied: [CopiedFile]) {
         let destFD = open(destination, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard destFD >= 0 else { throw StationError("cannot open --to \(destination): \(errnoText())") }
         defer { close(destFD) }
@@ -64,7 +66,7 @@ public enum Admission {
             throw StationError("cannot create \(destination)/\(incoming): \(errnoText())")
         }
         do {
-            let copied = try copyAll(sourceRoot: sourceRoot, files: files, destFD: destFD, incoming: incoming, destination: destination)
+            let copied = try copyAll(sourceRoot: sourceRoot, files: files, extract: extract, destFD: destFD, incoming: incoming, destination: destination)
             return (incoming, copied)
         } catch {
             try? FileManager.default.removeItem(atPath: destination + "/" + incoming)
@@ -73,7 +75,7 @@ public enum Admission {
         }
     }
 
-    private static func copyAll(sourceRoot: String, files: [AdmitFile], destFD: Int32, incoming: String, destination: String) throws -> [CopiedFile] {
+    private static func copyAll(sourceRoot: String, files: [AdmitFile], extract: [ExtractArchive], destFD: Int32, incoming: String, destination: String) throws -> [CopiedFile] {
         let rootFD = openat(destFD, incoming, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard rootFD >= 0 else { throw StationError("cannot open \(incoming): \(errnoText())") }
         defer { close(rootFD) }
@@ -145,6 +147,10 @@ public enum Admission {
             guard fsync(out) == 0 else { throw StationError("cannot sync \(file.name): \(errnoText())") }
             copied.append(CopiedFile(name: file.name, size: size, sha256: got256, sha512: got512))
         }
+        for archive in extract {
+            copied += try Admission.extract(archive, sourceFD: sourceFD, sourceRoot: sourceRoot, rootFD: rootFD,
+                                  incoming: incoming, createdDirs: &createdDirs)
+        }
         // Directories: deepest first, then the incoming folder itself (0755 now that it is complete).
         for dir in createdDirs.reversed() {
             let fd = openat(rootFD, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
@@ -157,7 +163,7 @@ public enum Admission {
     }
 
     /// Opens a regular file under `rootFD` without following any link on the way.
-    private static func openSource(_ rootFD: Int32, _ path: String, root: String) throws -> Int32 {
+    static func openSource(_ rootFD: Int32, _ path: String, root: String) throws -> Int32 {
         let parts = path.split(separator: "/").map(String.init)
         guard !parts.isEmpty, !parts.contains("..") else { throw StationError("refusing the source path \(path)") }
         var dirFD = dup(rootFD)

@@ -245,9 +245,10 @@ struct Admit: ParsableCommand {
             if Admission.exists(to, name) {
                 throw CannotEvaluate("\(to)/\(name) already exists: this delivery was admitted before; passbox never replaces an admitted delivery")
             }
-            let (sourceRoot, files) = admitFiles(report)
+            let (sourceRoot, files, archives) = admitFiles(report, extractPatterns: verifyOptions.policy.admitExtract,
+                                                           maxPathLength: verifyOptions.policy.limits.maxPathLength)
             do {
-                let result = try Admission.copyToIncoming(sourceRoot: sourceRoot, files: files, destination: to)
+                let result = try Admission.copyToIncoming(sourceRoot: sourceRoot, files: files, extract: archives, destination: to)
                 incoming = result.incoming
                 copied = result.copied
                 finalName = name
@@ -329,19 +330,45 @@ struct Admit: ParsableCommand {
         }
     }
 
-    /// The source root and the files to copy: the verified files on the medium, or the
-    /// delivered file / archive itself.
-    private func admitFiles(_ report: Report) -> (String, [AdmitFile]) {
+    /// The source root, the files to copy and the archives to unpack: the verified files
+    /// on the medium, or the delivered file / archive itself. An archive whose file name
+    /// matches the policy's `admit.extract` is unpacked instead (its verified or covered
+    /// regular entries; archives inside it stay files).
+    private func admitFiles(_ report: Report, extractPatterns: [String], maxPathLength: Int) -> (String, [AdmitFile], [ExtractArchive]) {
         let url = URL(fileURLWithPath: path)
+        func extracts(_ file: String) -> Bool {
+            let leaf = file.split(separator: "/").last.map(String.init) ?? file
+            return extractPatterns.contains { fnmatch($0, leaf, 0) == 0 }
+        }
+        /// The verified or covered regular entries directly inside the archive at `prefix`.
+        func entries(prefix: String) -> [AdmitFile] {
+            report.files.compactMap { f -> AdmitFile? in
+                guard f.status == .verified || f.status == .covered, f.kind == "regular" || f.kind == "archive",
+                      f.path.hasPrefix(prefix) else { return nil }
+                let inner = String(f.path.dropFirst(prefix.count))
+                guard !inner.isEmpty, !inner.contains("!/") else { return nil }
+                return AdmitFile(source: inner, name: inner, size: f.size, digests: f.digests)
+            }
+        }
         if report.delivery.kind == "directory" {
-            let files = report.files
-                .filter { $0.status == .verified && !$0.path.contains("!/") && ($0.kind == "regular" || $0.kind == "archive") }
-                .map { AdmitFile(source: $0.path, name: $0.path, size: $0.size, digests: $0.digests) }
-            return (path, files)
+            var files: [AdmitFile] = []
+            var archives: [ExtractArchive] = []
+            for f in report.files where f.status == .verified && !f.path.contains("!/") && (f.kind == "regular" || f.kind == "archive") {
+                if f.kind == "archive", extracts(f.path) {
+                    archives.append(ExtractArchive(source: f.path, into: extractedFolderName(f.path),
+                                                   entries: entries(prefix: f.path + "!/"), maxPathLength: maxPathLength))
+                } else {
+                    files.append(AdmitFile(source: f.path, name: f.path, size: f.size, digests: f.digests))
+                }
+            }
+            return (path, files, archives)
         }
         let name = url.lastPathComponent
-        return (url.deletingLastPathComponent().path,
-                [AdmitFile(source: name, name: name, size: report.delivery.size ?? -1, digests: report.delivery.digests ?? Digests())])
+        let root = url.deletingLastPathComponent().path
+        if report.delivery.kind == "archive", extracts(name) {
+            return (root, [], [ExtractArchive(source: name, into: "", entries: entries(prefix: ""), maxPathLength: maxPathLength)])
+        }
+        return (root, [AdmitFile(source: name, name: name, size: report.delivery.size ?? -1, digests: report.delivery.digests ?? Digests())], [])
     }
 
     /// A manifest as an input attestation: its file URI and sha256 (read again here).
@@ -356,6 +383,18 @@ struct Admit: ParsableCommand {
         }
         return (manifestPath, nil)
     }
+}
+
+/// Where an archive inside a directory delivery is unpacked: its path without the
+/// archive suffix (`tools/kit.tar.gz` → `tools/kit`), else with `.extracted` added.
+func extractedFolderName(_ archivePath: String) -> String {
+    let suffixes = [".tar.gz", ".tar.bz2", ".tar.xz", ".tar.zst", ".tar.lz", ".tar.lz4", ".tar.Z",
+                    ".tgz", ".tbz2", ".txz", ".tar", ".zip", ".7z", ".cpio", ".iso", ".rar", ".cab", ".xar"]
+    for suffix in suffixes where archivePath.lowercased().hasSuffix(suffix.lowercased()) && archivePath.count > suffix.count {
+        let stem = String(archivePath.dropLast(suffix.count))
+        if !stem.hasSuffix("/") { return stem }
+    }
+    return archivePath + ".extracted"
 }
 
 /// Letters, digits, `.`, `_`, `+`, `-`; never starting with a dot; at most 200 bytes.

@@ -26,13 +26,15 @@ public struct AuditRecord: Sendable, Codable, Equatable {
     public var findings: [String]
     /// For an admitted delivery: the folder it was admitted as.
     public var admitted: String?
+    /// The block device the input path was on, when the system says (absent in older records).
+    public var medium: MediumIdentity?
     /// The previous record's hash (64 zeros for the first record).
     public var prev: String
     /// SHA-256 over the canonical encoding of this record without `hash`.
     public var hash: String
 
     public init(command: String, input: String, deliverySha256: String, verdict: String, findings: [String],
-                admitted: String? = nil, time: Date = Date()) {
+                admitted: String? = nil, medium: MediumIdentity? = nil, time: Date = Date()) {
         self.seq = 0
         self.time = rfc3339(time)
         self.user = userName()
@@ -44,12 +46,14 @@ public struct AuditRecord: Sendable, Codable, Equatable {
         var seen = Set<String>()
         self.findings = findings.filter { seen.insert($0).inserted }
         self.admitted = admitted
+        self.medium = medium
         self.prev = AuditLog.genesis
         self.hash = ""
     }
 
     /// The canonical encoding: one JSON object, keys in byte order, no whitespace,
-    /// strings with only the escapes JSON requires, `admitted` omitted when absent.
+    /// strings with only the escapes JSON requires, `admitted` and `medium` omitted when
+    /// absent (`medium` is an object encoded the same way).
     public func canonical(includingHash: Bool) -> String {
         var fields: [(String, String)] = [
             ("command", jsonQuote(command)),
@@ -64,6 +68,7 @@ public struct AuditRecord: Sendable, Codable, Equatable {
             ("verdict", jsonQuote(verdict)),
         ]
         if let admitted { fields.append(("admitted", jsonQuote(admitted))) }
+        if let medium { fields.append(("medium", medium.canonical)) }
         if includingHash { fields.append(("hash", jsonQuote(hash))) }
         fields.sort { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }
         return "{" + fields.map { "\(jsonQuote($0.0)):\($0.1)" }.joined(separator: ",") + "}"

@@ -18,7 +18,8 @@ func recordAudit(command: String, input: String, report: Report, admitted: Strin
 func appendAudit(command: String, input: String, report: Report, admitted: String? = nil, state: String?) -> (AuditRecord, String?) {
     let log = AuditLog(directory: resolveStateDirectory(option: state))
     let record = AuditRecord(command: command, input: input, deliverySha256: deliveryDigest(report),
-                             verdict: report.verdict.rawValue, findings: findingCodes(report), admitted: admitted)
+                             verdict: report.verdict.rawValue, findings: findingCodes(report), admitted: admitted,
+                             medium: Medium.identify(path: input))
     do {
         return (try log.append(record), nil)
     } catch {
@@ -148,7 +149,8 @@ struct LogCommand: ParsableCommand {
                 for r in records {
                     let codes = r.findings.isEmpty ? "" : " [\(r.findings.joined(separator: ","))]"
                     let admitted = r.admitted.map { " -> \($0)" } ?? ""
-                    print("\(r.seq)\t\(r.time)\t\(r.user)@\(r.station)\t\(r.command)\t\(r.verdict)\t\(r.input)\tsha256:\(r.deliverySha256.prefix(16))\(codes)\(admitted)")
+                    let medium = r.medium.map { " (medium \($0.summary))" } ?? ""
+                    print("\(r.seq)\t\(r.time)\t\(r.user)@\(r.station)\t\(r.command)\t\(r.verdict)\t\(r.input)\(medium)\tsha256:\(r.deliverySha256.prefix(16))\(codes)\(admitted)")
                 }
             }
         }

@@ -150,3 +150,80 @@ final class AdmitExtractCLITests: XCTestCase {
         XCTAssertEqual(try listing(ws, "share"), [])
     }
 }
+
+/// The audit record's `medium`: the block device the input was on (docs/station.md).
+final class AuditMediumCLITests: XCTestCase {
+
+    /// The mount source /proc/self/mountinfo gives for `path`'s filesystem, if any.
+    private func mountSource(of path: String) -> String? {
+        var st = stat()
+        guard stat(path, &st) == 0, let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return nil }
+        let dev = UInt64(st.st_dev)
+        let id = "\(((dev >> 8) & 0xfff) | ((dev >> 32) & ~UInt64(0xfff))):\((dev & 0xff) | ((dev >> 12) & ~UInt64(0xff)))"
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: " ").map(String.init)
+            if f.count > 4, f[2] == id, let dash = f.firstIndex(of: "-"), dash + 2 < f.count { return f[dash + 2] }
+        }
+        return nil
+    }
+
+    func testVerifyRecordsTheMediumWhenOnABlockDevice() throws {
+        let ws = try Workspace()
+        try ws.standardDelivery()
+        guard let source = mountSource(of: ws.url("delivery").path), source.hasPrefix("/dev/") else {
+            throw XCTSkip("the workspace is not on a block device mount here")
+        }
+        _ = try ws.passbox(["verify", "delivery"])
+        let line = String(decoding: try ws.read("state/audit.jsonl"), as: UTF8.self).split(separator: "\n").map(String.init)[0]
+        let record = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let medium = try XCTUnwrap(record["medium"] as? [String: Any], line)
+        let device = try XCTUnwrap(medium["device"] as? String)
+        XCTAssertFalse(device.isEmpty)
+        XCTAssertTrue(device.hasPrefix("/dev/"), device)
+        XCTAssertEqual(try ws.passbox(["log", "verify"]).status, 0)
+        let shown = try ws.passbox(["log", "show"])
+        XCTAssertTrue(shown.stdout.contains("(medium \(device)"), shown.stdout)
+        let json = try ws.passbox(["log", "show", "--format", "json"])
+        let records = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        XCTAssertEqual((records.first?["medium"] as? [String: Any])?["device"] as? String, device)
+    }
+
+    func testRecordsWithAndWithoutMediumChainAndVerify() throws {
+        let ws = try Workspace()
+        let log = AuditLog(directory: ws.stateDirectory.path)
+        try log.append(AuditRecord(command: "verify", input: "old", deliverySha256: String(repeating: "a", count: 64),
+                                   verdict: "accepted", findings: []))
+        let with = try log.append(AuditRecord(command: "verify", input: "/media/usb0", deliverySha256: String(repeating: "b", count: 64),
+                                              verdict: "accepted", findings: [],
+                                              medium: MediumIdentity(device: "/dev/sdb1", fsType: "vfat", mountPoint: "/media/usb0",
+                                                                     uuid: "1234-ABCD", label: "VENDOR \"X\"")))
+        let lines = String(decoding: try ws.read("state/audit.jsonl"), as: UTF8.self).split(separator: "\n").map(String.init)
+        XCTAssertFalse(lines[0].contains("medium"), lines[0])
+        XCTAssertTrue(lines[1].contains(#""medium":{"device":"/dev/sdb1","fsType":"vfat","label":"VENDOR \"X\"","mountPoint":"/media/usb0","uuid":"1234-ABCD"}"#), lines[1])
+        let check = try log.verify()
+        XCTAssertTrue(check.intact, "\(check.problems.map(\.message))")
+        XCTAssertEqual(check.records.last?.medium, with.medium)
+        // Editing the medium breaks the chain.
+        try ws.write("state/audit.jsonl", lines[0] + "\n" + lines[1].replacingOccurrences(of: "1234-ABCD", with: "1234-ABCE") + "\n")
+        XCTAssertEqual(try ws.passbox(["log", "verify"]).status, 1)
+    }
+
+    func testMediumFromAGivenMountinfo() throws {
+        let ws = try Workspace()
+        var st = stat()
+        XCTAssertEqual(stat(ws.dir.path, &st), 0)
+        let dev = UInt64(st.st_dev)
+        let id = "\(((dev >> 8) & 0xfff) | ((dev >> 32) & ~UInt64(0xfff))):\((dev & 0xff) | ((dev >> 12) & ~UInt64(0xff)))"
+        try ws.write("mountinfo", "27 1 \(id) / / rw,relatime - ext4 /dev/my\\040disk rw\n99 1 0:99 / /elsewhere rw - tmpfs tmpfs rw\n")
+        let medium = try XCTUnwrap(Medium.identify(path: ws.dir.path, mountinfo: ws.url("mountinfo").path, disks: ws.url("nodisks").path))
+        XCTAssertEqual(medium.device, "/dev/my disk")
+        XCTAssertEqual(medium.fsType, "ext4")
+        XCTAssertEqual(medium.mountPoint, "/")
+        XCTAssertNil(medium.uuid)
+        // Not a block device mount, no mountinfo, no such path: nothing, and no error.
+        try ws.write("mountinfo", "27 1 \(id) / / rw - overlay overlay rw\n")
+        XCTAssertNil(Medium.identify(path: ws.dir.path, mountinfo: ws.url("mountinfo").path))
+        XCTAssertNil(Medium.identify(path: ws.dir.path, mountinfo: ws.url("absent").path))
+        XCTAssertNil(Medium.identify(path: ws.url("absent").path))
+    }
+}

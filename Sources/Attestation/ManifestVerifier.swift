@@ -51,6 +51,9 @@ public struct SignatureCheck: Sendable {
         case invalid
         /// Verifies with no trusted key.
         case untrusted
+        /// Verified with a trusted key that trust.yaml does not let count here
+        /// (revoked, outside its validity, out of scope): the findings say why.
+        case notCounted = "not-counted"
     }
     public var keyid: String?
     public var status: Status
@@ -144,7 +147,7 @@ public struct ManifestVerifier: Sendable {
                     result.problems.append(.invalidSignature("signature\(hint) does not verify with the trusted key it names: the envelope was changed after signing"))
                 case .untrusted:
                     result.problems.append(.untrusted("signature\(hint) verifies with no key in the trust store"))
-                case .valid:
+                case .valid, .notCounted:
                     break
                 }
             }
@@ -169,8 +172,13 @@ public struct ManifestVerifier: Sendable {
         // trust.yaml: revoked keys, validity windows, scopes, per-scope thresholds.
         let identities = signers.map { SignerIdentity(name: $0.name, keyFingerprint: $0.fingerprint, fingerprint: $0.fingerprint) }
         let judgement = TrustPolicy(config: trustStore.config).judge(identities, delivery: statement.delivery, at: time)
-        guard applyJudgement(judgement, to: &result) else { return result }
         let accepted = Set(judgement.accepted.map(\.countingKey))
+        for index in result.signatures.indices where result.signatures[index].status == .valid {
+            if let key = result.signatures[index].signer, !accepted.contains(normalizeFingerprint(key.fingerprint)) {
+                result.signatures[index].status = .notCounted
+            }
+        }
+        guard applyJudgement(judgement, to: &result) else { return result }
         result.verified = VerifiedManifest(path: manifest.path, origin: manifest.origin, statement: statement,
                                            signers: signers.filter { accepted.contains(normalizeFingerprint($0.fingerprint)) })
         return result

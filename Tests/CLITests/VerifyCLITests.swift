@@ -219,6 +219,21 @@ final class VerifyCLITests: XCTestCase {
         XCTAssertTrue(r.findingCodes.contains("signature.threshold"), "\(r.findingCodes)")
     }
 
+    /// A signature that verifies with a trusted key which trust.yaml does not let
+    /// count for this manifest is shown as such, not as "valid".
+    func testSignatureOfAnOutOfScopeKeyIsShownAsNotCounted() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        let key = try w.key("acme")
+        try w.write("ts/trust.yaml", "signers:\n  - name: acme\n    keys: [acme.pem]\n    products: [etcher-ctrl]\n")
+        try w.manifest("delivery", keys: [key], output: "delivery/delivery.dsse.json", extra: ["--product", "other-product"])
+        let r = try w.verify(["delivery"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.findingCodes.contains("signature.out-of-scope"), "\(r.findingCodes)")
+        let signature = ((r.json["manifests"] as? [[String: Any]])?.first?["signatures"] as? [[String: Any]])?.first
+        XCTAssertEqual(signature?["status"] as? String, "not-counted")
+    }
+
     func testEveryKeyAlgorithmSignsAndVerifies() throws {
         for algorithm in ["ed25519", "ecdsa-p256", "rsa-3072"] {
             let w = try Workspace()

@@ -326,10 +326,7 @@ struct Admit: ParsableCommand {
     }
 
     private func emitReport(_ report: Report) throws {
-        switch options.format {
-        case .text: try emit(report.text(), to: options.output)
-        case .json: try emit(String(decoding: try report.json(), as: UTF8.self) + "\n", to: options.output)
-        }
+        try emit(try render([report], as: options.format), to: options.output)
     }
 
     /// The source root, the files to copy and the archives to unpack: the verified files

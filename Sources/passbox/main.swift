@@ -34,8 +34,8 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Policy YAML (default: the built-in strict policy).")
     var policy: String?
 
-    @Option(name: .long, help: "Report format: text or json.")
-    var format: ReportFormat = .text
+    @Option(name: .long, help: "Report format: text, json, sarif (SARIF 2.1.0) or html.")
+    var format: VerifyFormat = .text
 
     @Option(name: .long, help: "Write the report there instead of stdout.")
     var output: String?
@@ -60,6 +60,33 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }
 
+/// verify's and admit's report formats (contract.md: text | json | sarif | html).
+enum VerifyFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, sarif, html
+}
+
+/// Renders the reports of one run: text and HTML pages for a person, JSON (one
+/// object; JSON Lines for several deliveries), SARIF (one log, one run per delivery).
+func render(_ reports: [Report], as format: VerifyFormat) throws -> String {
+    switch format {
+    case .text:
+        return reports.map { $0.text() }.joined()
+    case .json:
+        guard reports.count > 1 else {
+            return try reports.map { String(decoding: try $0.json(), as: UTF8.self) + "\n" }.joined()
+        }
+        return try reports.map { report in
+            let object = try JSONSerialization.jsonObject(with: try report.json())
+            let line = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            return String(decoding: line, as: UTF8.self) + "\n"
+        }.joined()
+    case .sarif:
+        return String(decoding: try ReportFormats.sarif(reports), as: UTF8.self) + "\n"
+    case .html:
+        return ReportFormats.html(reports)
+    }
+}
+
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check deliveries: unpack, hash, match against signed manifests; report and exit 0/1/2.")
@@ -73,7 +100,7 @@ struct Verify: ParsableCommand {
         let verifyOptions = try makeVerifyOptions(options)
         let siem = try SIEMSettings.resolve(options, policy: verifyOptions.policy)
         var worst = Exit.accepted
-        var rendered = ""
+        var reports: [Report] = []
         for path in paths {
             let report: Report
             do {
@@ -85,20 +112,9 @@ struct Verify: ParsableCommand {
             if let problem = recordAudit(command: "verify", input: path, report: report, state: options.state, siem: siem) {
                 FileHandle.standardError.write(Data("passbox: warning: not recorded in the audit log: \(problem)\n".utf8))
             }
-            switch options.format {
-            case .text:
-                rendered += report.text()
-            case .json:
-                var data = try report.json()
-                if paths.count > 1 {
-                    // One object per line (JSON Lines) when several deliveries are checked.
-                    let object = try JSONSerialization.jsonObject(with: data)
-                    data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-                }
-                rendered += String(decoding: data, as: UTF8.self) + "\n"
-            }
+            reports.append(report)
         }
-        try emit(rendered, to: options.output)
+        try emit(try render(reports, as: options.format), to: options.output)
         throw ExitCode(worst)
     }
 }

@@ -234,6 +234,33 @@ final class VerifyCLITests: XCTestCase {
         XCTAssertEqual(signature?["status"] as? String, "not-counted")
     }
 
+    func testSARIFAndHTMLReports() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        let key = try w.key("acme")
+        try w.manifest("delivery", keys: [key], output: "delivery/delivery.dsse.json")
+        try w.write("delivery/<script>alert(1)<\u{2f}script>.txt", "attacker-chosen name\n")
+        let sarif = try w.passbox(["verify", "delivery", "--format", "sarif"])
+        XCTAssertEqual(sarif.status, 1)
+        let log = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(sarif.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(log["version"] as? String, "2.1.0")
+        let run = try XCTUnwrap((log["runs"] as? [[String: Any]])?.first)
+        let results = try XCTUnwrap(run["results"] as? [[String: Any]])
+        XCTAssertEqual(results.first?["ruleId"] as? String, "file.unlisted")
+        XCTAssertEqual(results.first?["level"] as? String, "error")
+        let uri = ((results.first?["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])
+            .flatMap { ($0["artifactLocation"] as? [String: Any])?["uri"] as? String }
+        XCTAssertEqual(uri, "<script>alert(1)</script>.txt")
+        XCTAssertEqual(((run["tool"] as? [String: Any])?["driver"] as? [String: Any])?["name"] as? String, "passbox")
+
+        let html = try w.passbox(["verify", "delivery", "--format", "html"])
+        XCTAssertEqual(html.status, 1)
+        XCTAssertTrue(html.stdout.hasPrefix("<!DOCTYPE html>"))
+        XCTAssertTrue(html.stdout.contains("REJECTED"))
+        XCTAssertTrue(html.stdout.contains("&lt;script&gt;alert(1)&lt;/script&gt;.txt"), "names from the delivery are escaped")
+        XCTAssertFalse(html.stdout.contains("<script>"))
+    }
+
     func testEveryKeyAlgorithmSignsAndVerifies() throws {
         for algorithm in ["ed25519", "ecdsa-p256", "rsa-3072"] {
             let w = try Workspace()

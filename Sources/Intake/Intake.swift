@@ -391,6 +391,7 @@ final class IntakeRun {
         guard first >= 0 else { throw IntakeError("cannot read \(absolute): \(String(cString: strerror(failure)))") }
         size = Int64(first)
         firstChunk.withUnsafeBytes { capture(index, $0) }
+        items[index].program = firstChunk.withUnsafeBytes { ProgramKind.sniff($0) }
         let kind = options.openArchives ? firstChunk.withUnsafeBytes { sniff($0) } : .none
         if kind != .none, first > 0 {
             let input: any CountingInput
@@ -554,6 +555,7 @@ final class IntakeRun {
             head.append(contentsOf: bytes)
         }
         let kind = head.withUnsafeBytes { sniff($0) }
+        items[item].program = head.withUnsafeBytes { ProgramKind.sniff($0) }
         if kind == .none { captureByContent(item, head: head) }
         if kind != .none {
             let input: any CountingInput

@@ -51,6 +51,26 @@ public struct Item: Sendable {
     public var mode: UInt32?
     /// True when every byte was read and hashed.
     public var complete: Bool
+    /// What the first bytes say the content is, when it is a program.
+    public var program: ProgramKind? = nil
+}
+
+/// Programs recognised by their first bytes (for the policy's `files.deny`).
+public enum ProgramKind: String, Sendable, Codable {
+    case elf, pe, machO = "mach-o", script
+
+    /// Magic numbers of executables and the `#!` of scripts.
+    public static func sniff(_ head: UnsafeRawBufferPointer) -> ProgramKind? {
+        func has(_ magic: [UInt8]) -> Bool {
+            head.count >= magic.count && zip(head, magic).allSatisfy { $0 == $1 }
+        }
+        if has([0x7f, 0x45, 0x4c, 0x46]) { return .elf }
+        if has([0x4d, 0x5a]) { return .pe }
+        if has([0xfe, 0xed, 0xfa, 0xce]) || has([0xfe, 0xed, 0xfa, 0xcf]) || has([0xce, 0xfa, 0xed, 0xfe])
+            || has([0xcf, 0xfa, 0xed, 0xfe]) { return .machO }
+        if has([0x23, 0x21]) { return .script }
+        return nil
+    }
 }
 
 /// Problems intake itself finds; codes are the contract's finding codes.

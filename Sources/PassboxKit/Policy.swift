@@ -15,6 +15,9 @@ public struct Policy: Sendable, Equatable {
     public var nameCollisions: Action = .warn
     /// Files with the setuid or setgid bit (`file.denied-type`).
     public var setuid: Action = .reject
+    /// File types the plant does not accept in this delivery (`files.deny`):
+    /// executable (any program or exec bit), elf, pe, mach-o, script, archive.
+    public var deniedFileTypes: [String] = []
     /// Every CA of a CMS signature must have a CRL in TrustStore/crls/.
     public var requireCRL = false
     /// An SBOM must come with the delivery (`sbom.missing`).
@@ -172,7 +175,16 @@ extension Policy {
                     }
                 }
             case "files":
-                throw fail("section '\(section)' is not enforced by this version of passbox; refusing the policy rather than ignoring it")
+                guard let map = value.mapping else { throw fail("files must be a mapping") }
+                for (key, v) in map {
+                    guard key == "deny" else { throw fail("unknown key files.\(key.prefix(80)) (known: deny)") }
+                    guard let list = v.strings else { throw fail("files.deny must be a list of types") }
+                    let known = ["executable", "elf", "pe", "mach-o", "script", "archive"]
+                    if let bad = list.first(where: { !known.contains($0) }) {
+                        throw fail("files.deny: unknown type '\(bad.prefix(80))' (known: \(known.joined(separator: ", ")))")
+                    }
+                    policy.deniedFileTypes = list
+                }
             default:
                 throw fail("unknown section '\(section.prefix(80))'")
             }

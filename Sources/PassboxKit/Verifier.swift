@@ -359,6 +359,21 @@ struct Matcher {
             }
         }
 
+        // File types the policy does not accept here (files.deny), wherever they are.
+        if !policy.deniedFileTypes.isEmpty {
+            let denied = Set(policy.deniedFileTypes)
+            for (i, item) in items.enumerated() where !evidence.contains(i) && (item.kind == .regular || item.kind == .archive) {
+                var types: [String] = []
+                if let program = item.program { types.append(program.rawValue) }
+                if item.program != nil || (item.mode ?? 0) & 0o111 != 0 { types.append("executable") }
+                if item.kind == .archive { types.append("archive") }
+                guard let type = types.first(where: { denied.contains($0) }) else { continue }
+                let what = item.program.map { "\($0.rawValue) program" } ?? (item.kind == .archive ? "archive" : "file with an execute bit")
+                findings.append(Finding(code: "file.denied-type", severity: .error, path: item.path,
+                                        message: "\(what): the policy denies '\(type)' files (files.deny)"))
+            }
+        }
+
         // Named by a manifest, absent from the delivery.
         let missingSeverity: Severity = policy.missing == .reject ? .error : .warning
         var missing: [Report.File] = []

@@ -261,6 +261,25 @@ final class VerifyCLITests: XCTestCase {
         XCTAssertFalse(html.stdout.contains("<script>"))
     }
 
+    /// A recipe delivery must not carry programs: files.deny: [executable].
+    func testPolicyDeniesExecutables() throws {
+        let w = try Workspace()
+        try w.write("recipes/oxide.recipe", "recipe: oxide\n")
+        try w.write("recipes/tools/setup.sh", "#!/bin/sh\necho hi\n")
+        try shell("cp /bin/true recipes/tools/helper && chmod 644 recipes/tools/helper && mkdir delivery && tar czf delivery/recipes.tar.gz recipes", cwd: w.dir)
+        let key = try w.key("acme")
+        try w.manifest("delivery", keys: [key], output: "delivery/delivery.dsse.json")
+        XCTAssertEqual(try w.verify(["delivery"]).status, 0, "the built-in policy does not restrict file types")
+        try w.write("policy.yaml", "files:\n  deny: [executable]\n")
+        let r = try w.verify(["delivery", "--policy", "policy.yaml"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(Set(r.findings("file.denied-type").compactMap { $0["path"] as? String }),
+                       ["recipes.tar.gz!/recipes/tools/setup.sh", "recipes.tar.gz!/recipes/tools/helper"])
+        try w.write("policy.yaml", "files:\n  deny: [elf]\n")
+        let elf = try w.verify(["delivery", "--policy", "policy.yaml"])
+        XCTAssertEqual(elf.findings("file.denied-type").compactMap { $0["path"] as? String }, ["recipes.tar.gz!/recipes/tools/helper"])
+    }
+
     func testEveryKeyAlgorithmSignsAndVerifies() throws {
         for algorithm in ["ed25519", "ecdsa-p256", "rsa-3072"] {
             let w = try Workspace()
@@ -346,7 +365,7 @@ final class VerifyCLITests: XCTestCase {
         try w.standardDelivery()
         try w.key("acme")
         for (yaml, word) in [("manifest:\n  unlisted: maybe\n", "unlisted"), ("limits:\n  maxDepht: 3\n", "maxDepht"),
-                             ("files:\n  deny: [executable]\n", "files"), ("[1, 2\n", "YAML")] {
+                             ("files:\n  deny: [binaries]\n", "binaries"), ("[1, 2\n", "YAML")] {
             try w.write("policy.yaml", yaml)
             let r = try w.passbox(["verify", "delivery", "--policy", "policy.yaml"])
             XCTAssertEqual(r.status, 2, yaml)

@@ -110,22 +110,11 @@ public struct TrustStore: Sendable {
 }
 
 func readBounded(_ path: String, limit: Int) throws -> Data {
-    let attributes: [FileAttributeKey: Any]
     do {
-        attributes = try FileManager.default.attributesOfItem(atPath: path)
+        return try readFile(path, limit: limit)
     } catch {
-        throw TrustStoreError(file: path, problem: "cannot read: \(error.localizedDescription)")
+        throw TrustStoreError(file: error.path, problem: error.problem)
     }
-    if let size = attributes[.size] as? NSNumber, size.intValue > limit {
-        throw TrustStoreError(file: path, problem: "file is \(size.intValue) bytes; at most \(limit) are read")
-    }
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw TrustStoreError(file: path, problem: "cannot read")
-    }
-    guard data.count <= limit else {
-        throw TrustStoreError(file: path, problem: "file is \(data.count) bytes; at most \(limit) are read")
-    }
-    return data
 }
 
 /// Parses trust.yaml strictly: every key must be known. Key files named by

@@ -52,11 +52,11 @@ extension Policy {
     /// Reads a policy YAML. Unknown keys and sections this version does not
     /// enforce are errors: a rule that is silently ignored would fail open.
     public static func load(path: String) throws -> Policy {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw PolicyError(file: path, problem: "cannot read")
-        }
-        guard data.count <= 1 << 20 else {
-            throw PolicyError(file: path, problem: "policy is \(data.count) bytes; at most 1 MiB is read")
+        let data: Data
+        do {
+            data = try readFile(path, limit: 1 << 20)
+        } catch {
+            throw PolicyError(file: path, problem: error.problem)
         }
         return try parse(data, file: path)
     }

@@ -46,11 +46,8 @@ public enum Producer {
     }
 
     public static func loadPrivateKey(_ path: String) throws -> PrivateKey {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw EvaluationError("cannot read key \(path)")
-        }
         do {
-            return try PrivateKey.load(pem: data)
+            return try PrivateKey.load(pem: try readFile(path, limit: maxKeyFileBytes))
         } catch {
             throw EvaluationError("\(path): \(error)")
         }

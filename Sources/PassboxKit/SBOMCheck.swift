@@ -85,8 +85,11 @@ public enum SBOMCommand {
         var documents: [SBOMReport.Document] = []
         var entries: [SBOMReport.Entry] = []
         for file in files {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw EvaluationError("cannot read \(file)")
+            let data: Data
+            do {
+                data = try readFile(file, limit: SBOMLimits().maxBytes)
+            } catch {
+                throw EvaluationError("\(error)")
             }
             let evaluation: SBOMEvaluation
             do {

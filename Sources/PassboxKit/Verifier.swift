@@ -136,7 +136,7 @@ public enum Verifier {
                 var digests: [DigestAlgorithm: String] = [:]
                 for (algorithm, hex) in item.digests.all { digests[algorithm] = hex }
                 let file = (path as NSString).appendingPathComponent(name)
-                guard item.size <= Int64(maxSignedFileBytes), let content = FileManager.default.contents(atPath: file),
+                guard item.size <= Int64(maxSignedFileBytes), let content = try? readFile(file, limit: maxSignedFileBytes),
                       Hex.encode(Hasher.digest(.sha256, content)) == item.digests.sha256 else {
                     var check = ManifestCheck(path: signatures.map(\.path).joined(separator: ", "), origin: .delivery)
                     check.format = "detached"
@@ -170,18 +170,11 @@ public enum Verifier {
     }
 
     private static func readManifestFile(_ path: String) throws -> Data {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else {
-            throw EvaluationError("manifest \(path) does not exist or is not a file")
+        do {
+            return try readFile(path, limit: maxManifestBytes)
+        } catch {
+            throw EvaluationError("manifest \(error)")
         }
-        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber,
-           size.intValue > maxManifestBytes {
-            throw EvaluationError("manifest \(path) is larger than \(maxManifestBytes) bytes")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw EvaluationError("cannot read manifest \(path)")
-        }
-        return data
     }
 }
 

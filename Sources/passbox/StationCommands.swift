@@ -432,8 +432,11 @@ struct ReceiptCommand: ParsableCommand {
             } catch {
                 throw CannotEvaluate("trust store: \(error)")
             }
-            guard let data = FileManager.default.contents(atPath: receipt) else {
-                throw CannotEvaluate("cannot read \(receipt)")
+            let data: Data
+            do {
+                data = try readFile(receipt, limit: maxManifestBytes)
+            } catch {
+                throw CannotEvaluate("\(error)")
             }
             if let content {
                 var isDir: ObjCBool = false

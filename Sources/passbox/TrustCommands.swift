@@ -29,12 +29,11 @@ private func listDirectory(_ dir: String) throws -> [String] {
 
 /// Reads a trust store file, refusing large ones (as the loader does).
 private func boundedRead(_ path: String, limit: Int = maxCertificateFileBytes) throws -> Data {
-    if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber, size.intValue > limit {
-        throw TrustStoreError(file: path, problem: "file is \(size.intValue) bytes; at most \(limit) are read")
+    do {
+        return try readFile(path, limit: limit)
+    } catch {
+        throw TrustStoreError(file: error.path, problem: error.problem)
     }
-    let data = try Data(contentsOf: URL(fileURLWithPath: path))
-    guard data.count <= limit else { throw TrustStoreError(file: path, problem: "file is larger than \(limit) bytes") }
-    return data
 }
 
 private func isKeyFileName(_ name: String) -> Bool {

@@ -398,6 +398,10 @@ final class VerifyCLITests: XCTestCase {
         XCTAssertEqual(try w.passbox(["verify", ".", "--format", "yaml"]).status, 2)
         XCTAssertEqual(try w.passbox(["verify", ".", "--at", "yesterday"]).status, 2)
         XCTAssertEqual(try w.passbox(["--help"], trustStore: nil).status, 0)
+        // Files that never end are refused, not read: a policy, a manifest, an SBOM.
+        XCTAssertEqual(try w.passbox(["verify", ".", "--policy", "/dev/zero"]).status, 2)
+        XCTAssertEqual(try w.passbox(["verify", ".", "--manifest", "/dev/zero"]).status, 2)
+        XCTAssertEqual(try w.passbox(["sbom", "/dev/zero"], trustStore: nil).status, 2)
     }
 
     func testMissingTrustStoreExits2() throws {

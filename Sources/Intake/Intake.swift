@@ -103,21 +103,28 @@ func sniff(_ head: UnsafeRawBufferPointer) -> Sniffed {
         for i in 0..<magic.count where head[offset + i] != magic[i] { return false }
         return true
     }
+    func has(_ magic: StaticString, at offset: Int = 0) -> Bool {
+        magic.withUTF8Buffer { m in
+            guard head.count >= offset + m.count else { return false }
+            for i in 0..<m.count where head[offset + i] != m[i] { return false }
+            return true
+        }
+    }
     if has([0x50, 0x4b, 0x03, 0x04]) || has([0x50, 0x4b, 0x05, 0x06]) || has([0x50, 0x4b, 0x07, 0x08]) {
         return .zip
     }
     if has([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]) { return .sevenZip }
-    if has(Array("ustar".utf8), at: 257) { return .streamable }
-    if has(Array("070701".utf8)) || has(Array("070702".utf8)) || has(Array("070707".utf8))
+    if has("ustar", at: 257) { return .streamable }
+    if has("070701") || has("070702") || has("070707")
         || has([0xc7, 0x71]) || has([0x71, 0xc7]) { return .streamable }
-    if has(Array("!<arch>\n".utf8)) { return .streamable }
-    if has(Array("MSCF".utf8)) || has(Array("Rar!\u{1a}\u{07}".utf8)) || has(Array("xar!".utf8)) {
+    if has("!<arch>\n") { return .streamable }
+    if has("MSCF") || has("Rar!\u{1a}\u{07}") || has("xar!") {
         return .streamable
     }
-    if has(Array("CD001".utf8), at: 32769) { return .iso9660 }
+    if has("CD001", at: 32769) { return .iso9660 }
     if has([0xed, 0xab, 0xee, 0xdb]) { return .streamable } // rpm
-    if has([0x1f, 0x8b]) || has(Array("BZh".utf8)) || has([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])
-        || has([0x28, 0xb5, 0x2f, 0xfd]) || has([0x04, 0x22, 0x4d, 0x18]) || has(Array("LZIP".utf8))
+    if has([0x1f, 0x8b]) || has("BZh") || has([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])
+        || has([0x28, 0xb5, 0x2f, 0xfd]) || has([0x04, 0x22, 0x4d, 0x18]) || has("LZIP")
         || has([0x1f, 0x9d]) {
         return .compressed
     }
@@ -143,7 +150,6 @@ final class Frame {
     let parent: Frame?
     let input: any CountingInput
     var out: Int64 = 0
-    var seen: Set<String> = []
     init(item: Int, prefix: String, depth: Int, parent: Frame?, input: any CountingInput) {
         self.item = item
         self.prefix = prefix
@@ -325,10 +331,18 @@ final class IntakeRun {
     /// reported, with the severity left to the policy.
     func checkName(_ path: String, mode: UInt32, isDirectory: Bool, tracker: inout CollisionTracker) {
         if !isDirectory, let earlier = tracker.check(path) {
-            findings.append(IntakeFinding(code: .duplicateEntry, path: path,
-                message: "collides with \(earlier) under case folding or Unicode normalisation (one would overwrite the other on Windows or macOS)",
-                isAdvisory: true))
+            collision(path, earlier: earlier)
         }
+        checkMode(path, mode)
+    }
+
+    func collision(_ path: String, earlier: String) {
+        findings.append(IntakeFinding(code: .duplicateEntry, path: path,
+            message: "collides with \(earlier) under case folding or Unicode normalisation (one would overwrite the other on Windows or macOS)",
+            isAdvisory: true))
+    }
+
+    func checkMode(_ path: String, _ mode: UInt32) {
         if mode & 0o6000 != 0 {
             let bits = [mode & 0o4000 != 0 ? "setuid" : nil, mode & 0o2000 != 0 ? "setgid" : nil].compactMap { $0 }
             findings.append(IntakeFinding(code: .setuid, path: path,
@@ -460,13 +474,18 @@ final class IntakeRun {
                 currentPath = path
                 if sniffed == .zip { listed.append(entry.path) }
                 try countEntry(path)
+                let mode = entry.mode
                 if entry.type != .directory {
-                    if !frame.seen.insert(shownName).inserted {
+                    switch names.record(shownName) {
+                    case .new:
+                        break
+                    case .duplicate:
                         finding(.duplicateEntry, path, "the same path appears more than once in \(containerPath)")
+                    case .collides(let earlier):
+                        collision(path, earlier: frame.prefix + earlier)
                     }
                 }
-                let mode = entry.mode
-                checkName(shownName, mode: mode, isDirectory: entry.type == .directory, tracker: &names)
+                checkMode(path, mode)
                 if !links.isEmpty, case let resolution = links.resolve(shownName, followLast: false) {
                     switch resolution {
                     case .inside(_, let via?):
@@ -683,18 +702,17 @@ final class EntryStream: ContentStream {
         run.capture(item, bytes)
         run.totalBytes += n
         let limits = run.limits
-        let path = run.items[item].path
         if logical > limits.maxEntryBytes {
-            throw run.limitExceeded(path, "entry larger than \(limits.maxEntryBytes) bytes (limits.maxEntryBytes)")
+            throw run.limitExceeded(run.items[item].path, "entry larger than \(limits.maxEntryBytes) bytes (limits.maxEntryBytes)")
         }
         if run.totalBytes > limits.maxTotalBytes {
-            throw run.limitExceeded(path, "delivery unpacks to more than \(limits.maxTotalBytes) bytes (limits.maxTotalBytes)")
+            throw run.limitExceeded(run.items[item].path, "delivery unpacks to more than \(limits.maxTotalBytes) bytes (limits.maxTotalBytes)")
         }
         // The reader reads ahead (up to a MiB at a time), so an entry's compressed
         // share is judged with at least that much.
         let consumed = max(frame.input.packed - startDelivered, 1 << 20)
         if logical > limits.ratioFloorBytes, Double(logical) > limits.maxRatio * Double(consumed) {
-            throw run.limitExceeded(path, "entry expands more than \(limits.maxRatio)x (limits.maxRatio)")
+            throw run.limitExceeded(run.items[item].path, "entry expands more than \(limits.maxRatio)x (limits.maxRatio)")
         }
         var level: Frame? = frame
         while let f = level {

@@ -135,20 +135,32 @@ public func safeRelativePath(_ name: String, maxLength: Int) -> Result<String, I
     if bytes.isEmpty { return .failure(.init("empty name")) }
     // One pass over the bytes: control characters and backslashes are ASCII, so a
     // byte test is exact for UTF-8.
-    var clean = true
+    // Also notes whether the name is already normal: no empty, "." or ".."
+    // component (no leading, doubled or trailing slash), so nothing to rewrite.
+    var normal = true
+    var componentLength = 0
+    var onlyDots = true
     for b in bytes {
         if b < 0x20 || b == 0x7f {
             return .failure(.init("control character 0x\(String(b, radix: 16, uppercase: true)) in name"))
         }
         if b == UInt8(ascii: "\\") { return .failure(.init("backslash in name")) }
-        if b == UInt8(ascii: "/") || b == UInt8(ascii: ".") { clean = false }
+        if b == UInt8(ascii: "/") {
+            if componentLength == 0 || onlyDots && componentLength <= 2 { normal = false }
+            componentLength = 0
+            onlyDots = true
+        } else {
+            componentLength += 1
+            if b != UInt8(ascii: ".") { onlyDots = false }
+        }
     }
+    if componentLength == 0 || onlyDots && componentLength <= 2 { normal = false }
     var start = bytes.makeIterator()
     if let letter = start.next(), start.next() == UInt8(ascii: ":"),
        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(letter | 0x20) {
         return .failure(.init("drive letter"))
     }
-    if clean { return .success(name) } // no separators, no dots: nothing to normalise
+    if normal { return .success(name) }
     if bytes.first == UInt8(ascii: "/") { return .failure(.init("absolute path")) }
     var parts: [Substring] = []
     for part in name.split(separator: "/", omittingEmptySubsequences: true) {
@@ -248,15 +260,44 @@ public struct LinkGraph: Sendable {
 /// Names that an extractor on a case-insensitive or normalising filesystem
 /// (Windows, macOS) would write to the same file.
 struct CollisionTracker {
-    private var seen: [String: String] = [:]
-
-    /// Returns the earlier name `name` collides with, if any.
-    mutating func check(_ name: String) -> String? {
-        let key = Self.fold(name)
-        if let earlier = seen[key] {
-            return earlier == name ? nil : earlier
+    /// A folded name with its hash computed once (a growing table rehashes every key
+    /// each time it doubles; with 50,000 entries that was half of this type's time).
+    struct Key: Hashable {
+        let text: String
+        let hash: Int
+        init(_ text: String) {
+            self.text = text
+            self.hash = text.hashValue
         }
-        seen[key] = name
+        func hash(into hasher: inout Swift.Hasher) { hasher.combine(hash) }
+        static func == (a: Key, b: Key) -> Bool { a.hash == b.hash && a.text == b.text }
+    }
+
+    /// First name seen per folded form.
+    private var seen: [Key: String] = [:]
+    /// Names that folded onto an earlier, different name (kept to spot their exact repeats).
+    private var others: Set<String> = []
+
+    enum Outcome: Equatable {
+        case new
+        /// Exactly this name was seen before.
+        case duplicate
+        /// Folds onto this earlier, different name.
+        case collides(String)
+    }
+
+    /// Records `name`; says whether it or a name it folds onto came before.
+    mutating func record(_ name: String) -> Outcome {
+        let key = Key(Self.fold(name))
+        guard let earlier = seen.updateValue(name, forKey: key) else { return .new }
+        seen[key] = earlier
+        if earlier == name { return .duplicate }
+        return others.insert(name).inserted ? .collides(earlier) : .duplicate
+    }
+
+    /// Returns the earlier name `name` collides with, if any (exact repeats are not collisions).
+    mutating func check(_ name: String) -> String? {
+        if case .collides(let earlier) = record(name) { return earlier }
         return nil
     }
 

@@ -138,7 +138,7 @@ public struct SBOMEvaluation: Sendable {
 /// hashes against the delivered files.
 struct SBOMCheck {
     let inventory: Inventory
-    let statuses: [Int: FileStatus]
+    let statuses: [FileStatus?]
     let applied: [VerifiedManifest]
     let policy: Policy
     /// Manifests, checksum lists and their signatures: kept in memory too, never SBOMs.
@@ -183,7 +183,7 @@ struct SBOMCheck {
                 findings.append(Finding(code: "sbom.malformed", severity: .error, path: item.path, message: "\(error)"))
                 continue
             }
-            let status = statuses[index]
+            let status = index < statuses.count ? statuses[index] : nil
             let signed = status == .verified || status == .covered || namedByPredicate(item)
             let document = evaluation.document
             documents.append(SBOMReport.Document(

@@ -6,12 +6,13 @@ import Testing
 @Suite struct SafePathTests {
     @Test(arguments: [
         ("fw/a.bin", "fw/a.bin"), ("./fw//a.bin", "fw/a.bin"), ("dir/", "dir"), ("ünïcode/名前.bin", "ünïcode/名前.bin"),
+        ("a/./b", "a/b"), ("a/.", "a"), (".", "."), ("./", "."), (".hidden/.x", ".hidden/.x"), ("...", "..."), ("a/...b/..c", "a/...b/..c"),
     ])
     func safeNames(_ name: String, _ expected: String) {
         #expect((try? safeRelativePath(name, maxLength: 4096).get()) == expected)
     }
 
-    @Test(arguments: ["../etc/passwd", "a/../../b", "/etc/passwd", "C:\\Windows\\x", "c:/x", "a\\..\\b", "a\u{0}b", "a\nb", ""])
+    @Test(arguments: ["../etc/passwd", "a/../../b", "/etc/passwd", "C:\\Windows\\x", "c:/x", "a\\..\\b", "a\u{0}b", "a\nb", "", "..", "a/..", "a/../b", "//etc"])
     func unsafeNames(_ name: String) {
         #expect((try? safeRelativePath(name, maxLength: 4096).get()) == nil)
     }

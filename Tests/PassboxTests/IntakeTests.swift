@@ -90,6 +90,47 @@ import Testing
 }
 
 @Suite struct PipelineTests {
+    /// Streams interleave (an archive's bytes and its entries'), each (stream, algorithm)
+    /// goes to one worker of several, some streams are empty and some span many
+    /// batches: every digest must still equal the one-shot digest of the stream's bytes.
+    @Test(arguments: [1, 2, 3, 5], [[DigestAlgorithm.sha256], [.sha256, .sha512], [.sha512, .sha384, .sha256]])
+    func interleavedStreamsGiveTheOneShotDigests(workers: Int, algorithms: [DigestAlgorithm]) {
+        let pipeline = DigestPipeline(algorithms: algorithms, workerCount: workers, batchCapacity: 64 << 10, maxPendingBytes: 256 << 10)
+        var contents: [[UInt8]] = [[]]
+        var seed: UInt64 = 0x9e37_79b9_7f4a_7c15
+        func next() -> UInt64 {
+            seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17
+            return seed
+        }
+        for stream in 1...150 {
+            let size = stream % 10 == 0 ? 0 : Int(next() % (stream % 7 == 0 ? 300_000 : 5_000))
+            let bytes = (0..<size).map { _ in UInt8(truncatingIfNeeded: next()) }
+            contents.append(bytes)
+            // The container's bytes around each entry's, as a tar reader would feed them.
+            let header = (0..<512).map { _ in UInt8(truncatingIfNeeded: next()) }
+            contents[0] += header
+            header.withUnsafeBytes { pipeline.feed(0, $0) }
+            var offset = 0
+            while offset < bytes.count {
+                let n = min(bytes.count - offset, 1 + Int(next() % 70_000))
+                bytes[offset..<offset + n].withUnsafeBytes { pipeline.feed(stream, $0) }
+                bytes[offset..<offset + n].withUnsafeBytes { pipeline.feed(0, $0) }
+                contents[0] += bytes[offset..<offset + n]
+                offset += n
+            }
+            pipeline.finish(stream)
+        }
+        pipeline.finish(0)
+        let results = pipeline.close()
+        #expect(results.map(\.algorithm) == algorithms)
+        for (algorithm, digests) in results {
+            #expect(digests.count == contents.count)
+            for (stream, bytes) in contents.enumerated() {
+                #expect(digests[stream] == Hasher.digest(algorithm, bytes), "\(algorithm) stream \(stream)")
+            }
+        }
+    }
+
     /// The fuzzer found a worker → thread → worker cycle that leaked every batch of
     /// every verification; a long-running kiosk would have grown without end.
     @Test func workersAreFreedAfterClose() async throws {

@@ -60,14 +60,47 @@ public struct Statement: Sendable {
     }
     private struct RawSubject: Decodable {
         var name: String?
-        var digest: [String: String]
+        var digest: RawDigestSet
+    }
+    /// A DigestSet read straight into what passbox uses (no dictionary per subject:
+    /// they were a third of the memory of a 50,000-subject statement).
+    private struct RawDigestSet: Decodable {
+        var known: [(algorithm: DigestAlgorithm, key: String, hex: String)] = []
+        var weak: [String] = []
+
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init?(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Key.self)
+            for key in container.allKeys {
+                let value = try container.decode(String.self, forKey: key) // DigestSet values are strings
+                let name = key.stringValue.lowercased()
+                if let algorithm = DigestAlgorithm(rawValue: name) {
+                    known.append((algorithm, key.stringValue, value))
+                } else if name == "md5" || name == "sha1" || name == "sha224" {
+                    weak.append(key.stringValue)
+                }
+            }
+        }
     }
     private struct RawPredicate: Decodable {
         var predicate: DeliveryPredicate?
     }
 
     public static func parse(_ payload: [UInt8]) throws -> Statement {
-        let data = Data(payload)
+        try payload.withUnsafeBytes { bytes in
+            // Read in place: the payload of a large manifest is tens of megabytes.
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return try parse(data: Data()) }
+            return try parse(data: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: bytes.count, deallocator: .none))
+        }
+    }
+
+    private static func parse(data: Data) throws -> Statement {
         let raw: Raw
         do {
             raw = try JSONDecoder().decode(Raw.self, from: data)
@@ -87,19 +120,18 @@ public struct Statement: Sendable {
             guard let rawName = s.name, !rawName.isEmpty else { throw ManifestError("subject[\(i)] has no name") }
             let name = normalizeSubjectName(rawName)
             var digests: [DigestAlgorithm: String] = [:]
-            var weak: [String] = []
-            for (key, value) in s.digest {
-                if let algorithm = DigestAlgorithm(rawValue: key.lowercased()) {
-                    let hex = value.lowercased()
-                    guard hex.utf8.count == algorithm.byteCount * 2, Hex.decode(hex) != nil else {
-                        throw ManifestError("subject[\(i)] \(rawName.prefix(200)): \(key) is not a \(algorithm.byteCount)-byte hex digest")
-                    }
-                    digests[algorithm] = hex
-                } else if ["md5", "sha1", "sha224"].contains(key.lowercased()) {
-                    weak.append(key)
+            for (algorithm, key, value) in s.digest.known {
+                guard value.utf8.count == algorithm.byteCount * 2, isHex(value) else {
+                    throw ManifestError("subject[\(i)] \(rawName.prefix(200)): \(key) is not a \(algorithm.byteCount)-byte hex digest")
+                }
+                let hex = value.utf8.contains(where: { (0x41...0x46).contains($0) }) ? value.lowercased() : value
+                // "sha256" and "SHA256" in one set must agree.
+                if let earlier = digests.updateValue(hex, forKey: algorithm), earlier != hex {
+                    throw ManifestError("subject[\(i)] \(rawName.prefix(200)): two different \(algorithm.rawValue) digests")
                 }
             }
             guard !digests.isEmpty else {
+                let weak = s.digest.weak
                 let why = weak.isEmpty ? "no sha256, sha384 or sha512 digest" : "only weak digests (\(weak.joined(separator: ", ")))"
                 throw ManifestError("subject[\(i)] \(rawName.prefix(200)) has \(why)")
             }
@@ -119,6 +151,24 @@ public struct Statement: Sendable {
 
 /// "./fw/a.bin" and "fw//a.bin" name the same file as "fw/a.bin".
 public func normalizeSubjectName(_ name: String) -> String {
+    // Already normal (no empty or "." component): the same string, without splitting.
+    var normal = true
+    var length = 0
+    var dot = false
+    for b in name.utf8 {
+        if b == UInt8(ascii: "/") {
+            if length == 0 || (length == 1 && dot) { normal = false; break }
+            length = 0
+        } else {
+            length += 1
+            dot = length == 1 && b == UInt8(ascii: ".")
+        }
+    }
+    if normal && length > 0 && !(length == 1 && dot) { return name }
     let parts = name.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
     return parts.joined(separator: "/")
+}
+
+private func isHex(_ text: String) -> Bool {
+    text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) || (0x41...0x46).contains($0) }
 }

@@ -7,7 +7,7 @@ import Glibc
 
 public struct IntakeOptions: Sendable {
     public var limits = IntakeLimits()
-    /// Digests computed for every item, each on its own thread.
+    /// Digests computed for every item (spread over the hashing workers: see DigestPipeline).
     public var algorithms: [DigestAlgorithm] = [.sha256, .sha512]
     /// Which files at the delivery root to keep in memory (manifests, signatures).
     public var captureRootFile: @Sendable (String) -> Bool = { _ in false }
@@ -194,7 +194,10 @@ final class IntakeRun {
             case S_IFDIR:
                 kind = .directory
                 defer { reportEscapingLinks(mediaLinks, prefix: "") }
-                try walkDirectory(absolute: path, relative: "", depth: 0)
+                let root = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                guard root >= 0 else { throw IntakeError("cannot open \(path): \(String(cString: strerror(errno)))") }
+                defer { close(root) }
+                try walkDirectory(root, absolute: path, relative: "", depth: 0)
             case S_IFREG:
                 let name = URL(fileURLWithPath: path).lastPathComponent
                 rootItem = 0
@@ -287,17 +290,21 @@ final class IntakeRun {
 
     // MARK: the medium
 
-    func walkDirectory(absolute: String, relative: String, depth: Int) throws {
+    /// Walks one directory of the medium through file descriptors: every name is
+    /// looked up in the directory already open (openat, fstatat with no following of
+    /// links), so a directory renamed or replaced by a link while passbox reads cannot
+    /// send it elsewhere, and no path is resolved from / again for each of 50,000 files.
+    func walkDirectory(_ directory: Int32, absolute: String, relative: String, depth: Int) throws {
         if depth > limits.maxDirectoryDepth {
             throw limitExceeded(relative, "directories nested deeper than \(limits.maxDirectoryDepth)")
         }
-        let names: [String]
+        let listing: [(name: String, raw: [CChar])]
         do {
-            names = try FileManager.default.contentsOfDirectory(atPath: absolute).sorted()
-        } catch {
-            throw IntakeError("cannot list \(absolute): \(error.localizedDescription)")
+            listing = try DirectoryListing.names(of: directory).sorted { $0.name < $1.name }
+        } catch let error as IntakeError {
+            throw IntakeError("cannot list \(absolute): \(error.message)")
         }
-        for name in names {
+        for (name, raw) in listing {
             let rel = relative.isEmpty ? name : relative + "/" + name
             let abs = absolute + "/" + name
             try countEntry(rel)
@@ -305,7 +312,7 @@ final class IntakeRun {
                 finding(.pathTraversal, rel, "unsafe name on the medium: \(reason)")
             }
             var st = stat()
-            guard lstat(abs, &st) == 0 else {
+            guard fstatat(directory, raw, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
                 throw IntakeError("cannot read \(abs): \(String(cString: strerror(errno)))")
             }
             let mode = UInt32(st.st_mode)
@@ -313,13 +320,20 @@ final class IntakeRun {
             switch st.st_mode & S_IFMT {
             case S_IFDIR:
                 _ = addItem(Item(path: rel, kind: .directory, size: 0, digests: Digests(), container: nil, depth: 0, mode: mode, complete: true))
-                try walkDirectory(absolute: abs, relative: rel, depth: depth + 1)
+                let child = openat(directory, raw, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                guard child >= 0 else { throw IntakeError("cannot open \(abs): \(String(cString: strerror(errno)))") }
+                defer { close(child) }
+                var now = stat()
+                guard fstat(child, &now) == 0, now.st_ino == st.st_ino, now.st_dev == st.st_dev else {
+                    throw IntakeError("\(abs) changed while it was being read")
+                }
+                try walkDirectory(child, absolute: abs, relative: rel, depth: depth + 1)
             case S_IFLNK:
-                let target = readLink(abs)
+                let target = readLink(directory, raw)
                 _ = addItem(Item(path: rel, kind: .symlink, size: 0, digests: Digests(), linkTarget: target, container: nil, depth: 0, mode: mode, complete: true))
                 mediaLinks.add(path: rel, target: target ?? "/")
             case S_IFREG:
-                try processDiskFile(absolute: abs, relative: rel, isDeliveryRoot: false, expected: st)
+                try processDiskFile(directory: directory, name: raw, absolute: abs, relative: rel, isDeliveryRoot: false, expected: st)
             default:
                 _ = addItem(Item(path: rel, kind: .special, size: 0, digests: Digests(), container: nil, depth: 0, mode: mode, complete: true))
                 finding(.specialFile, rel, "\(specialName(st.st_mode)) on the medium; it was not opened")
@@ -357,9 +371,9 @@ final class IntakeRun {
         }
     }
 
-    private func readLink(_ path: String) -> String? {
+    private func readLink(_ directory: Int32, _ name: [CChar]) -> String? {
         var buffer = [CChar](repeating: 0, count: 4096)
-        let n = readlink(path, &buffer, buffer.count - 1)
+        let n = readlinkat(directory, name, &buffer, buffer.count - 1)
         guard n >= 0 else { return nil }
         return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
@@ -376,9 +390,11 @@ final class IntakeRun {
 
     /// Reads a regular file of the medium once: its bytes go to the hashers and,
     /// when it is an archive, through the archive reader.
-    func processDiskFile(absolute: String, relative: String, isDeliveryRoot: Bool, expected: stat? = nil) throws {
+    func processDiskFile(directory: Int32 = AT_FDCWD, name: [CChar]? = nil, absolute: String, relative: String,
+                         isDeliveryRoot: Bool, expected: stat? = nil) throws {
         // O_NOFOLLOW and O_NONBLOCK: a link or FIFO swapped in since lstat never blocks us.
-        let fd = open(absolute, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        let flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC
+        let fd = name.map { openat(directory, $0, flags) } ?? open(absolute, flags)
         guard fd >= 0 else { throw IntakeError("cannot open \(absolute): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var st = stat()
@@ -990,5 +1006,39 @@ extension Intake {
     /// libarchive keeps UTF-8 entry names only in a UTF-8 locale: call once at start.
     public static func configureLocale() {
         configureArchiveLocale()
+    }
+}
+
+/// The names in an open directory (not "." and ".."), as text and as the bytes the
+/// system uses for them (a name that is not UTF-8 is still opened by its own bytes).
+enum DirectoryListing {
+    static func names(of directory: Int32) throws -> [(name: String, raw: [CChar])] {
+        // fdopendir owns the descriptor it is given: give it a duplicate.
+        let fd = dup(directory)
+        guard fd >= 0 else { throw IntakeError(String(cString: strerror(errno))) }
+        guard let stream = fdopendir(fd) else {
+            let message = String(cString: strerror(errno))
+            close(fd)
+            throw IntakeError(message)
+        }
+        defer { closedir(stream) }
+        rewinddir(stream)
+        var out: [(name: String, raw: [CChar])] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(stream) else {
+                if errno != 0 { throw IntakeError(String(cString: strerror(errno))) }
+                break
+            }
+            let raw: [CChar] = withUnsafeBytes(of: &entry.pointee.d_name) { bytes in
+                let chars = bytes.bindMemory(to: CChar.self)
+                let length = chars.firstIndex(of: 0) ?? chars.count
+                return Array(chars[0..<length]) + [0]
+            }
+            if raw == [46, 0] || raw == [46, 46, 0] { continue } // "." and ".."
+            let name = String(decoding: raw.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            out.append((name, raw))
+        }
+        return out
     }
 }

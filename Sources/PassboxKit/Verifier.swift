@@ -68,6 +68,15 @@ public enum Verifier {
             }
         }
 
+        // Manifests known before the delivery is read are checked while it is read (a
+        // 50,000-file statement takes a quarter of a second to parse).
+        let verifier = ManifestVerifier(trustStore: trustStore, time: options.at)
+        let early = Background { [envelopes, lists, detached] in
+            (envelopes.map { verifier.check($0) }, lists.map { verifier.check($0, detached: detached) })
+        }
+        envelopes = []
+        lists = []
+
         var intakeOptions = IntakeOptions()
         intakeOptions.limits = options.policy.limits
         intakeOptions.algorithms = options.algorithms
@@ -79,6 +88,7 @@ public enum Verifier {
         do {
             inventory = try Intake.run(path: path, options: intakeOptions)
         } catch let error as IntakeError {
+            _ = early.wait()
             throw EvaluationError(error.message)
         }
 
@@ -151,8 +161,9 @@ public enum Verifier {
             }
         }
 
-        let verifier = ManifestVerifier(trustStore: trustStore, time: options.at)
-        let checks = envelopes.map { verifier.check($0) } + lists.map { verifier.check($0, detached: detached) } + signedFiles
+        let (earlyEnvelopes, earlyLists) = early.wait()
+        let checks = earlyEnvelopes + envelopes.map { verifier.check($0) }
+            + earlyLists + lists.map { verifier.check($0, detached: detached) } + signedFiles
         var matcher = Matcher(inventory: inventory, evidence: evidence, checks: checks, policy: options.policy,
                               trustStore: trustStore, initialFindings: findings)
         return matcher.report()
@@ -221,7 +232,7 @@ struct Matcher {
         for (algorithm, expected) in subject.digests {
             guard let actual = item.digests[algorithm] else { continue }
             compared = true
-            if !constantTimeEqual(Array(actual.utf8), Array(expected.utf8)) { return false }
+            if !constantTimeEqual(actual, expected) { return false }
         }
         return compared ? true : nil
     }
@@ -336,7 +347,7 @@ struct Matcher {
                 }
                 continue
             }
-            let results = subjects.map { Self.digestsMatch(items[i], $0) }
+            let results = subjects.count == 1 ? [Self.digestsMatch(items[i], subjects[0])] : subjects.map { Self.digestsMatch(items[i], $0) }
             if results.contains(true) {
                 status[i] = .verified
                 if items[i].kind == .archive { trustedContainers.insert(i) }
@@ -439,5 +450,27 @@ struct Matcher {
             delivery: delivery, files: files, manifests: manifests, sbom: sbom.report, findings: ordered,
             summary: Report.Summary(files: files.count, bytes: bytes,
                                     archives: archives, byStatus: byStatus))
+    }
+}
+
+/// Work started on another thread; `wait` returns its result.
+final class Background<Value: Sendable>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var value: Value?
+
+    init(_ work: @escaping @Sendable () -> Value) {
+        let thread = Thread { [self] in
+            value = work()
+            done.signal()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// Blocks until the work is done (call once).
+    func wait() -> Value {
+        done.wait()
+        guard let value else { preconditionFailure("Background work finished without a value") }
+        return value
     }
 }

@@ -214,6 +214,19 @@ func escapedFiles() -> [String] {
         #expect(r.findings("archive.special-file").first?["path"] as? String == "zero")
     }
 
+    /// A name that is not UTF-8 is opened by its own bytes (read, hashed and reported
+    /// as unlisted, since no manifest can name it), not an error that stops the check.
+    @Test func nonUTF8NameIsReadByItsBytes() throws {
+        let w = try Workspace()
+        let manifest = try signedMedium(w)
+        try shell("printf 'x' > \"usb/$(printf 'bad\\377.bin')\"", cwd: w.dir)
+        let r = try w.verify(["usb", "--manifest", manifest])
+        #expect(r.status == 1)
+        let file = try #require(r.file("bad\u{FFFD}.bin"))
+        #expect((file["digests"] as? [String: Any])?["sha256"] as? String == "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881")
+        #expect(r.findings("file.unlisted").compactMap { $0["path"] as? String } == ["bad\u{FFFD}.bin"])
+    }
+
     @Test func setuidFileOnTheMedium() throws {
         let w = try Workspace()
         try w.standardDelivery("usb")

@@ -15,6 +15,39 @@ import Testing
         #expect(String(decoding: pae, as: UTF8.self) == "DSSEv1 1 t 2 é")
     }
 
+    /// The table decoder agrees with Foundation's (after mapping the URL-safe alphabet
+    /// and adding padding) on every short string over an alphabet with the edge cases,
+    /// except that it is stricter about "=": only as the last quantum's padding
+    /// (Foundation also takes "AA=A" and "====").
+    @Test func base64AgreesWithFoundation() {
+        func reference(_ text: String) -> [UInt8]? {
+            var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            let remainder = s.utf8.count % 4
+            if remainder == 1 { return nil }
+            if remainder > 0 { s += String(repeating: "=", count: 4 - remainder) }
+            return Data(base64Encoded: s).map { [UInt8]($0) }
+        }
+        let alphabet = Array("AQw+/-_=.")
+        var checked = 0
+        func all(_ prefix: String, _ depth: Int) {
+            let decoded = decodeBase64(prefix)
+            if !prefix.contains("=") {
+                #expect(decoded == reference(prefix), "\(prefix)")
+            } else if let decoded {
+                #expect(decoded == reference(prefix), "\(prefix)")
+                #expect(!prefix.drop { $0 != "=" }.contains { $0 != "=" }, "\(prefix): '=' inside")
+            }
+            checked += 1
+            guard depth > 0 else { return }
+            for c in alphabet { all(prefix + String(c), depth - 1) }
+        }
+        all("", 5)
+        #expect(checked > 60_000)
+        let long = (0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        #expect(decodeBase64(Data(long).base64EncodedString()) == long)
+        #expect(decodeBase64("AA=A") == nil && decodeBase64("====") == nil && decodeBase64("QQ==") == [0x41])
+    }
+
     @Test func base64AcceptsStandardAndURLSafe() {
         #expect(decodeBase64("+/8=") == [0xfb, 0xff])
         #expect(decodeBase64("-_8") == [0xfb, 0xff])
@@ -54,6 +87,24 @@ import Testing
         #expect(throws: ManifestError.self) { try parse(#"{"sha256":"xyz"}"#) }
         #expect(throws: ManifestError.self) { try parse(#"{}"#) }
         #expect((try? parse(#"{"sha256":"\#(String(repeating: "A", count: 64))","gitCommit":"abc"}"#))?.subjects.first?.digests[.sha256] == String(repeating: "a", count: 64))
+        // Two spellings of one algorithm: they must agree.
+        let a = String(repeating: "a", count: 64), b = String(repeating: "b", count: 64)
+        #expect(throws: ManifestError.self) { try parse(#"{"sha256":"\#(a)","SHA256":"\#(b)"}"#) }
+        #expect((try? parse(#"{"sha256":"\#(a)","SHA256":"\#(a.uppercased())"}"#))?.subjects.first?.digests == [.sha256: a])
+        // DigestSet values are strings.
+        #expect(throws: (any Error).self) { try parse(#"{"sha256":"\#(a)","size":12}"#) }
+    }
+
+    @Test func subjectNamesNormaliseAsBefore() {
+        func reference(_ name: String) -> String {
+            name.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }.joined(separator: "/")
+        }
+        let parts = ["a", ".", "..", "", ".x", "b.bin", "...", "名"]
+        for x in parts { for y in parts { for z in parts {
+            for name in [x, x + "/" + y, x + "/" + y + "/" + z, "/" + x + "/" + y, x + "/" + y + "/"] {
+                #expect(normalizeSubjectName(name) == reference(name), "\(name)")
+            }
+        }}}
     }
 
     @Test func distinctSignersCountsKeysOnce() throws {

@@ -30,6 +30,11 @@ final class DigestPipeline: @unchecked Sendable {
         var events: [Event] = []
         /// Workers still hashing this batch (guarded by the pool's lock).
         var pendingWorkers = 0
+        /// Handed to the workers (guarded by the pool's lock).
+        var handedOut = false
+        /// The producer still reads from it (guarded by the pool's lock): an archive
+        /// reader is parsing bytes that were read into it.
+        var pinned = false
         init(capacity: Int) {
             storage = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
             events.reserveCapacity(64)
@@ -57,6 +62,21 @@ final class DigestPipeline: @unchecked Sendable {
         func handOut(_ batch: Batch, to workers: Int) {
             lock.lock()
             batch.pendingWorkers = workers
+            batch.handedOut = true
+            lock.unlock()
+        }
+
+        func pin(_ batch: Batch) {
+            lock.lock()
+            batch.pinned = true
+            lock.unlock()
+        }
+
+        /// The producer no longer reads from `batch`.
+        func unpin(_ batch: Batch) {
+            lock.lock()
+            batch.pinned = false
+            recycleIfIdle(batch)
             lock.unlock()
         }
 
@@ -64,12 +84,18 @@ final class DigestPipeline: @unchecked Sendable {
         func done(_ batch: Batch) {
             lock.lock()
             batch.pendingWorkers -= 1
-            if batch.pendingWorkers == 0 && free.count < 32 {
-                batch.used = 0
-                batch.events.removeAll(keepingCapacity: true)
-                free.append(batch)
-            }
+            recycleIfIdle(batch)
             lock.unlock()
+        }
+
+        /// Back to the pool once hashed by every worker and no longer read by the producer.
+        private func recycleIfIdle(_ batch: Batch) {
+            guard batch.handedOut, batch.pendingWorkers == 0, !batch.pinned else { return }
+            batch.handedOut = false
+            guard free.count < 32 else { return }
+            batch.used = 0
+            batch.events.removeAll(keepingCapacity: true)
+            free.append(batch)
         }
     }
 
@@ -158,6 +184,8 @@ final class DigestPipeline: @unchecked Sendable {
     let workers: [Worker]
     private let pool: Pool
     private var current: Batch
+    /// The batch holding the last `fillPinned` bytes.
+    private var pinned: Batch?
     /// Producer side: the owners of each open stream, and the work given to each worker
     /// so far (bytes × the algorithm's relative cost).
     private var owners: [Int32: UInt32] = [:]
@@ -226,11 +254,20 @@ final class DigestPipeline: @unchecked Sendable {
         }
     }
 
-    /// Appends bytes of `stream`.
+    /// Appends bytes of `stream`. Bytes that already lie in the batch being filled
+    /// (an uncompressed archive's entry, handed back by the archive reader from what
+    /// `fillPinned` read) are referred to where they are, not copied.
     func feed(_ stream: Int, _ bytes: UnsafeRawBufferPointer) {
         let id = Int32(stream)
         let streamOwners = ownersOf(id)
         guard var source = bytes.baseAddress else { return }
+        if let base = current.storage.baseAddress, source >= UnsafeRawPointer(base),
+           source + bytes.count <= UnsafeRawPointer(base) + current.used {
+            let start = source - UnsafeRawPointer(base)
+            current.events.append(Event(stream: id, start: Int32(start), length: Int32(bytes.count), isEnd: false, owners: streamOwners))
+            account(streamOwners, bytes.count)
+            return
+        }
         var remaining = bytes.count
         while remaining > 0 {
             var batch = current
@@ -267,6 +304,35 @@ final class DigestPipeline: @unchecked Sendable {
         return n
     }
 
+    /// Like `fill`, and the bytes written stay readable where they are until the next
+    /// `fillPinned` or `releasePin`: an archive reader parses them in place, and what
+    /// it hands back from them is hashed without a copy (see `feed`).
+    func fillPinned(_ stream: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Int) -> (count: Int, bytes: UnsafeRawBufferPointer) {
+        releasePin()
+        let id = Int32(stream)
+        let streamOwners = ownersOf(id)
+        if current.free < 64 * 1024 { flush() }
+        let batch = current
+        let start = batch.used
+        let space = UnsafeMutableRawBufferPointer(rebasing: batch.storage[start...])
+        let n = fill(space)
+        guard n > 0 else { return (n, UnsafeRawBufferPointer(start: nil, count: 0)) }
+        batch.used += n
+        batch.events.append(Event(stream: id, start: Int32(start), length: Int32(n), isEnd: false, owners: streamOwners))
+        account(streamOwners, n)
+        pool.pin(batch)
+        pinned = batch
+        return (n, UnsafeRawBufferPointer(rebasing: space[0..<n]))
+    }
+
+    /// The bytes of the last `fillPinned` are no longer read.
+    func releasePin() {
+        if let batch = pinned {
+            pinned = nil
+            pool.unpin(batch)
+        }
+    }
+
     /// Ends `stream`: its digests are final.
     func finish(_ stream: Int) {
         let id = Int32(stream)
@@ -295,6 +361,7 @@ final class DigestPipeline: @unchecked Sendable {
     /// Waits for the workers and returns, per algorithm, every finished stream's
     /// digest indexed by stream number.
     func close() -> [(algorithm: DigestAlgorithm, digests: [[UInt8]?])] {
+        releasePin()
         flush()
         var byAlgorithm: [[[UInt8]?]] = Array(repeating: [], count: algorithms.count)
         for worker in workers {

@@ -747,7 +747,6 @@ final class FileStream: ByteStream {
     let fd: Int32
     let item: Int
     unowned let run: IntakeRun
-    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
     private var atEnd = false
 
     init(fd: Int32, item: Int, run: IntakeRun) {
@@ -755,18 +754,23 @@ final class FileStream: ByteStream {
         self.item = item
         self.run = run
     }
-    deinit { buffer.deallocate() }
 
+    /// Reads straight into the hash pipeline's batch; the archive reader parses the
+    /// bytes there (they stay put until the next read), so they are copied only once.
     func next() throws -> UnsafeRawBufferPointer? {
         guard !atEnd else { return nil }
-        let n = read(fd, buffer.baseAddress, buffer.count)
-        guard n >= 0 else { throw IntakeError("read failed: \(String(cString: strerror(errno)))") }
+        var failure: Int32 = 0
+        let (n, bytes) = run.pipeline.fillPinned(item) { space in
+            let n = read(fd, space.baseAddress, min(space.count, 1 << 20))
+            if n < 0 { failure = errno }
+            return n
+        }
+        guard n >= 0 else { throw IntakeError("read failed: \(String(cString: strerror(failure)))") }
         if n == 0 {
             atEnd = true
+            run.pipeline.releasePin()
             return nil
         }
-        let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
-        run.pipeline.feed(item, bytes)
         run.capture(item, bytes)
         return bytes
     }

@@ -66,8 +66,8 @@ public func preAuthenticationEncoding(payloadType: String, payload: [UInt8]) -> 
 }
 
 /// Decodes standard or URL-safe base64, with or without padding; nil on anything else.
-/// One table lookup per character (Foundation's string replacing took 0.7 s on the
-/// 17 MB envelope of a 50,000-file manifest; this takes milliseconds).
+/// Four characters at a time through a table (Foundation's string replacing took
+/// 0.7 s on the 17 MB envelope of a 50,000-file manifest; this takes milliseconds).
 public func decodeBase64(_ text: String) -> [UInt8]? {
     var text = text
     return text.withUTF8 { chars -> [UInt8]? in
@@ -80,22 +80,38 @@ public func decodeBase64(_ text: String) -> [UInt8]? {
         let tail = end % 4
         // 1 leftover character cannot hold a byte; padding may only fill the last quantum.
         guard tail != 1, padding <= (4 - tail) % 4 else { return nil }
-        var out = [UInt8]()
-        out.reserveCapacity(end / 4 * 3 + 2)
-        var accumulator: UInt32 = 0
-        var bits = 0
-        for i in 0..<end {
-            let value = base64Values[Int(chars[i])]
-            guard value < 64 else { return nil }
-            accumulator = accumulator << 6 | UInt32(value)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
-                accumulator &= (1 << UInt32(bits)) - 1
+        let quads = end / 4
+        let size = quads * 3 + (tail == 0 ? 0 : tail - 1)
+        var failed = false
+        let out = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            count = 0
+            var o = 0
+            var k = 0
+            for _ in 0..<quads {
+                let a = base64Values[Int(chars[k])], b = base64Values[Int(chars[k + 1])]
+                let c = base64Values[Int(chars[k + 2])], d = base64Values[Int(chars[k + 3])]
+                guard (a | b | c | d) & 0xc0 == 0 else { failed = true; return } // 255 marks a non-base64 byte
+                let v = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                buffer[o] = UInt8(truncatingIfNeeded: v >> 16)
+                buffer[o + 1] = UInt8(truncatingIfNeeded: v >> 8)
+                buffer[o + 2] = UInt8(truncatingIfNeeded: v)
+                o += 3
+                k += 4
             }
+            if tail > 0 {
+                var v: UInt32 = 0
+                for j in 0..<tail {
+                    let x = base64Values[Int(chars[k + j])]
+                    guard x < 64 else { failed = true; return }
+                    v = v << 6 | UInt32(x)
+                }
+                v <<= UInt32(6 * (4 - tail))
+                buffer[o] = UInt8(truncatingIfNeeded: v >> 16)
+                if tail == 3 { buffer[o + 1] = UInt8(truncatingIfNeeded: v >> 8) }
+            }
+            count = size
         }
-        return out
+        return failed ? nil : out
     }
 }
 

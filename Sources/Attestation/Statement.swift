@@ -53,70 +53,74 @@ public struct Statement: Sendable {
     public var predicateType: String?
     public var delivery: DeliveryPredicate?
 
-    private struct Raw: Decodable {
-        var _type: String
-        var subject: [RawSubject]
-        var predicateType: String?
+    /// Reads a payload whose signatures verified (see `StatementJSON`).
+    public static func parse(_ payload: [UInt8]) throws -> Statement {
+        try check(payload.withUnsafeBytes { try StatementJSON.read($0) })
     }
-    private struct RawSubject: Decodable {
-        var name: String?
-        var digest: RawDigestSet
-    }
-    /// A DigestSet read straight into what passbox uses (no dictionary per subject:
-    /// they were a third of the memory of a 50,000-subject statement).
-    private struct RawDigestSet: Decodable {
-        var known: [(algorithm: DigestAlgorithm, key: String, hex: String)] = []
-        var weak: [String] = []
 
+    /// The same, read by Foundation's JSONDecoder: the oracle the tests and the fuzzer
+    /// compare `parse` with (it is laxer about repeated keys).
+    public static func parseWithFoundation(_ payload: [UInt8]) throws -> Statement {
+        let raw: FoundationRaw
+        do {
+            raw = try JSONDecoder().decode(FoundationRaw.self, from: Data(payload))
+        } catch let error as DecodingError {
+            throw ManifestError("not an in-toto Statement: \(describe(error))")
+        }
+        return try check(RawStatement(type: raw._type, subjects: raw.subject.map { RawSubject(name: $0.name, digest: $0.digest.set) },
+                                      predicateType: raw.predicateType, delivery: raw.delivery))
+    }
+
+    private struct FoundationRaw: Decodable {
+        var _type: String
+        var subject: [FoundationSubject]
+        var predicateType: String?
+        var delivery: DeliveryPredicate?
+
+        enum CodingKeys: String, CodingKey { case _type, subject, predicateType, predicate }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            _type = try c.decode(String.self, forKey: ._type)
+            subject = try c.decode([FoundationSubject].self, forKey: .subject)
+            predicateType = try c.decodeIfPresent(String.self, forKey: .predicateType)
+            if predicateType == deliveryPredicateType {
+                delivery = try c.decodeIfPresent(DeliveryPredicate.self, forKey: .predicate)
+            }
+        }
+    }
+    private struct FoundationSubject: Decodable {
+        var name: String?
+        var digest: FoundationDigestSet
+    }
+    private struct FoundationDigestSet: Decodable {
+        var set = RawDigestSet()
         struct Key: CodingKey {
             var stringValue: String
             var intValue: Int? { nil }
             init?(stringValue: String) { self.stringValue = stringValue }
             init?(intValue: Int) { nil }
         }
-
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: Key.self)
             for key in container.allKeys {
-                let value = try container.decode(String.self, forKey: key) // DigestSet values are strings
-                let name = key.stringValue.lowercased()
-                if let algorithm = DigestAlgorithm(rawValue: name) {
-                    known.append((algorithm, key.stringValue, value))
-                } else if name == "md5" || name == "sha1" || name == "sha224" {
-                    weak.append(key.stringValue)
-                }
+                set.add(key: key.stringValue, value: try container.decode(String.self, forKey: key))
             }
         }
     }
-    private struct RawPredicate: Decodable {
-        var predicate: DeliveryPredicate?
-    }
 
-    public static func parse(_ payload: [UInt8]) throws -> Statement {
-        try payload.withUnsafeBytes { bytes in
-            // Read in place: the payload of a large manifest is tens of megabytes.
-            guard let base = bytes.baseAddress, !bytes.isEmpty else { return try parse(data: Data()) }
-            return try parse(data: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: bytes.count, deallocator: .none))
+    /// passbox's checks, the same whichever reader read the statement.
+    private static func check(_ raw: RawStatement) throws -> Statement {
+        guard raw.type == statementTypeV1 || raw.type == statementTypeV01 else {
+            throw ManifestError("unsupported statement _type \(raw.type.prefix(200))")
         }
-    }
-
-    private static func parse(data: Data) throws -> Statement {
-        let raw: Raw
-        do {
-            raw = try JSONDecoder().decode(Raw.self, from: data)
-        } catch let error as DecodingError {
-            throw ManifestError("not an in-toto Statement: \(describe(error))")
-        }
-        guard raw._type == statementTypeV1 || raw._type == statementTypeV01 else {
-            throw ManifestError("unsupported statement _type \(raw._type.prefix(200))")
-        }
-        guard !raw.subject.isEmpty else { throw ManifestError("statement has no subjects") }
-        guard raw.subject.count <= maxSubjects else {
-            throw ManifestError("statement has \(raw.subject.count) subjects; at most \(maxSubjects) are read")
+        guard !raw.subjects.isEmpty else { throw ManifestError("statement has no subjects") }
+        guard raw.subjects.count <= maxSubjects else {
+            throw ManifestError("statement has \(raw.subjects.count) subjects; at most \(maxSubjects) are read")
         }
         var subjects: [Subject] = []
-        subjects.reserveCapacity(raw.subject.count)
-        for (i, s) in raw.subject.enumerated() {
+        subjects.reserveCapacity(raw.subjects.count)
+        for (i, s) in raw.subjects.enumerated() {
             guard let rawName = s.name, !rawName.isEmpty else { throw ManifestError("subject[\(i)] has no name") }
             let name = normalizeSubjectName(rawName)
             var digests: [DigestAlgorithm: String] = [:]
@@ -137,15 +141,7 @@ public struct Statement: Sendable {
             }
             subjects.append(Subject(name: name, digests: digests))
         }
-        var delivery: DeliveryPredicate?
-        if raw.predicateType == deliveryPredicateType {
-            do {
-                delivery = try JSONDecoder().decode(RawPredicate.self, from: data).predicate
-            } catch let error as DecodingError {
-                throw ManifestError("delivery predicate: \(describe(error))")
-            }
-        }
-        return Statement(type: raw._type, subjects: subjects, predicateType: raw.predicateType, delivery: delivery)
+        return Statement(type: raw.type, subjects: subjects, predicateType: raw.predicateType, delivery: raw.delivery)
     }
 }
 

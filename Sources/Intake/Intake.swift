@@ -176,8 +176,12 @@ final class IntakeRun {
     var mediaLinks = LinkGraph()
     var mediaNames = CollisionTracker()
 
+    /// `options.captureContent`, asked for every file: kept here, not fetched each time.
+    private let captureContent: @Sendable (UnsafeRawBufferPointer) -> Bool
+
     init(options: IntakeOptions) {
         self.options = options
+        self.captureContent = options.captureContent
         self.pipeline = DigestPipeline(algorithms: options.algorithms)
     }
 
@@ -283,7 +287,7 @@ final class IntakeRun {
 
     /// Starts keeping a file judged by its first bytes (already read: `head`).
     func captureByContent(_ item: Int, head: [UInt8]) {
-        guard capturing[item] == nil, head.withUnsafeBytes({ options.captureContent($0) }) else { return }
+        guard capturing.isEmpty || capturing[item] == nil, head.withUnsafeBytes({ captureContent($0) }) else { return }
         capturing[item] = options.contentCaptureLimit
         head.withUnsafeBytes { capture(item, $0) }
     }

@@ -116,3 +116,83 @@ import Testing
         #expect(distinctSigners(checks).count == 1)
     }
 }
+
+/// passbox's statement reader against Foundation's JSONDecoder (the reader it replaced).
+@Suite struct StatementReaderTests {
+    static func same(_ a: Statement, _ b: Statement) -> Bool {
+        a.type == b.type && a.subjects == b.subjects && a.predicateType == b.predicateType && a.delivery == b.delivery
+    }
+
+    static let digest = String(repeating: "ab", count: 32)
+    static let statements: [String] = [
+        #"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"fw/a.bin","digest":{"sha256":"\#(digest)"}}]}"#,
+        // Whitespace, unknown keys of every JSON type, keys in any order, a null predicate type.
+        " \n{ \"subject\" : [ { \"uri\": \"x\", \"digest\" : { \"SHA256\" : \"\(digest.uppercased())\", \"gitCommit\": \"abc\" }, \"name\" : \"./a//b\", \"annotations\": {\"n\": [1, -2.5e+3, 0.0, true, false, null, {\"k\": []}]} } ],\r\n \"predicateType\": null, \"_type\": \"https://in-toto.io/Statement/v0.1\" }\t",
+        // Escapes and non-ASCII names.
+        #"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"d\u00e9j\u00E0/\ud83d\ude00 \"q\" \\ \/ \b\f\n\r\t.bin","digest":{"sha256":"\#(digest)"}},{"name":"名前.bin","digest":{"sha512":"\#(digest + digest)"}}]}"#,
+        // passbox's delivery predicate, before and after predicateType.
+        #"{"_type":"https://in-toto.io/Statement/v1","predicate":{"vendor":"ACME","version":"1.2","sbom":[{"name":"s.json","digest":{"sha256":"\#(digest)"}}]},"predicateType":"https://passbox.dev/attestation/delivery/v1","subject":[{"name":"a","digest":{"sha256":"\#(digest)"}}]}"#,
+        #"{"_type":"https://in-toto.io/Statement/v1","predicateType":"https://slsa.dev/provenance/v1","predicate":{"buildDefinition":{"x":[{"y":1}]}},"subject":[{"name":"a","digest":{"sha256":"\#(digest)"}}]}"#,
+        #"{"_type":"https://in-toto.io/Statement/v1","predicateType":"https://passbox.dev/attestation/delivery/v1","predicate":null,"subject":[{"name":"a","digest":{"sha256":"\#(digest)"}}]}"#,
+    ]
+
+    @Test(arguments: statements)
+    func readsWhatFoundationReads(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        let ours = try Statement.parse(bytes)
+        let theirs = try Statement.parseWithFoundation(bytes)
+        #expect(Self.same(ours, theirs))
+    }
+
+    @Test(arguments: [
+        "", "null", "[]", #"{"_type":"https://in-toto.io/Statement/v1"}"#,
+        #"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"\#(digest)"}}]} x"#,
+        #"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"\#(digest)"}}],}"#,
+        #"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"\#(digest)"}},]}"#,
+        #"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a\ud800","digest":{"sha256":"\#(digest)"}}]}"#,
+        #"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"\#(digest)"}}],"x":01}"#,
+        #"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"\#(digest)"}}],"x":[1,]}"#,
+        // Repeated keys: which would count? (JSONDecoder picks one.)
+        #"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"\#(digest)"}}],"subject":[]}"#,
+        #"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","name":"b","digest":{"sha256":"\#(digest)"}}]}"#,
+        #"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"\#(digest)","sha256":"\#(digest)"}}]}"#,
+        String(repeating: "[", count: 600) + String(repeating: "]", count: 600),
+    ])
+    func rejects(_ text: String) {
+        #expect(throws: ManifestError.self) { try Statement.parse(Array(text.utf8)) }
+    }
+
+    @Test func invalidUTF8IsRejected() {
+        var bytes = Array(#"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a?","digest":{"sha256":"\#(Self.digest)"}}]}"#.utf8)
+        bytes[bytes.firstIndex(of: UInt8(ascii: "?"))!] = 0xff
+        #expect(throws: ManifestError.self) { try Statement.parse(bytes) }
+    }
+
+    /// Random damage to valid statements: whatever passbox's reader accepts, Foundation's
+    /// accepts too, with the same result (it may reject more, never accept other things).
+    @Test func damagedStatementsNeverReadDifferently() {
+        var seed: UInt64 = 0x2545_f491_4f6c_dd1d
+        func next() -> Int {
+            seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17
+            return Int(truncatingIfNeeded: seed & 0x7fff_ffff)
+        }
+        let alphabet = Array("{}[]\",:\\u0aA-+.eE \n".utf8) + [0xc3, 0xa9, 0xff]
+        var acceptedByBoth = 0
+        for round in 0..<4000 {
+            var bytes = Array(Self.statements[round % Self.statements.count].utf8)
+            for _ in 0...(next() % 3) {
+                let at = next() % (bytes.count + 1)
+                switch next() % 3 {
+                case 0 where at < bytes.count: bytes[at] = alphabet[next() % alphabet.count]
+                case 1 where at < bytes.count: bytes.remove(at: at)
+                default: bytes.insert(alphabet[next() % alphabet.count], at: at)
+                }
+            }
+            guard let ours = try? Statement.parse(bytes) else { continue }
+            let theirs = try? Statement.parseWithFoundation(bytes)
+            #expect(theirs.map { Self.same(ours, $0) } == true, "\(String(decoding: bytes, as: UTF8.self))")
+            acceptedByBoth += 1
+        }
+        #expect(acceptedByBoth > 100)
+    }
+}

@@ -23,7 +23,12 @@ public func fuzzManifest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         _ = verifier.check(UnverifiedManifest(path: "fuzz.dsse.json", origin: .explicit, bytes: Data(body)))
         _ = manifests(in: Data(body), path: "fuzz.intoto.jsonl", origin: .registered)
     } else {
-        _ = try? Statement.parse(body)
+        // Differential: what passbox's reader accepts, Foundation's reads the same.
+        if let ours = try? Statement.parse(body) {
+            let theirs = try? Statement.parseWithFoundation(body)
+            precondition(theirs.map { ours.type == $0.type && ours.subjects == $0.subjects && ours.predicateType == $0.predicateType
+                && ours.delivery == $0.delivery } == true, "passbox's statement reader and Foundation's disagree")
+        }
         // The same bytes, properly signed: the full path from envelope to statement.
         if let envelope = try? signEnvelope(payloadType: inTotoPayloadType, payload: body, keys: [signingKey]),
            let encoded = try? JSONEncoder().encode(envelope) {

@@ -102,7 +102,8 @@ final class DigestPipeline: @unchecked Sendable {
     struct Result {
         var stream: Int32
         var algorithm: Int
-        var digest: [UInt8]
+        /// Hex, encoded here on the worker rather than by the producer at the end.
+        var digest: String
     }
 
     final class Worker: @unchecked Sendable {
@@ -157,7 +158,7 @@ final class DigestPipeline: @unchecked Sendable {
                             hasher.update(UnsafeRawBufferPointer(rebasing: batch.storage[Int(event.start)..<Int(event.start + event.length)]))
                         }
                         if event.isEnd {
-                            local.append(Result(stream: event.stream, algorithm: algorithm, digest: hasher.finalize()))
+                            local.append(Result(stream: event.stream, algorithm: algorithm, digest: Hex.encode(hasher.finalize())))
                             open[key] = nil
                             spare[algorithm].append(hasher)
                         }
@@ -359,11 +360,11 @@ final class DigestPipeline: @unchecked Sendable {
     }
 
     /// Waits for the workers and returns, per algorithm, every finished stream's
-    /// digest indexed by stream number.
-    func close() -> [(algorithm: DigestAlgorithm, digests: [[UInt8]?])] {
+    /// digest (hex) indexed by stream number.
+    func close() -> [(algorithm: DigestAlgorithm, digests: [String?])] {
         releasePin()
         flush()
-        var byAlgorithm: [[[UInt8]?]] = Array(repeating: [], count: algorithms.count)
+        var byAlgorithm: [[String?]] = Array(repeating: [], count: algorithms.count)
         for worker in workers {
             worker.condition.lock()
             worker.closed = true

@@ -242,7 +242,7 @@ final class IntakeRun {
     private func finishDigests() {
         for (algorithm, digests) in pipeline.close() {
             for (stream, digest) in digests.enumerated() where stream < items.count && items[stream].complete {
-                if let digest { items[stream].digests[algorithm] = Hex.encode(digest) }
+                if let digest { items[stream].digests[algorithm] = digest }
             }
         }
     }

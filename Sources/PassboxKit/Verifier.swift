@@ -239,11 +239,14 @@ struct Matcher {
 
     mutating func report() -> Report {
         let items = inventory.items
-        // First item of each path (a second one is a duplicate entry, reported by intake).
+        // First item of each path (a second one is a duplicate entry, reported by intake);
+        // built only when a registered manifest has to be matched by name.
         var byPath: [String: Int] = [:]
-        byPath.reserveCapacity(items.count)
-        for i in items.indices where items[i].kind != .directory && !evidence.contains(i) {
-            if byPath[items[i].path] == nil { byPath[items[i].path] = i }
+        if checks.contains(where: { $0.verified?.origin == .registered }) {
+            byPath.reserveCapacity(items.count)
+            for i in items.indices where items[i].kind != .directory && !evidence.contains(i) {
+                if byPath[items[i].path] == nil { byPath[items[i].path] = i }
+            }
         }
 
         // Which verified manifests speak for this delivery.
@@ -310,7 +313,10 @@ struct Matcher {
         var trustedContainers = Set<Int>()
         let unlistedSeverity: Severity = policy.unlisted == .reject ? .error : .warning
         let intakeFlagged = Set(inventory.findings.filter { !$0.isAdvisory }.map(\.path))
+        // Subject names some item of the delivery has (the others are missing).
+        var present = Set<String>()
         for i in items.indices where items[i].kind != .directory && !evidence.contains(i) {
+            if !subjectsByName.isEmpty, subjectsByName[items[i].path] != nil { present.insert(items[i].path) }
             if let c = items[i].container, trustedContainers.contains(c) {
                 status[i] = .covered
                 if items[i].kind == .archive { trustedContainers.insert(i) }
@@ -381,7 +387,7 @@ struct Matcher {
         // Named by a manifest, absent from the delivery.
         let missingSeverity: Severity = policy.missing == .reject ? .error : .warning
         var missing: [Report.File] = []
-        for name in subjectsByName.keys.sorted() where byPath[name] == nil {
+        for name in subjectsByName.keys.sorted() where !present.contains(name) {
             missing.append(Report.File(path: name, kind: "regular", size: 0, digests: Digests(), status: .missing))
             findings.append(Finding(code: "file.missing", severity: missingSeverity, path: name,
                                     message: "named by a trusted manifest, absent from the delivery"))

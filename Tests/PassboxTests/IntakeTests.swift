@@ -126,7 +126,7 @@ import Testing
         for (algorithm, digests) in results {
             #expect(digests.count == contents.count)
             for (stream, bytes) in contents.enumerated() {
-                #expect(digests[stream] == Hasher.digest(algorithm, bytes), "\(algorithm) stream \(stream)")
+                #expect(digests[stream] == Hex.encode(Hasher.digest(algorithm, bytes)), "\(algorithm) stream \(stream)")
             }
         }
     }
@@ -158,10 +158,10 @@ import Testing
         pipeline.finish(0)
         let results = pipeline.close()
         for (algorithm, digests) in results {
-            #expect(digests[0] == Hasher.digest(algorithm, chunk))
-            #expect(digests[1] == Hasher.digest(algorithm, chunk[512..<4608]))
-            #expect(digests[2] == Hasher.digest(algorithm, [UInt8](repeating: 0xee, count: 12 << 20)))
-            #expect(digests[3] == Hasher.digest(algorithm, chunk[8192..<20480]))
+            #expect(digests[0] == Hex.encode(Hasher.digest(algorithm, chunk)))
+            #expect(digests[1] == Hex.encode(Hasher.digest(algorithm, chunk[512..<4608])))
+            #expect(digests[2] == Hex.encode(Hasher.digest(algorithm, [UInt8](repeating: 0xee, count: 12 << 20))))
+            #expect(digests[3] == Hex.encode(Hasher.digest(algorithm, chunk[8192..<20480])))
         }
     }
 

@@ -143,59 +143,51 @@ struct StatementJSON {
 
     /// An object; `member` reads each value (key given). Keys may not repeat.
     private mutating func object(depth: Int, at path: String, _ member: (inout StatementJSON, String) throws -> Void) throws {
-        guard depth <= Self.maxDepth else { throw failure("nested deeper than \(Self.maxDepth)") }
-        guard current == UInt8(ascii: "{") else { throw wrongType("an object", at: path) }
-        i += 1
-        skipWhitespace()
-        if current == UInt8(ascii: "}") {
-            i += 1
-            return
-        }
         var keys: [String] = []
-        while true {
-            skipWhitespace()
-            guard current == UInt8(ascii: "\"") else { throw failure("expected a key") }
-            let key = try rawString()
+        try container(open: "{", close: "}", depth: depth, expected: "an object", at: path) { reader in
+            guard reader.current == UInt8(ascii: "\"") else { throw reader.failure("expected a key") }
+            let key = try reader.rawString()
             if keys.contains(key) { throw ManifestError("not an in-toto Statement: key '\(key.prefix(80))' twice in \(path.isEmpty ? "the statement" : path)") }
             keys.append(key)
-            skipWhitespace()
-            guard current == UInt8(ascii: ":") else { throw failure("expected ':'") }
-            i += 1
-            skipWhitespace()
-            try member(&self, key)
-            skipWhitespace()
-            switch current {
-            case UInt8(ascii: ","): i += 1
-            case UInt8(ascii: "}"):
-                i += 1
-                return
-            default: throw failure("expected ',' or '}'")
-            }
+            reader.skipWhitespace()
+            guard reader.current == UInt8(ascii: ":") else { throw reader.failure("expected ':'") }
+            reader.i += 1
+            reader.skipWhitespace()
+            try member(&reader, key)
         }
     }
 
     /// An array; `element` reads each value (index given).
     private mutating func array(depth: Int, at path: String, _ element: (inout StatementJSON, Int) throws -> Void) throws {
+        var index = 0
+        try container(open: "[", close: "]", depth: depth, expected: "an array", at: path) { reader in
+            try element(&reader, index)
+            index += 1
+        }
+    }
+
+    /// `open` item (`,` item)* `close`, or `open` `close`; `item` reads one.
+    private mutating func container(open: Unicode.Scalar, close: Unicode.Scalar, depth: Int, expected: String, at path: String,
+                                    _ item: (inout StatementJSON) throws -> Void) throws {
         guard depth <= Self.maxDepth else { throw failure("nested deeper than \(Self.maxDepth)") }
-        guard current == UInt8(ascii: "[") else { throw wrongType("an array", at: path) }
+        guard current == UInt8(ascii: open) else { throw wrongType(expected, at: path) }
         i += 1
         skipWhitespace()
-        if current == UInt8(ascii: "]") {
+        if current == UInt8(ascii: close) {
             i += 1
             return
         }
-        var index = 0
         while true {
             skipWhitespace()
-            try element(&self, index)
-            index += 1
+            try item(&self)
             skipWhitespace()
-            switch current {
-            case UInt8(ascii: ","): i += 1
-            case UInt8(ascii: "]"):
+            if current == UInt8(ascii: ",") {
+                i += 1
+            } else if current == UInt8(ascii: close) {
                 i += 1
                 return
-            default: throw failure("expected ',' or ']'")
+            } else {
+                throw failure("expected ',' or '\(close)'")
             }
         }
     }

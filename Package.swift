@@ -39,7 +39,7 @@ let package = Package(
         ]),
         .target(name: "Station", dependencies: ["PassboxKit", "Attestation", "CryptoIO", "SBOM"]),
         .executableTarget(name: "passbox", dependencies: [
-            "PassboxKit", "Station", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "PassboxKit", "Station", "Intake", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "PassboxTests", dependencies: ["PassboxKit", "Intake", "Attestation", "CryptoIO", "ArchiveIO"]),

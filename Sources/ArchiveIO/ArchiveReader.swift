@@ -40,6 +40,9 @@ public struct ArchiveEntryInfo: Sendable {
     public var mode: UInt32
     public var isEncrypted: Bool
     public var isSparse: Bool
+    /// The name or link target was longer than `ArchiveReader.maxNameBytes`: `path`
+    /// and `linkTarget` hold only their start (a header can declare a name of 4 GB).
+    public var nameTruncated = false
 }
 
 /// Reads one archive (any format libarchive reads, with its compression filters),
@@ -171,19 +174,30 @@ public final class ArchiveReader {
         return Self.describe(entry)
     }
 
+    /// Longest name or link target turned into a string; longer ones are cut and flagged.
+    public static let maxNameBytes = 1 << 20
+
     private static func describe(_ entry: OpaquePointer) -> ArchiveEntryInfo {
         var pathIsUTF8 = true
+        var truncated = false
+        /// At most `maxNameBytes` of a C string, as text.
+        func text(_ raw: UnsafePointer<CChar>) -> String {
+            let length = strnlen(raw, maxNameBytes + 1)
+            if length > maxNameBytes { truncated = true }
+            let bytes = UnsafeRawBufferPointer(start: raw, count: min(length, maxNameBytes))
+            return String(decoding: bytes, as: UTF8.self)
+        }
         let path: String
         // An ASCII name is the same in every encoding: take it as stored. (libarchive's
         // UTF-8 form converts through wide characters, a tenth of the time of a tar
         // of small files.)
         if let raw = archive_entry_pathname(entry), isASCII(raw) {
-            path = String(cString: raw)
+            path = text(raw)
         } else if let utf8 = archive_entry_pathname_utf8(entry) {
-            path = String(cString: utf8)
+            path = text(utf8)
         } else if let raw = archive_entry_pathname(entry) {
             pathIsUTF8 = false
-            path = String(decoding: UnsafeBufferPointer(start: raw, count: strlen(raw)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            path = text(raw)
         } else {
             pathIsUTF8 = false
             path = ""
@@ -209,10 +223,10 @@ public final class ArchiveReader {
         }
         var linkTarget: String?
         if let hardlink {
-            linkTarget = String(cString: hardlink)
+            linkTarget = text(hardlink)
         } else if type == .symlink {
             let target = archive_entry_symlink_utf8(entry) ?? archive_entry_symlink(entry)
-            linkTarget = target.map { String(cString: $0) }
+            linkTarget = target.map { text($0) }
         }
         return ArchiveEntryInfo(
             path: path, pathIsUTF8: pathIsUTF8, type: type,
@@ -220,7 +234,7 @@ public final class ArchiveReader {
             linkTarget: linkTarget,
             mode: UInt32(archive_entry_mode(entry)),
             isEncrypted: archive_entry_is_encrypted(entry) != 0,
-            isSparse: archive_entry_sparse_count(entry) > 0)
+            isSparse: archive_entry_sparse_count(entry) > 0, nameTruncated: truncated)
     }
 
     /// The next block of the current entry's data and its offset within the entry
@@ -247,12 +261,15 @@ public func configureArchiveLocale() {
     _ = setlocale(LC_CTYPE, "C.UTF-8")
 }
 
-/// True when the C string holds only ASCII bytes (1...0x7f).
+/// True when the C string holds only ASCII bytes (1...0x7f); looks at most
+/// `maxNameBytes` + 1 bytes.
 private func isASCII(_ text: UnsafePointer<CChar>) -> Bool {
     var p = text
-    while p.pointee != 0 {
+    var n = 0
+    while p.pointee != 0, n <= ArchiveReader.maxNameBytes {
         if p.pointee < 0 { return false } // CChar is signed: bytes >= 0x80 are negative
         p += 1
+        n += 1
     }
     return true
 }

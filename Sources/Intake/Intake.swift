@@ -482,11 +482,15 @@ final class IntakeRun {
                 sawEntry = true
                 if items[container].format == nil { items[container].format = reader.formatDescription }
                 let shownName: String
-                switch safeRelativePath(entry.path, maxLength: limits.maxPathLength) {
+                let checked = entry.nameTruncated
+                    ? .failure(.init("name or link target longer than \(ArchiveReader.maxNameBytes) bytes"))
+                    : safeRelativePath(entry.path, maxLength: limits.maxPathLength)
+                switch checked {
                 case .success(let clean):
                     shownName = clean
                 case .failure(let reason):
-                    let printable = String(entry.path.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? "?" : Character($0) }.prefix(512))
+                    // The first 512 characters only: a name can be a megabyte long.
+                    let printable = String(entry.path.unicodeScalars.prefix(512).map { $0.value < 0x20 || $0.value == 0x7f ? "?" : Character($0) })
                     shownName = printable.isEmpty ? "(empty name)" : printable
                     finding(.pathTraversal, frame.prefix + shownName, "unsafe entry name: \(reason)")
                 }
@@ -574,6 +578,11 @@ final class IntakeRun {
             switch error.kind {
             case .encrypted:
                 finding(.encrypted, currentPath, "\(error.message)")
+            case _ where error.message.contains("allocate"):
+                // libarchive asked for more memory than limits.maxMemory leaves (a header
+                // declaring a name of gigabytes): a limit, not a damaged file; like every
+                // limit it stops the reading.
+                throw limitExceeded(currentPath, "reading it needs more memory than limits.maxMemory allows (libarchive: \(error.message))")
             default:
                 finding(.corrupt, currentPath, "\(error.message)")
             }
@@ -1011,6 +1020,20 @@ final class SeekableFileInput: CountingInput {
 }
 
 extension Intake {
+    /// Caps the process's data memory (RLIMIT_DATA) at `bytes`, never raising a lower
+    /// limit already set. Call before reading a delivery.
+    public static func capMemory(_ bytes: Int64) throws {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_DATA.rawValue), &limit) == 0 else {
+            throw IntakeError("cannot read the memory limit: \(String(cString: strerror(errno)))")
+        }
+        let wanted = rlim_t(max(bytes, 0))
+        limit.rlim_cur = min(limit.rlim_cur, wanted)
+        guard setrlimit(__rlimit_resource_t(RLIMIT_DATA.rawValue), &limit) == 0 else {
+            throw IntakeError("cannot set the memory limit (limits.maxMemory): \(String(cString: strerror(errno)))")
+        }
+    }
+
     /// libarchive keeps UTF-8 entry names only in a UTF-8 locale: call once at start.
     public static func configureLocale() {
         configureArchiveLocale()

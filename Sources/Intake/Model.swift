@@ -23,6 +23,11 @@ public struct IntakeLimits: Sendable, Equatable {
     public var maxInMemoryArchiveBytes = 64 << 20
     /// Nested directories in a delivery directory.
     public var maxDirectoryDepth = 128
+    /// The process's data memory (heap and mappings, RLIMIT_DATA) while it reads a
+    /// delivery: a header can make libarchive allocate and fill gigabytes (a cpio name
+    /// of 3 GB from a 15 MB .cpio.gz); past this, its allocation fails and the archive
+    /// is reported corrupt instead of the machine running out of memory.
+    public var maxMemory: Int64 = 2 << 30
 
     public init() {}
 }

@@ -108,13 +108,17 @@ extension Policy {
                         policy.limits.maxTotalBytes = try byteSize(v, "limits.maxTotalBytes", fail)
                     case "maxEntryBytes":
                         policy.limits.maxEntryBytes = try byteSize(v, "limits.maxEntryBytes", fail)
+                    case "maxMemory":
+                        let bytes = try byteSize(v, "limits.maxMemory", fail)
+                        guard bytes >= 512 << 20 else { throw fail("limits.maxMemory must be at least 512MiB") }
+                        policy.limits.maxMemory = bytes
                     case "maxRatio":
                         guard let r = v.double, r >= 1, r.isFinite else {
                             throw fail("limits.maxRatio must be a number >= 1")
                         }
                         policy.limits.maxRatio = r
                     default:
-                        throw fail("unknown key limits.\(key.prefix(80)) (known: maxDepth, maxTotalBytes, maxRatio, maxEntries, maxPathLength, maxEntryBytes)")
+                        throw fail("unknown key limits.\(key.prefix(80)) (known: maxDepth, maxTotalBytes, maxRatio, maxEntries, maxPathLength, maxEntryBytes, maxMemory)")
                     }
                 }
             case "archive":

@@ -2,6 +2,7 @@ import ArgumentParser
 import Attestation
 import CryptoIO
 import Foundation
+import Intake
 import PassboxKit
 
 /// Exit codes (contract.md): 0 accepted, 1 rejected, 2 could not evaluate.
@@ -285,6 +286,11 @@ func makeVerifyOptions(_ o: CommonOptions) throws -> VerifyOptions {
     }
     guard !algorithms.isEmpty else { throw CannotEvaluate("--digests needs at least one algorithm") }
     options.algorithms = algorithms
+    do {
+        try Intake.capMemory(options.policy.limits.maxMemory)
+    } catch let error as IntakeError {
+        throw CannotEvaluate(error.message)
+    }
     return options
 }
 
@@ -298,25 +304,43 @@ func emit(_ text: String, to output: String?) throws {
     }
 }
 
+/// Set just before passbox itself exits. libarchive ends the process with exit(1)
+/// when it runs out of memory inside some string functions (possible under
+/// limits.maxMemory): 1 would read as "rejected" with no report, so such an exit is
+/// turned into 2, "could not evaluate", with a message.
+nonisolated(unsafe) var exitingNormally = false
+
+func finish(_ code: Int32) -> Never {
+    exitingNormally = true
+    exit(code)
+}
+
 // Entry point: every failure that is not a verdict exits 2.
 configureLocale()
+atexit {
+    guard !exitingNormally else { return }
+    let message = "passbox: a library ended the process (libarchive out of memory: see limits.maxMemory); no verdict\n"
+    _ = message.withCString { write(2, $0, strlen($0)) }
+    _exit(Exit.cannotEvaluate)
+}
 do {
     var command = try Passbox.parseAsRoot()
     try command.run()
-    exit(Exit.accepted)
+    finish(Exit.accepted)
 } catch let exitCode as ExitCode {
-    exit(exitCode.rawValue)
+    finish(exitCode.rawValue)
 } catch let error as CannotEvaluate {
     FileHandle.standardError.write(Data("passbox: \(error.message)\n".utf8))
-    exit(Exit.cannotEvaluate)
+    finish(Exit.cannotEvaluate)
 } catch let error as EvaluationError {
     FileHandle.standardError.write(Data("passbox: \(error.message)\n".utf8))
-    exit(Exit.cannotEvaluate)
+    finish(Exit.cannotEvaluate)
 } catch {
     let code = Passbox.exitCode(for: error)
     if code == .success {
+        exitingNormally = true
         Passbox.exit(withError: error) // --help, --version
     }
     FileHandle.standardError.write(Data((Passbox.fullMessage(for: error) + "\n").utf8))
-    exit(Exit.cannotEvaluate)
+    finish(Exit.cannotEvaluate)
 }

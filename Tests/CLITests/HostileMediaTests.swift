@@ -61,6 +61,7 @@ func escapedFiles() -> [String] {
         .init(fixture: "bomb-sparse-hole.tar", code: "archive.limit-exceeded"),
         .init(fixture: "bomb-entry-count.tar", code: "archive.limit-exceeded", policy: "limits:\n  maxEntries: 1000\n"),
         .init(fixture: "bomb-total-bytes.tar", code: "archive.limit-exceeded", policy: "limits:\n  maxTotalBytes: 8MiB\n"),
+        .init(fixture: "bomb-cpio-name.cpio.gz", code: "archive.limit-exceeded"),
         .init(fixture: "duplicate-entry-same-path.tar", code: "archive.duplicate-entry"),
         .init(fixture: "duplicate-entry-same-path.zip", code: "archive.duplicate-entry"),
         .init(fixture: "zip-local-header-mismatch.zip", code: "archive.corrupt"),

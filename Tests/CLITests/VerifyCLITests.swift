@@ -365,12 +365,25 @@ final class VerifyCLITests: XCTestCase {
         try w.standardDelivery()
         try w.key("acme")
         for (yaml, word) in [("manifest:\n  unlisted: maybe\n", "unlisted"), ("limits:\n  maxDepht: 3\n", "maxDepht"),
-                             ("files:\n  deny: [binaries]\n", "binaries"), ("[1, 2\n", "YAML")] {
+                             ("files:\n  deny: [binaries]\n", "binaries"), ("[1, 2\n", "YAML"),
+                             ("limits:\n  maxMemory: 64MiB\n", "maxMemory")] {
             try w.write("policy.yaml", yaml)
             let r = try w.passbox(["verify", "delivery", "--policy", "policy.yaml"])
             XCTAssertEqual(r.status, 2, yaml)
             XCTAssertTrue(r.stderr.contains("policy.yaml") && r.stderr.contains(word), r.stderr)
         }
+    }
+
+    /// limits.maxMemory caps the process (RLIMIT_DATA): normal work fits under the
+    /// lowest cap allowed (the cap stopping a bomb: HostileArchiveTests, bomb-cpio-name).
+    func testMaxMemoryLowestCapStillVerifies() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        let key = try w.key("acme")
+        try w.manifest("delivery", keys: [key], output: "m.dsse.json")
+        try w.write("policy.yaml", "limits:\n  maxMemory: 512MiB\n")
+        let r = try w.verify(["delivery", "--manifest", "m.dsse.json", "--policy", "policy.yaml"])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
     }
 
     /// Found by Fuzz/run.sh policy: Yams' untyped loader force-unwrapped on a mapping

@@ -122,12 +122,13 @@ public struct ManifestVerifier: Sendable {
     }
 
     /// Checks signatures first, and only then reads the payload.
-    public func check(_ manifest: UnverifiedManifest) -> ManifestCheck {
+    public func check(_ manifest: consuming UnverifiedManifest) -> ManifestCheck {
         var result = ManifestCheck(path: manifest.path, origin: manifest.origin)
         var envelope: DSSEEnvelope
         let payload: [UInt8]
         do {
             envelope = try DSSEEnvelope.parse(manifest.bytes)
+            manifest.bytes = Data() // the file is no longer needed (freed when this was its last holder)
             payload = try envelope.payloadBytes()
         } catch {
             result.problems.append(.malformed("\(error)"))

@@ -67,8 +67,8 @@ public struct Statement: Sendable {
         } catch let error as DecodingError {
             throw ManifestError("not an in-toto Statement: \(describe(error))")
         }
-        return try check(RawStatement(type: raw._type, subjects: raw.subject.map { RawSubject(name: $0.name, digest: $0.digest.set) },
-                                      predicateType: raw.predicateType, delivery: raw.delivery))
+        let subjects = try raw.subject.enumerated().map { try subject(RawSubject(name: $1.name, digest: $1.digest.set), at: $0) }
+        return try check(RawStatement(type: raw._type, subjects: subjects, predicateType: raw.predicateType, delivery: raw.delivery))
     }
 
     private struct FoundationRaw: Decodable {
@@ -109,7 +109,8 @@ public struct Statement: Sendable {
         }
     }
 
-    /// passbox's checks, the same whichever reader read the statement.
+    /// passbox's checks of the whole statement, the same whichever reader read it
+    /// (each subject was checked by `subject(_:at:)` as it was read).
     private static func check(_ raw: RawStatement) throws -> Statement {
         guard raw.type == statementTypeV1 || raw.type == statementTypeV01 else {
             throw ManifestError("unsupported statement _type \(raw.type.prefix(200))")
@@ -118,30 +119,31 @@ public struct Statement: Sendable {
         guard raw.subjects.count <= maxSubjects else {
             throw ManifestError("statement has \(raw.subjects.count) subjects; at most \(maxSubjects) are read")
         }
-        var subjects: [Subject] = []
-        subjects.reserveCapacity(raw.subjects.count)
-        for (i, s) in raw.subjects.enumerated() {
-            guard let rawName = s.name, !rawName.isEmpty else { throw ManifestError("subject[\(i)] has no name") }
-            let name = normalizeSubjectName(rawName)
-            var digests: [DigestAlgorithm: String] = [:]
-            for (algorithm, key, value) in s.digest.known {
-                guard value.utf8.count == algorithm.byteCount * 2, isHex(value) else {
-                    throw ManifestError("subject[\(i)] \(rawName.prefix(200)): \(key) is not a \(algorithm.byteCount)-byte hex digest")
-                }
-                let hex = value.utf8.contains(where: { (0x41...0x46).contains($0) }) ? value.lowercased() : value
-                // "sha256" and "SHA256" in one set must agree.
-                if let earlier = digests.updateValue(hex, forKey: algorithm), earlier != hex {
-                    throw ManifestError("subject[\(i)] \(rawName.prefix(200)): two different \(algorithm.rawValue) digests")
-                }
+        return Statement(type: raw.type, subjects: raw.subjects, predicateType: raw.predicateType, delivery: raw.delivery)
+    }
+
+    /// One subject as passbox keeps it: a name, and digests of known algorithms in
+    /// lower-case hex. Checked as it is read, so no second copy of 50,000 subjects exists.
+    static func subject(_ s: RawSubject, at i: Int) throws -> Subject {
+        guard let rawName = s.name, !rawName.isEmpty else { throw ManifestError("subject[\(i)] has no name") }
+        let name = normalizeSubjectName(rawName)
+        var digests: [DigestAlgorithm: String] = [:]
+        for (algorithm, key, value) in s.digest.known {
+            guard value.utf8.count == algorithm.byteCount * 2, isHex(value) else {
+                throw ManifestError("subject[\(i)] \(rawName.prefix(200)): \(key) is not a \(algorithm.byteCount)-byte hex digest")
             }
-            guard !digests.isEmpty else {
-                let weak = s.digest.weak
-                let why = weak.isEmpty ? "no sha256, sha384 or sha512 digest" : "only weak digests (\(weak.joined(separator: ", ")))"
-                throw ManifestError("subject[\(i)] \(rawName.prefix(200)) has \(why)")
+            let hex = value.utf8.contains(where: { (0x41...0x46).contains($0) }) ? value.lowercased() : value
+            // "sha256" and "SHA256" in one set must agree.
+            if let earlier = digests.updateValue(hex, forKey: algorithm), earlier != hex {
+                throw ManifestError("subject[\(i)] \(rawName.prefix(200)): two different \(algorithm.rawValue) digests")
             }
-            subjects.append(Subject(name: name, digests: digests))
         }
-        return Statement(type: raw.type, subjects: subjects, predicateType: raw.predicateType, delivery: raw.delivery)
+        guard !digests.isEmpty else {
+            let weak = s.digest.weak
+            let why = weak.isEmpty ? "no sha256, sha384 or sha512 digest" : "only weak digests (\(weak.joined(separator: ", ")))"
+            throw ManifestError("subject[\(i)] \(rawName.prefix(200)) has \(why)")
+        }
+        return Subject(name: name, digests: digests)
     }
 }
 

@@ -5,7 +5,8 @@ import Foundation
 /// readers end in the same checks).
 struct RawStatement {
     var type: String
-    var subjects: [RawSubject]
+    /// Already checked one by one (`Statement.subject(_:at:)`).
+    var subjects: [Subject]
     var predicateType: String?
     var delivery: DeliveryPredicate?
 }
@@ -58,7 +59,7 @@ struct StatementJSON {
     private mutating func statement() throws -> RawStatement {
         skipWhitespace()
         var type: String?
-        var subjects: [RawSubject]?
+        var subjects: [Subject]?
         var predicateType: String?
         var predicate: Range<Int>?
         try object(depth: 1, at: "") { reader, key in
@@ -89,8 +90,8 @@ struct StatementJSON {
         return RawStatement(type: type, subjects: subjects, predicateType: predicateType, delivery: delivery)
     }
 
-    private mutating func subjects() throws -> [RawSubject] {
-        var out: [RawSubject] = []
+    private mutating func subjects() throws -> [Subject] {
+        var out: [Subject] = []
         try array(depth: 2, at: ".subject") { reader, index in
             guard out.count < maxSubjects else {
                 throw ManifestError("statement has more than \(maxSubjects) subjects; at most \(maxSubjects) are read")
@@ -111,7 +112,7 @@ struct StatementJSON {
                 }
             }
             guard let digest else { throw ManifestError("not an in-toto Statement: missing key 'digest' at \(at)") }
-            out.append(RawSubject(name: name, digest: digest))
+            out.append(try Statement.subject(RawSubject(name: name, digest: digest), at: index))
         }
         return out
     }

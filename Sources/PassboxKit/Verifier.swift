@@ -71,11 +71,13 @@ public enum Verifier {
         // Manifests known before the delivery is read are checked while it is read (a
         // 50,000-file statement takes a quarter of a second to parse).
         let verifier = ManifestVerifier(trustStore: trustStore, time: options.at)
-        let early = Background { [envelopes, lists, detached] in
-            (envelopes.map { verifier.check($0) }, lists.map { verifier.check($0, detached: detached) })
-        }
+        let pending = PendingManifests(envelopes: envelopes, lists: lists)
         envelopes = []
         lists = []
+        let early = Background { [detached] in
+            // Each manifest's bytes are let go once it is checked (a large one is 17 MB).
+            (pending.takeEnvelopes { verifier.check($0) }, pending.takeLists { verifier.check($0, detached: detached) })
+        }
 
         var intakeOptions = IntakeOptions()
         intakeOptions.limits = options.policy.limits
@@ -456,6 +458,33 @@ struct Matcher {
             delivery: delivery, files: files, manifests: manifests, sbom: sbom.report, findings: ordered,
             summary: Report.Summary(files: files.count, bytes: bytes,
                                     archives: archives, byStatus: byStatus))
+    }
+}
+
+/// Manifests handed to the early check: taken out one at a time, so that each one's
+/// bytes are freed as soon as it is checked (nothing else holds them).
+final class PendingManifests: @unchecked Sendable {
+    private var envelopes: [UnverifiedManifest]
+    private var lists: [UnverifiedChecksumList]
+
+    init(envelopes: [UnverifiedManifest], lists: [UnverifiedChecksumList]) {
+        self.envelopes = envelopes
+        self.lists = lists
+    }
+
+    /// Used by one thread only (the early check's).
+    func takeEnvelopes(_ check: (consuming UnverifiedManifest) -> ManifestCheck) -> [ManifestCheck] {
+        var out: [ManifestCheck] = []
+        envelopes.reverse()
+        while let next = envelopes.popLast() { out.append(check(next)) }
+        return out
+    }
+
+    func takeLists(_ check: (UnverifiedChecksumList) -> ManifestCheck) -> [ManifestCheck] {
+        var out: [ManifestCheck] = []
+        lists.reverse()
+        while let next = lists.popLast() { out.append(check(next)) }
+        return out
     }
 }
 

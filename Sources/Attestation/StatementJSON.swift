@@ -144,12 +144,22 @@ struct StatementJSON {
 
     /// An object; `member` reads each value (key given). Keys may not repeat.
     private mutating func object(depth: Int, at path: String, _ member: (inout StatementJSON, String) throws -> Void) throws {
-        var keys: [String] = []
+        // Keys seen: a short list (objects here have a handful of keys), a set once an
+        // object has many, so a payload of a million keys is not a quadratic search.
+        var few: [String] = []
+        var many: Set<String> = []
         try container(open: "{", close: "}", depth: depth, expected: "an object", at: path) { reader in
             guard reader.current == UInt8(ascii: "\"") else { throw reader.failure("expected a key") }
             let key = try reader.rawString()
-            if keys.contains(key) { throw ManifestError("not an in-toto Statement: key '\(key.prefix(80))' twice in \(path.isEmpty ? "the statement" : path)") }
-            keys.append(key)
+            let repeated: Bool
+            if few.count < 16 {
+                repeated = few.contains(key)
+                few.append(key)
+            } else {
+                if many.isEmpty { many = Set(few) }
+                repeated = !many.insert(key).inserted
+            }
+            if repeated { throw ManifestError("not an in-toto Statement: key '\(key.prefix(80))' twice in \(path.isEmpty ? "the statement" : path)") }
             reader.skipWhitespace()
             guard reader.current == UInt8(ascii: ":") else { throw reader.failure("expected ':'") }
             reader.i += 1

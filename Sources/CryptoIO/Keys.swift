@@ -86,15 +86,7 @@ private func algorithm(of pkey: OpaquePointer) throws -> KeyAlgorithm {
 }
 
 private func spkiDER(_ pkey: OpaquePointer) throws -> [UInt8] {
-    let length = i2d_PUBKEY(pkey, nil)
-    guard length > 0 else { throw CryptoError.drain("encoding the public key") }
-    var der = [UInt8](repeating: 0, count: Int(length))
-    let written = der.withUnsafeMutableBufferPointer { buffer -> Int32 in
-        var p = buffer.baseAddress
-        return i2d_PUBKEY(pkey, &p)
-    }
-    guard written == length else { throw CryptoError.drain("encoding the public key") }
-    return der
+    try derEncode("the public key") { i2d_PUBKEY(pkey, $0) }
 }
 
 /// A public key that signatures can be checked against.

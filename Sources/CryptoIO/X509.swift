@@ -120,14 +120,20 @@ func date(_ time: UnsafePointer<ASN1_TIME>?) -> Date? {
 }
 
 func derEncoding(of x509: OpaquePointer) throws -> [UInt8] {
-    let length = i2d_X509(x509, nil)
-    guard length > 0 else { throw CryptoError.drain("encoding a certificate") }
+    try derEncode("a certificate") { i2d_X509(x509, $0) }
+}
+
+/// OpenSSL's two-call i2d_* pattern: the length first (no output), then the encoding
+/// into a buffer of exactly that size.
+func derEncode(_ what: String, _ i2d: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int32) throws -> [UInt8] {
+    let length = i2d(nil)
+    guard length > 0 else { throw CryptoError.drain("encoding \(what)") }
     var der = [UInt8](repeating: 0, count: Int(length))
     let written = der.withUnsafeMutableBufferPointer { buffer -> Int32 in
         var p = buffer.baseAddress
-        return i2d_X509(x509, &p)
+        return i2d(&p)
     }
-    guard written == length else { throw CryptoError.drain("encoding a certificate") }
+    guard written == length else { throw CryptoError.drain("encoding \(what)") }
     return der
 }
 

@@ -304,7 +304,10 @@ final class IntakeRun {
         }
         let listing: [(name: String, raw: [CChar])]
         do {
-            listing = try DirectoryListing.names(of: directory).sorted { $0.name < $1.name }
+            // No more names than the entry limit leaves (one over, so that it trips):
+            // a directory of ten million names is not listed into memory first.
+            listing = try DirectoryListing.names(of: directory, atMost: max(0, limits.maxEntries - entries) + 1)
+                .sorted { $0.name < $1.name }
         } catch let error as IntakeError {
             throw IntakeError("cannot list \(absolute): \(error.message)")
         }
@@ -1043,7 +1046,7 @@ extension Intake {
 /// The names in an open directory (not "." and ".."), as text and as the bytes the
 /// system uses for them (a name that is not UTF-8 is still opened by its own bytes).
 enum DirectoryListing {
-    static func names(of directory: Int32) throws -> [(name: String, raw: [CChar])] {
+    static func names(of directory: Int32, atMost limit: Int) throws -> [(name: String, raw: [CChar])] {
         // fdopendir owns the descriptor it is given: give it a duplicate.
         let fd = dup(directory)
         guard fd >= 0 else { throw IntakeError(String(cString: strerror(errno))) }
@@ -1055,7 +1058,7 @@ enum DirectoryListing {
         defer { closedir(stream) }
         rewinddir(stream)
         var out: [(name: String, raw: [CChar])] = []
-        while true {
+        while out.count < limit {
             errno = 0
             guard let entry = readdir(stream) else {
                 if errno != 0 { throw IntakeError(String(cString: strerror(errno))) }

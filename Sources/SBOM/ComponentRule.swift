@@ -313,42 +313,29 @@ struct Glob: Sendable {
 /// Glob matching with backtracking to the last `*` only: linear in practice.
 private func globMatch(_ p: [UInt8], _ t: UnsafeBufferPointer<UInt8>) -> Bool {
     let star = UInt8(ascii: "*")
-    var i = 0
-    var j = 0
-    var lastStar: Int?
-    var resume = 0
-    while j < t.count {
-        if i < p.count, p[i] != star, p[i] == t[j] {
-            i += 1
-            j += 1
-        } else if i < p.count, p[i] == star {
-            lastStar = i
-            resume = j
-            i += 1
-        } else if let lastStar {
-            i = lastStar + 1
-            resume += 1
-            j = resume
-        } else {
-            return false
-        }
-    }
-    while i < p.count, p[i] == star { i += 1 }
-    return i == p.count
+    return wildcardMatch(patternCount: p.count, textCount: t.count, isStar: { p[$0] == star }, matches: { p[$0] == t[$1] })
 }
 
 /// Segment-wise glob: each pattern segment matches one segment, and a `**`
 /// segment matches any number of segments.
 func matchSegments(_ pattern: [Glob], _ segments: [String]) -> Bool {
+    wildcardMatch(patternCount: pattern.count, textCount: segments.count,
+                  isStar: { pattern[$0].isAnyDepth }, matches: { pattern[$0].matches(segments[$1]) })
+}
+
+/// The one backtracking matcher both globs use: pattern element `i` is either a
+/// star (any run of text elements, backtracking to the last star only) or must match
+/// text element `j`.
+private func wildcardMatch(patternCount: Int, textCount: Int, isStar: (Int) -> Bool, matches: (Int, Int) -> Bool) -> Bool {
     var i = 0
     var j = 0
     var lastStar: Int?
     var resume = 0
-    while j < segments.count {
-        if i < pattern.count, !pattern[i].isAnyDepth, pattern[i].matches(segments[j]) {
+    while j < textCount {
+        if i < patternCount, !isStar(i), matches(i, j) {
             i += 1
             j += 1
-        } else if i < pattern.count, pattern[i].isAnyDepth {
+        } else if i < patternCount, isStar(i) {
             lastStar = i
             resume = j
             i += 1
@@ -360,6 +347,6 @@ func matchSegments(_ pattern: [Glob], _ segments: [String]) -> Bool {
             return false
         }
     }
-    while i < pattern.count, pattern[i].isAnyDepth { i += 1 }
-    return i == pattern.count
+    while i < patternCount, isStar(i) { i += 1 }
+    return i == patternCount
 }

@@ -87,31 +87,11 @@ public enum Admission {
         var copied: [CopiedFile] = []
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         for file in files {
-            let parts = file.name.split(separator: "/").map(String.init)
-            guard !parts.isEmpty, !parts.contains(where: { $0 == "." || $0 == ".." || $0.isEmpty }) else {
-                throw StationError("refusing the file name \(file.name)")
-            }
-            // Directories inside the incoming folder: created by us (mkdirat fails on anything existing but ours).
-            var dirPath = ""
-            for part in parts.dropLast() {
-                dirPath = dirPath.isEmpty ? part : dirPath + "/" + part
-                if createdDirs.contains(dirPath) { continue }
-                guard mkdirat(rootFD, dirPath, 0o755) == 0 else {
-                    throw StationError("cannot create \(incoming)/\(dirPath): \(errnoText())")
-                }
-                createdDirs.append(dirPath)
-            }
             let input = try openSource(sourceFD, file.source, root: sourceRoot)
             defer { close(input) }
-            let outParent: Int32 = dirPath.isEmpty ? dup(rootFD) : openat(rootFD, dirPath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            guard outParent >= 0 else { throw StationError("cannot open \(incoming)/\(dirPath): \(errnoText())") }
-            defer { close(outParent) }
-            let leaf = parts[parts.count - 1]
-            let out = openat(outParent, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-            guard out >= 0 else { throw StationError("cannot create \(incoming)/\(file.name): \(errnoText())") }
+            let out = try createIncomingFile(rootFD: rootFD, name: file.name, incoming: incoming, createdDirs: &createdDirs)
             defer { close(out) }
-            guard fchmod(out, 0o644) == 0 else { throw StationError("cannot chmod \(file.name): \(errnoText())") }
-            let sha256 = Hasher(.sha256), sha512 = Hasher(.sha512), sha384 = Hasher(.sha384)
+            let hashes = EntryHashes(sha384: file.digests.sha384 != nil)
             var size: Int64 = 0
             while true {
                 let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
@@ -124,28 +104,22 @@ public enum Admission {
                 }
                 try buffer.withUnsafeBytes { raw in
                     let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<n])
-                    sha256.update(chunk)
-                    sha512.update(chunk)
-                    if file.digests.sha384 != nil { sha384.update(chunk) }
+                    hashes.update(chunk)
                     try writeAll(out, chunk, what: "\(incoming)/\(file.name)")
                 }
             }
-            let got256 = Hex.encode(sha256.finalize()), got512 = Hex.encode(sha512.finalize())
             guard size == file.size else {
                 throw FileChanged(path: file.source, message: "the file on the medium changed after it was verified: \(size) bytes now, \(file.size) when verified")
             }
-            guard let want256 = file.digests.sha256 else {
+            guard file.digests.sha256 != nil else {
                 throw StationError("\(file.source): no sha256 from verification (include sha256 in --digests)")
             }
-            var differs: [String] = []
-            if got256 != want256.lowercased() { differs.append("sha256 \(got256) now, \(want256) when verified") }
-            if let want512 = file.digests.sha512, got512 != want512.lowercased() { differs.append("sha512 differs") }
-            if let want384 = file.digests.sha384, Hex.encode(sha384.finalize()) != want384.lowercased() { differs.append("sha384 differs") }
+            let differs = hashes.compare(with: file.digests)
             guard differs.isEmpty else {
                 throw FileChanged(path: file.source, message: "the file on the medium changed after it was verified: \(differs.joined(separator: "; "))")
             }
             guard fsync(out) == 0 else { throw StationError("cannot sync \(file.name): \(errnoText())") }
-            copied.append(CopiedFile(name: file.name, size: size, sha256: got256, sha512: got512))
+            copied.append(CopiedFile(name: file.name, size: size, sha256: hashes.sha256Hex, sha512: hashes.sha512Hex))
         }
         for archive in extract {
             copied += try Admission.extract(archive, sourceFD: sourceFD, sourceRoot: sourceRoot, rootFD: rootFD,

@@ -116,7 +116,7 @@ extension Admission {
     }
 
     /// Creates `name` (0644, exclusive, no links followed) inside the incoming folder,
-    /// making the directories on the way (0700 now, 0755 when complete).
+    /// making the directories on the way (0755); both admitted files and extracted entries.
     static func createIncomingFile(rootFD: Int32, name: String, incoming: String, createdDirs: inout [String]) throws -> Int32 {
         let parts = name.split(separator: "/").map(String.init)
         guard !parts.isEmpty, !parts.contains(where: { $0 == "." || $0 == ".." || $0.isEmpty }) else {

@@ -215,6 +215,18 @@ func escapedFiles() -> [String] {
         #expect(r.findings("archive.special-file").first?["path"] as? String == "zero")
     }
 
+    /// A medium directory with more names than limits.maxEntries stops at the limit
+    /// (the listing itself is cut there, not read whole into memory first).
+    @Test func directoryWithTooManyNamesStopsAtTheLimit() throws {
+        let w = try Workspace()
+        let manifest = try signedMedium(w)
+        for i in 0..<30 { try w.write("usb/many/f\(i).bin", "x") }
+        try w.write("policy.yaml", "limits:\n  maxEntries: 20\n")
+        let r = try w.verify(["usb", "--manifest", manifest, "--policy", "policy.yaml"])
+        #expect(r.status == 1)
+        #expect(r.findingCodes.contains("archive.limit-exceeded"), "\(r.findingCodes)")
+    }
+
     /// A name that is not UTF-8 is opened by its own bytes (read, hashed and reported
     /// as unlisted, since no manifest can name it), not an error that stops the check.
     @Test func nonUTF8NameIsReadByItsBytes() throws {

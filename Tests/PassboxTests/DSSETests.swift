@@ -162,6 +162,18 @@ import Testing
         #expect(throws: ManifestError.self) { try Statement.parse(Array(text.utf8)) }
     }
 
+    /// Repeats are found in objects of many keys too (past the short list).
+    @Test func repeatedKeyAmongManyIsRejected() throws {
+        func statement(_ keys: [String]) -> [UInt8] {
+            let extra = keys.map { "\"\($0)\":1" }.joined(separator: ",")
+            return Array(#"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"\#(Self.digest)"}}],\#(extra)}"#.utf8)
+        }
+        let distinct = (0..<40).map { "k\($0)" }
+        _ = try Statement.parse(statement(distinct))
+        #expect(throws: ManifestError.self) { try Statement.parse(statement(distinct + ["k3"])) }
+        #expect(throws: ManifestError.self) { try Statement.parse(statement(distinct + ["k30"])) }
+    }
+
     @Test func invalidUTF8IsRejected() {
         var bytes = Array(#"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a?","digest":{"sha256":"\#(Self.digest)"}}]}"#.utf8)
         bytes[bytes.firstIndex(of: UInt8(ascii: "?"))!] = 0xff

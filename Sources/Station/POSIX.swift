@@ -40,13 +40,20 @@ func syncDirectory(_ path: String) throws {
 /// Replaces `path` atomically: writes `path.tmp-<random>` (O_EXCL|O_NOFOLLOW),
 /// fsyncs it, renames it over `path` and fsyncs the directory.
 public func replaceAtomically(_ path: String, _ data: Data, mode: mode_t = 0o644) throws {
+    try replaceAtomically(path, mode: mode) { write in try data.withUnsafeBytes { try write($0) } }
+}
+
+/// The same, with the content written in pieces: `produce` gets a function that
+/// appends bytes to the new file (so a large report is never whole in memory).
+public func replaceAtomically(_ path: String, mode: mode_t = 0o644,
+                              produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
     let dir = (path as NSString).deletingLastPathComponent
     let tmp = path + ".tmp-" + randomHex(8)
     let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
     guard fd >= 0 else { throw StationError("cannot create \(tmp): \(errnoText())") }
     do {
         _ = fchmod(fd, mode)
-        try writeAll(fd, data, what: tmp)
+        try produce { try writeAll(fd, $0, what: tmp) }
         guard fsync(fd) == 0 else { throw StationError("cannot sync \(tmp): \(errnoText())") }
         close(fd)
     } catch {
@@ -60,6 +67,11 @@ public func replaceAtomically(_ path: String, _ data: Data, mode: mode_t = 0o644
         throw StationError("cannot rename \(tmp) to \(path): \(text)")
     }
     try syncDirectory(dir.isEmpty ? "." : dir)
+}
+
+/// Writes everything `produce` gives to standard output (a closed pipe is an error).
+public func writeStandardOutput(produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+    try produce { try writeAll(STDOUT_FILENO, $0, what: "standard output") }
 }
 
 func randomHex(_ bytes: Int) -> String {

@@ -271,7 +271,10 @@ struct Admit: ParsableCommand {
             if let quarantine {
                 let name = safeFolderName("\(URL(fileURLWithPath: path).standardizedFileURL.lastPathComponent)-\(digest.prefix(12))-\(Int(Date().timeIntervalSince1970)).report.json")
                 do {
-                    try replaceAtomically(quarantine + "/" + name, try report.json() + Data("\n".utf8))
+                    try replaceAtomically(quarantine + "/" + name) { write in
+                        try ReportJSONWriter().write(report, to: write)
+                        try [UInt8(ascii: "\n")].withUnsafeBytes(write)
+                    }
                     warn("rejected; report written to \(quarantine)/\(name)")
                 } catch {
                     warn("warning: cannot write the report into --quarantine: \(error)")
@@ -326,7 +329,7 @@ struct Admit: ParsableCommand {
     }
 
     private func emitReport(_ report: Report) throws {
-        try emit(try render([report], as: options.format), to: options.output)
+        try writeReports([report], as: options.format, to: options.output)
     }
 
     /// The source root, the files to copy and the archives to unpack: the verified files

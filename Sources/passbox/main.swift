@@ -4,6 +4,7 @@ import CryptoIO
 import Foundation
 import Intake
 import PassboxKit
+import Station
 
 /// Exit codes (contract.md): 0 accepted, 1 rejected, 2 could not evaluate.
 enum Exit {
@@ -66,25 +67,35 @@ enum VerifyFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, sarif, html
 }
 
-/// Renders the reports of one run: text and HTML pages for a person, JSON (one
+/// Writes the reports of one run: text and HTML pages for a person, JSON (one
 /// object; JSON Lines for several deliveries), SARIF (one log, one run per delivery).
-func render(_ reports: [Report], as format: VerifyFormat) throws -> String {
-    switch format {
-    case .text:
-        return reports.map { $0.text() }.joined()
-    case .json:
-        guard reports.count > 1 else {
-            return try reports.map { String(decoding: try $0.json(), as: UTF8.self) + "\n" }.joined()
+/// JSON is written as it is encoded (`ReportJSONWriter`): a report of a large delivery
+/// is never whole in memory.
+func writeReports(_ reports: [Report], as format: VerifyFormat, to output: String?) throws {
+    try emit(to: output) { write in
+        switch format {
+        case .text:
+            for report in reports { try report.text().send(to: write) }
+        case .json:
+            try withoutActuallyEscaping(write) { write in
+                let sink = BufferedSink(flushTo: write)
+                let writer = ReportJSONWriter()
+                for report in reports {
+                    if reports.count == 1 {
+                        try writer.write(report, to: sink.write)
+                    } else {
+                        var compactor = JSONCompactor()
+                        try writer.write(report) { bytes in try compactor.compact(bytes).withUnsafeBytes(sink.write) }
+                    }
+                    try [UInt8(ascii: "\n")].withUnsafeBytes(sink.write)
+                }
+                try sink.flush()
+            }
+        case .sarif:
+            try (String(decoding: try ReportFormats.sarif(reports), as: UTF8.self) + "\n").send(to: write)
+        case .html:
+            try ReportFormats.html(reports).send(to: write)
         }
-        return try reports.map { report in
-            let object = try JSONSerialization.jsonObject(with: try report.json())
-            let line = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-            return String(decoding: line, as: UTF8.self) + "\n"
-        }.joined()
-    case .sarif:
-        return String(decoding: try ReportFormats.sarif(reports), as: UTF8.self) + "\n"
-    case .html:
-        return ReportFormats.html(reports)
     }
 }
 
@@ -115,7 +126,7 @@ struct Verify: ParsableCommand {
             }
             reports.append(report)
         }
-        try emit(try render(reports, as: options.format), to: options.output)
+        try writeReports(reports, as: options.format, to: options.output)
         throw ExitCode(worst)
     }
 }
@@ -295,12 +306,49 @@ func makeVerifyOptions(_ o: CommonOptions) throws -> VerifyOptions {
 }
 
 func emit(_ text: String, to output: String?) throws {
-    if let output {
-        guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
-            throw CannotEvaluate("cannot write the report to \(output)")
+    try emit(to: output) { write in try text.send(to: write) }
+}
+
+/// Gives `produce` a function that writes bytes; they go to stdout, or replace
+/// `output` atomically (a new file renamed over it, so a reader never sees half a
+/// report). A symbolic link, device or pipe named by `output` (/dev/stdout, a FIFO) is
+/// written through, as the shell's `>` would: renaming over it would replace the link
+/// or the device node itself.
+func emit(to output: String?, produce: (_ write: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+    do {
+        if let output {
+            var info = stat()
+            if lstat(output, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
+                let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                guard fd >= 0 else { throw CannotEvaluate("cannot write the report to \(output): \(String(cString: strerror(errno)))") }
+                defer { close(fd) }
+                try produce { bytes in try writeAll(fd, bytes, to: output) }
+            } else {
+                try replaceAtomically(output, produce: produce)
+            }
+        } else {
+            try writeStandardOutput(produce: produce)
         }
-    } else {
-        FileHandle.standardOutput.write(Data(text.utf8))
+    } catch let error as StationError {
+        throw CannotEvaluate("cannot write the report to \(output ?? "standard output"): \(error)")
+    }
+}
+
+extension Swift.String {
+    /// The text's UTF-8 bytes, for the byte writers of `emit(to:)`.
+    func send(to write: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var text = self
+        try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
+    }
+}
+
+private func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, to name: String) throws {
+    var offset = 0
+    while offset < bytes.count {
+        let n = Glibc.write(fd, bytes.baseAddress?.advanced(by: offset), bytes.count - offset)
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { throw CannotEvaluate("cannot write the report to \(name): \(String(cString: strerror(errno)))") }
+        offset += n
     }
 }
 

@@ -38,6 +38,43 @@ final class VerifyCLITests: XCTestCase {
         XCTAssertEqual(signature["status"] as? String, "valid")
     }
 
+    /// The JSON report is written as it is encoded: to stdout, to `--output` (replaced
+    /// whole, never half-written), to a device named by `--output`, and as JSON Lines
+    /// for several deliveries; all carry the same report.
+    func testJSONReportOnStdoutOutputFileDeviceAndLines() throws {
+        let w = try Workspace()
+        let demo = "Demo/delivery"
+        let report = w.url("report.json").path
+        let stdout = try runProcess([passboxBinary(), "verify", demo, "--format", "json"], cwd: repoRoot)
+        XCTAssertEqual(stdout.status, 0, stdout.stderr)
+        try w.write("report.json", "an older report, longer than nothing")
+        let file = try runProcess([passboxBinary(), "verify", demo, "--format", "json", "--output", report], cwd: repoRoot)
+        XCTAssertEqual(file.status, 0, file.stderr)
+        XCTAssertEqual(file.stdout, "")
+        XCTAssertEqual(String(decoding: try w.read("report.json"), as: UTF8.self), stdout.stdout)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: w.dir.path).filter { $0.contains(".tmp-") }
+        XCTAssertEqual(leftovers, [])
+        let device = try runProcess([passboxBinary(), "verify", demo, "--format", "json", "--output", "/dev/stdout"], cwd: repoRoot)
+        XCTAssertEqual(device.stdout, stdout.stdout)
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: "/dev/stdout"), "/proc/self/fd/1")
+        try FileManager.default.createSymbolicLink(atPath: w.url("link.json").path, withDestinationPath: "target.json")
+        let link = try runProcess([passboxBinary(), "verify", demo, "--format", "json", "--output", w.url("link.json").path], cwd: repoRoot)
+        XCTAssertEqual(link.status, 0, link.stderr)
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: w.url("link.json").path), "target.json")
+        XCTAssertEqual(String(decoding: try w.read("target.json"), as: UTF8.self), stdout.stdout)
+        let lines = try runProcess([passboxBinary(), "verify", demo, demo, "--format", "json"], cwd: repoRoot)
+        XCTAssertEqual(lines.status, 0, lines.stderr)
+        let parts = lines.stdout.split(separator: "\n")
+        XCTAssertEqual(parts.count, 2)
+        let one = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(stdout.stdout.utf8)) as? NSDictionary)
+        for part in parts {
+            XCTAssertEqual(try JSONSerialization.jsonObject(with: Data(part.utf8)) as? NSDictionary, one)
+        }
+        let unwritable = try runProcess([passboxBinary(), "verify", demo, "--format", "json", "--output", w.url("no/such/dir/r.json").path], cwd: repoRoot)
+        XCTAssertEqual(unwritable.status, 2)
+        XCTAssertTrue(unwritable.stderr.contains("cannot write the report to \(w.url("no/such/dir/r.json").path)"), unwritable.stderr)
+    }
+
     // MARK: files against the manifest
 
     func testTamperedFileIsMismatch() throws {

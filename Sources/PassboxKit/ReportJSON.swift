@@ -1,0 +1,177 @@
+import Foundation
+
+/// Writes a report as JSON without holding all of it in memory.
+///
+/// `JSONEncoder` builds the whole document (and a tree of dictionaries) before the
+/// first byte goes out: for 50,000 files that was 80 MB at once. Here the report is
+/// encoded without its three lists that grow with the delivery (files, findings, SBOM
+/// components), and those lists are encoded by `JSONEncoder` a chunk at a time into
+/// their places. The bytes are exactly `JSONEncoder`'s with `[.prettyPrinted,
+/// .sortedKeys, .withoutEscapingSlashes]` (tests compare them), so one encoder decides
+/// escaping and layout, and a field added to the report appears without a change here.
+public struct ReportJSONWriter {
+    /// Elements encoded at once (a chunk of files is a few hundred kilobytes).
+    public var chunk = 512
+
+    public init(chunk: Int = 512) {
+        self.chunk = max(1, chunk)
+    }
+
+    /// Pretty-printed, as `Report.json()`; `sink` gets the bytes in order, in pieces.
+    public func write(_ report: Report, to sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var skeleton = report
+        skeleton.files = []
+        skeleton.findings = []
+        skeleton.sbom?.components = []
+        let text = [UInt8](try Self.encoder.encode(skeleton))
+
+        // Where the emptied lists are. A key at the start of a line with exactly this
+        // indentation is a key of that level (strings cannot hold a raw newline), so
+        // each marker is found once, in sorted-key order.
+        enum List { case files, findings, components }
+        var splices: [(list: List, key: String, indent: Int)] = [(.files, "files", 2), (.findings, "findings", 2)]
+        if report.sbom != nil { splices.append((.components, "components", 4)) }
+        var start = 0
+        try text.withUnsafeBytes { all in
+            for splice in splices {
+                let marker = Self.emptyList(splice.key, indent: splice.indent)
+                guard let at = Self.find(marker, in: all, from: start) else {
+                    throw EncodingError.invalidValue(splice.key, .init(codingPath: [], debugDescription: "report layout changed: no empty \(splice.key) list at indent \(splice.indent)"))
+                }
+                // The marker is "\n<indent>"key" : [\n\n<indent>]": write up to the "[".
+                let listStart = at + marker.count - (splice.indent + 4)
+                try sink(UnsafeRawBufferPointer(rebasing: all[start..<listStart]))
+                switch splice.list {
+                case .files: try writeList(report.files, indent: splice.indent, to: sink)
+                case .findings: try writeList(report.findings, indent: splice.indent, to: sink)
+                case .components: try writeList(report.sbom?.components ?? [], indent: splice.indent, to: sink)
+                }
+                start = at + marker.count
+            }
+            try sink(UnsafeRawBufferPointer(rebasing: all[start...]))
+        }
+    }
+
+    /// `[`, the elements `chunk` at a time at `indent + 2`, `]`, as JSONEncoder lays out a
+    /// list at `indent` (an empty one is `[`, an empty line, `]`).
+    func writeList<T: Encodable>(_ list: [T], indent: Int, to sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let pad = [UInt8](repeating: UInt8(ascii: " "), count: indent)
+        guard !list.isEmpty else {
+            try ([UInt8]("[\n\n".utf8) + pad + [UInt8(ascii: "]")]).withUnsafeBytes(sink)
+            return
+        }
+        try [UInt8]("[\n".utf8).withUnsafeBytes(sink)
+        var first = true
+        var from = 0
+        while from < list.count {
+            let to = min(from + chunk, list.count)
+            let encoded = [UInt8](try Self.encoder.encode(Array(list[from..<to])))
+            // "[\n" + elements at indent 2 + "\n]": keep the elements, moved right by `indent`.
+            guard encoded.count >= 4 else { break }
+            var out: [UInt8] = first ? [] : Array(",\n".utf8)
+            out.reserveCapacity(encoded.count + encoded.count / 8)
+            var lineStart = true
+            for b in encoded[2..<(encoded.count - 2)] {
+                if lineStart && b != UInt8(ascii: "\n") { out.append(contentsOf: pad) }
+                out.append(b)
+                lineStart = b == UInt8(ascii: "\n")
+            }
+            try out.withUnsafeBytes(sink)
+            first = false
+            from = to
+        }
+        try ([UInt8(ascii: "\n")] + pad + [UInt8(ascii: "]")]).withUnsafeBytes(sink)
+    }
+
+    static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    static func emptyList(_ key: String, indent: Int) -> [UInt8] {
+        let pad = String(repeating: " ", count: indent)
+        return Array("\n\(pad)\"\(key)\" : [\n\n\(pad)]".utf8)
+    }
+
+    static func find(_ needle: [UInt8], in haystack: UnsafeRawBufferPointer, from: Int) -> Int? {
+        guard let first = needle.first, needle.count <= haystack.count else { return nil }
+        var i = from
+        let last = haystack.count - needle.count
+        while i <= last {
+            if haystack[i] == first {
+                var k = 1
+                while k < needle.count && haystack[i + k] == needle[k] { k += 1 }
+                if k == needle.count { return i }
+            }
+            i += 1
+        }
+        return nil
+    }
+}
+
+/// Removes the layout whitespace of pretty-printed JSON (outside strings), so the
+/// pretty writer also gives one-line JSON (JSON Lines): the bytes JSONEncoder writes
+/// without `.prettyPrinted`.
+public struct JSONCompactor {
+    private var inString = false
+    private var escaped = false
+
+    public init() {}
+
+    public mutating func compact(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        for b in bytes {
+            if inString {
+                out.append(b)
+                if escaped {
+                    escaped = false
+                } else if b == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if b == UInt8(ascii: "\"") {
+                    inString = false
+                }
+            } else {
+                switch b {
+                case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
+                    continue
+                case UInt8(ascii: "\""):
+                    inString = true
+                    out.append(b)
+                default:
+                    out.append(b)
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// Collects bytes and hands them on in pieces of about `capacity` (one write per piece).
+public final class BufferedSink {
+    private var buffer: [UInt8] = []
+    private let capacity: Int
+    private let flushTo: (UnsafeRawBufferPointer) throws -> Void
+
+    public init(capacity: Int = 1 << 20, flushTo: @escaping (UnsafeRawBufferPointer) throws -> Void) {
+        self.capacity = capacity
+        self.flushTo = flushTo
+        buffer.reserveCapacity(capacity)
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if buffer.count + bytes.count > capacity { try flush() }
+        if bytes.count >= capacity {
+            try flushTo(bytes)
+        } else {
+            buffer.append(contentsOf: bytes)
+        }
+    }
+
+    public func flush() throws {
+        guard !buffer.isEmpty else { return }
+        try buffer.withUnsafeBytes(flushTo)
+        buffer.removeAll(keepingCapacity: true)
+    }
+}

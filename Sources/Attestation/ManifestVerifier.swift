@@ -125,23 +125,22 @@ public struct ManifestVerifier: Sendable {
     public func check(_ manifest: consuming UnverifiedManifest) -> ManifestCheck {
         var result = ManifestCheck(path: manifest.path, origin: manifest.origin)
         var envelope: DSSEEnvelope
-        let payload: [UInt8]
+        let pae: [UInt8]
+        let payloadStart: Int
         do {
             envelope = try DSSEEnvelope.parse(manifest.bytes)
             manifest.bytes = Data() // the file is no longer needed (freed when this was its last holder)
-            payload = try envelope.payloadBytes()
+            (pae, payloadStart) = try envelope.authenticatedBytes()
         } catch {
             result.problems.append(.malformed("\(error)"))
             return result
         }
-        // The base64 text and the encoding are dropped as soon as they are used: a
-        // 50,000-file manifest is a 17 MB envelope, and every copy is that large.
+        // The base64 text is dropped as soon as it is decoded, and the payload is read
+        // where it lies in the signed encoding: a 50,000-file manifest is a 17 MB
+        // envelope, and every copy is that large.
         envelope.payload = ""
-        do {
-            let pae = preAuthenticationEncoding(payloadType: envelope.payloadType, payload: payload)
-            for signature in envelope.signatures {
-                result.signatures.append(checkSignature(signature, pae: pae))
-            }
+        for signature in envelope.signatures {
+            result.signatures.append(checkSignature(signature, pae: pae))
         }
         let signers = distinctSigners(result.signatures)
         let threshold = trustStore.config.threshold
@@ -170,7 +169,7 @@ public struct ManifestVerifier: Sendable {
         }
         let statement: Statement
         do {
-            statement = try Statement.parse(payload)
+            statement = try pae.withUnsafeBytes { try Statement.parse(UnsafeRawBufferPointer(rebasing: $0[payloadStart...])) }
         } catch {
             result.problems.append(.malformed("\(error)"))
             return result
@@ -262,7 +261,7 @@ extension ManifestVerifier {
 
     /// A single delivered file (a firmware image) with detached signatures beside it:
     /// the signatures are checked over `content`, the bytes whose digests are `digests`.
-    public func check(signedFile name: String, content: Data, digests: [DigestAlgorithm: String],
+    public func check(signedFile name: String, content: Data, digests: Digests,
                       signatures: [(path: String, bytes: Data)], detached verifier: DetachedSignatureVerifier) -> ManifestCheck {
         var result = ManifestCheck(path: signatures.map(\.path).joined(separator: ", "), origin: .delivery)
         result.format = "detached"

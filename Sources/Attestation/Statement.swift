@@ -12,9 +12,10 @@ public let maxSubjects = 1_000_000
 public struct Subject: Sendable, Equatable {
     /// Path relative to the delivery root (`a/b.zip!/c` for an archive entry).
     public var name: String
-    public var digests: [DigestAlgorithm: String]
+    /// Digests of the known algorithms (held as bytes; read as lower-case hex).
+    public var digests: Digests
 
-    public init(name: String, digests: [DigestAlgorithm: String]) {
+    public init(name: String, digests: Digests) {
         self.name = name
         self.digests = digests
     }
@@ -55,7 +56,11 @@ public struct Statement: Sendable {
 
     /// Reads a payload whose signatures verified (see `StatementJSON`).
     public static func parse(_ payload: [UInt8]) throws -> Statement {
-        try check(payload.withUnsafeBytes { try StatementJSON.read($0) })
+        try payload.withUnsafeBytes { try parse($0) }
+    }
+
+    public static func parse(_ payload: UnsafeRawBufferPointer) throws -> Statement {
+        try check(StatementJSON.read(payload))
     }
 
     /// The same, read by Foundation's JSONDecoder: the oracle the tests and the fuzzer
@@ -127,16 +132,16 @@ public struct Statement: Sendable {
     static func subject(_ s: RawSubject, at i: Int) throws -> Subject {
         guard let rawName = s.name, !rawName.isEmpty else { throw ManifestError("subject[\(i)] has no name") }
         let name = normalizeSubjectName(rawName)
-        var digests: [DigestAlgorithm: String] = [:]
+        var digests = Digests()
         for (algorithm, key, value) in s.digest.known {
-            guard value.utf8.count == algorithm.byteCount * 2, isHex(value) else {
+            guard value.utf8.count == algorithm.byteCount * 2, isHex(value), let bytes = Hex.decode(value) else {
                 throw ManifestError("subject[\(i)] \(rawName.prefix(200)): \(key) is not a \(algorithm.byteCount)-byte hex digest")
             }
-            let hex = value.utf8.contains(where: { (0x41...0x46).contains($0) }) ? value.lowercased() : value
             // "sha256" and "SHA256" in one set must agree.
-            if let earlier = digests.updateValue(hex, forKey: algorithm), earlier != hex {
+            if let earlier = digests.bytes(algorithm), earlier != bytes {
                 throw ManifestError("subject[\(i)] \(rawName.prefix(200)): two different \(algorithm.rawValue) digests")
             }
+            digests.set(algorithm, bytes: bytes)
         }
         guard !digests.isEmpty else {
             let weak = s.digest.weak

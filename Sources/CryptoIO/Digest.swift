@@ -116,46 +116,199 @@ public final class Hasher: @unchecked Sendable {
     }
 }
 
-/// Hex digests of one piece of content; nil where not computed. (A struct, not a
-/// dictionary: inventories hold one per file, and there can be millions.)
-public struct Digests: Sendable, Equatable, Codable {
-    public var sha256: String?
-    public var sha384: String?
-    public var sha512: String?
+/// The digests of one piece of content, each present or not. Held as bytes in one
+/// small buffer (sha256 + sha512: one allocation of 128 bytes, shared by copies),
+/// instead of hex strings (two allocations of 112 and 176 bytes): inventories and
+/// manifests hold one per file, and there can be millions. Read and written as
+/// lower-case hex, and encoded in JSON as `{"sha256": "<hex>", ...}`.
+public struct Digests: Sendable, Hashable {
+    /// The present digests' bytes back to back, in the order sha256, sha384, sha512.
+    private var storage: [UInt8] = []
+    private var present: UInt8 = 0
 
+    private static func bit(_ algorithm: DigestAlgorithm) -> UInt8 {
+        switch algorithm {
+        case .sha256: 1
+        case .sha384: 2
+        case .sha512: 4
+        }
+    }
+
+    /// Where `algorithm`'s bytes are (or would go) in `storage`.
+    private func offset(_ algorithm: DigestAlgorithm) -> Int {
+        switch algorithm {
+        case .sha256: 0
+        case .sha384: present & 1 != 0 ? 32 : 0
+        case .sha512: (present & 1 != 0 ? 32 : 0) + (present & 2 != 0 ? 48 : 0)
+        }
+    }
+
+    public init() {}
+
+    /// From hex (either case); a value that is not a digest of its algorithm is left out.
     public init(sha256: String? = nil, sha384: String? = nil, sha512: String? = nil) {
         self.sha256 = sha256
         self.sha384 = sha384
         self.sha512 = sha512
     }
 
-    public subscript(_ algorithm: DigestAlgorithm) -> String? {
-        get {
-            switch algorithm {
-            case .sha256: sha256
-            case .sha384: sha384
-            case .sha512: sha512
-            }
+    public func has(_ algorithm: DigestAlgorithm) -> Bool {
+        present & Self.bit(algorithm) != 0
+    }
+
+    /// Sets a digest from its bytes; false (and nothing set) when the length is not the algorithm's.
+    @discardableResult
+    public mutating func set(_ algorithm: DigestAlgorithm, bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count == algorithm.byteCount else { return false }
+        remove(algorithm)
+        let at = offset(algorithm)
+        var next = [UInt8]()
+        next.reserveCapacity(storage.count + bytes.count)
+        next += storage[..<at]
+        next += bytes
+        next += storage[at...]
+        storage = next
+        present |= Self.bit(algorithm)
+        return true
+    }
+
+    @discardableResult
+    public mutating func set(_ algorithm: DigestAlgorithm, bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { set(algorithm, bytes: $0) }
+    }
+
+    /// Sets a digest from hex of either case; false (and nothing set) unless it is
+    /// exactly the algorithm's length in hex digits.
+    @discardableResult
+    public mutating func set(_ algorithm: DigestAlgorithm, hex: String) -> Bool {
+        guard hex.utf8.count == algorithm.byteCount * 2, let bytes = Hex.decode(hex) else { return false }
+        return set(algorithm, bytes: bytes)
+    }
+
+    public mutating func remove(_ algorithm: DigestAlgorithm) {
+        guard has(algorithm) else { return }
+        let at = offset(algorithm)
+        storage.removeSubrange(at..<(at + algorithm.byteCount))
+        present &= ~Self.bit(algorithm)
+        if storage.isEmpty { storage = [] }
+    }
+
+    /// The digest's bytes, when present.
+    public func withBytes<R>(_ algorithm: DigestAlgorithm, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
+        guard has(algorithm) else { return nil }
+        let at = offset(algorithm)
+        return try storage.withUnsafeBytes { raw in
+            try body(UnsafeRawBufferPointer(rebasing: raw[at..<(at + algorithm.byteCount)]))
         }
+    }
+
+    public func bytes(_ algorithm: DigestAlgorithm) -> [UInt8]? {
+        withBytes(algorithm) { Array($0) }
+    }
+
+    /// Lower-case hex (made on each read); setting a value that is not a digest of
+    /// the algorithm removes it.
+    public subscript(_ algorithm: DigestAlgorithm) -> String? {
+        get { withBytes(algorithm) { Hex.encode($0) } }
         set {
-            switch algorithm {
-            case .sha256: sha256 = newValue
-            case .sha384: sha384 = newValue
-            case .sha512: sha512 = newValue
+            guard let newValue, set(algorithm, hex: newValue) else {
+                remove(algorithm)
+                return
             }
         }
     }
 
-    public var isEmpty: Bool { sha256 == nil && sha384 == nil && sha512 == nil }
+    public var sha256: String? {
+        get { self[.sha256] }
+        set { self[.sha256] = newValue }
+    }
+    public var sha384: String? {
+        get { self[.sha384] }
+        set { self[.sha384] = newValue }
+    }
+    public var sha512: String? {
+        get { self[.sha512] }
+        set { self[.sha512] = newValue }
+    }
+
+    public var isEmpty: Bool { present == 0 }
+
+    /// The algorithms present, weakest first.
+    public var algorithms: [DigestAlgorithm] { DigestAlgorithm.allCases.filter(has) }
 
     /// The computed ones, strongest first.
     public var all: [(algorithm: DigestAlgorithm, hex: String)] {
         [DigestAlgorithm.sha512, .sha384, .sha256].compactMap { a in self[a].map { (a, $0) } }
     }
+
+    /// Compares what both sides have, in time that depends only on the lengths:
+    /// true when at least one algorithm is in both and all of those are equal, false
+    /// when one differs, nil when they have no algorithm in common.
+    public func agrees(with other: Digests) -> Bool? {
+        let common = present & other.present
+        guard common != 0 else { return nil }
+        var diff: UInt8 = 0
+        storage.withUnsafeBytes { a in
+            other.storage.withUnsafeBytes { b in
+                for algorithm in [DigestAlgorithm.sha256, .sha384, .sha512] where common & Self.bit(algorithm) != 0 {
+                    let x = offset(algorithm), y = other.offset(algorithm)
+                    for i in 0..<algorithm.byteCount { diff |= a[x + i] ^ b[y + i] }
+                }
+            }
+        }
+        return diff == 0
+    }
+}
+
+extension Digests: Sequence {
+    /// (algorithm, lower-case hex) of the digests present, weakest first.
+    public func makeIterator() -> IndexingIterator<[(algorithm: DigestAlgorithm, hex: String)]> {
+        DigestAlgorithm.allCases.compactMap { a in self[a].map { (a, $0) } }.makeIterator()
+    }
+}
+
+extension Digests: ExpressibleByDictionaryLiteral {
+    public typealias Key = DigestAlgorithm
+    public typealias Value = String
+
+    /// `[.sha256: "<hex>"]`; a value that is not a digest of its algorithm is left out.
+    public init(dictionaryLiteral elements: (DigestAlgorithm, String)...) {
+        self.init()
+        for (algorithm, hex) in elements { self[algorithm] = hex }
+    }
+}
+
+extension Digests: Codable {
+    private enum Field: String, CodingKey {
+        case sha256, sha384, sha512
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: Field.self)
+        try container.encodeIfPresent(sha256, forKey: .sha256)
+        try container.encodeIfPresent(sha384, forKey: .sha384)
+        try container.encodeIfPresent(sha512, forKey: .sha512)
+    }
+
+    public init(from decoder: Decoder) throws {
+        self.init()
+        let container = try decoder.container(keyedBy: Field.self)
+        for (key, algorithm) in [(Field.sha256, DigestAlgorithm.sha256), (.sha384, .sha384), (.sha512, .sha512)] {
+            guard let hex = try container.decodeIfPresent(String.self, forKey: key) else { continue }
+            guard set(algorithm, hex: hex) else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: container,
+                                                       debugDescription: "not a \(algorithm.byteCount)-byte hex digest")
+            }
+        }
+    }
 }
 
 public enum Hex {
     public static func encode(_ bytes: [UInt8]) -> String {
+        bytes.withUnsafeBytes { encode($0) }
+    }
+
+    public static func encode(_ bytes: UnsafeRawBufferPointer) -> String {
         String(unsafeUninitializedCapacity: bytes.count * 2) { out in
             let digits: StaticString = "0123456789abcdef"
             digits.withUTF8Buffer { table in

@@ -102,8 +102,7 @@ final class DigestPipeline: @unchecked Sendable {
     struct Result {
         var stream: Int32
         var algorithm: Int
-        /// Hex, encoded here on the worker rather than by the producer at the end.
-        var digest: String
+        var digest: [UInt8]
     }
 
     final class Worker: @unchecked Sendable {
@@ -158,7 +157,7 @@ final class DigestPipeline: @unchecked Sendable {
                             hasher.update(UnsafeRawBufferPointer(rebasing: batch.storage[Int(event.start)..<Int(event.start + event.length)]))
                         }
                         if event.isEnd {
-                            local.append(Result(stream: event.stream, algorithm: algorithm, digest: Hex.encode(hasher.finalize())))
+                            local.append(Result(stream: event.stream, algorithm: algorithm, digest: hasher.finalize()))
                             open[key] = nil
                             spare[algorithm].append(hasher)
                         }
@@ -359,27 +358,28 @@ final class DigestPipeline: @unchecked Sendable {
         }
     }
 
-    /// Waits for the workers and returns, per algorithm, every finished stream's
-    /// digest (hex) indexed by stream number.
-    func close() -> [(algorithm: DigestAlgorithm, digests: [String?])] {
+    /// Waits for the workers and returns every stream's digests, indexed by stream
+    /// number (empty for a stream that was never finished).
+    func close() -> [Digests] {
         releasePin()
         flush()
-        var byAlgorithm: [[String?]] = Array(repeating: [], count: algorithms.count)
+        var byStream: [Digests] = []
         for worker in workers {
             worker.condition.lock()
             worker.closed = true
             worker.condition.broadcast()
             while !worker.finishedThread { worker.condition.wait() }
             let results = worker.results
+            worker.results = []
             worker.condition.unlock()
             for result in results {
                 let stream = Int(result.stream)
-                if stream >= byAlgorithm[result.algorithm].count {
-                    byAlgorithm[result.algorithm] += Array(repeating: nil, count: stream - byAlgorithm[result.algorithm].count + 1)
+                if stream >= byStream.count {
+                    byStream += Array(repeating: Digests(), count: stream - byStream.count + 1)
                 }
-                byAlgorithm[result.algorithm][stream] = result.digest
+                byStream[stream].set(algorithms[result.algorithm], bytes: result.digest)
             }
         }
-        return algorithms.indices.map { (algorithms[$0], byAlgorithm[$0]) }
+        return byStream
     }
 }

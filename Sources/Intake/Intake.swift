@@ -240,10 +240,8 @@ final class IntakeRun {
     }
 
     private func finishDigests() {
-        for (algorithm, digests) in pipeline.close() {
-            for (stream, digest) in digests.enumerated() where stream < items.count && items[stream].complete {
-                if let digest { items[stream].digests[algorithm] = digest }
-            }
+        for (stream, digests) in pipeline.close().enumerated() where stream < items.count && items[stream].complete {
+            items[stream].digests = digests
         }
     }
 

@@ -87,9 +87,7 @@ public enum Producer {
                 skipped.append("\(item.path) (\(item.kind.rawValue))")
                 continue
             }
-            var digests: [DigestAlgorithm: String] = [:]
-            for (algorithm, hex) in item.digests.all { digests[algorithm] = hex }
-            subjects.append(Subject(name: item.path, digests: digests))
+            subjects.append(Subject(name: item.path, digests: item.digests))
         }
         guard !subjects.isEmpty else { throw EvaluationError("\(path) has no files to list") }
         var predicate = predicate ?? DeliveryPredicate()

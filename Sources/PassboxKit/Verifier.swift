@@ -145,8 +145,6 @@ public enum Verifier {
                     signatures.append((signatureName, data))
                 }
                 guard !signatures.isEmpty else { continue }
-                var digests: [DigestAlgorithm: String] = [:]
-                for (algorithm, hex) in item.digests.all { digests[algorithm] = hex }
                 let file = (path as NSString).appendingPathComponent(name)
                 guard item.size <= Int64(maxSignedFileBytes), let content = try? readFile(file, limit: maxSignedFileBytes),
                       Hex.encode(Hasher.digest(.sha256, content)) == item.digests.sha256 else {
@@ -159,7 +157,7 @@ public enum Verifier {
                     continue
                 }
                 signedFiles.append(ManifestVerifier(trustStore: trustStore, time: options.at)
-                    .check(signedFile: name, content: content, digests: digests, signatures: signatures, detached: detached))
+                    .check(signedFile: name, content: content, digests: item.digests, signatures: signatures, detached: detached))
             }
         }
 
@@ -230,13 +228,7 @@ struct Matcher {
     /// true: every digest both sides have is equal (at least one); false: one differs;
     /// nil: no algorithm in common.
     static func digestsMatch(_ item: Item, _ subject: Subject) -> Bool? {
-        var compared = false
-        for (algorithm, expected) in subject.digests {
-            guard let actual = item.digests[algorithm] else { continue }
-            compared = true
-            if !constantTimeEqual(actual, expected) { return false }
-        }
-        return compared ? true : nil
+        subject.digests.agrees(with: item.digests)
     }
 
     mutating func report() -> Report {
@@ -361,7 +353,7 @@ struct Matcher {
                 if items[i].kind == .archive { trustedContainers.insert(i) }
             } else {
                 status[i] = .mismatch
-                let expected = subjects.first?.digests.sorted { $0.key < $1.key }.first
+                let expected = subjects.first.flatMap { Array($0.digests).first }
                 var message = "content differs from the manifest"
                 if let (algorithm, hex) = expected {
                     message += ": \(algorithm.rawValue) expected \(hex.prefix(16))…, found \(items[i].digests[algorithm]?.prefix(16) ?? "not computed")…"

@@ -48,6 +48,25 @@ import Testing
         #expect(decodeBase64("AA=A") == nil && decodeBase64("====") == nil && decodeBase64("QQ==") == [0x41])
     }
 
+    /// The payload decoded into the tail of the PAE is the same PAE and payload as the
+    /// two made separately, for every length remainder and both alphabets.
+    @Test func payloadDecodedIntoThePAE() throws {
+        for length in 0..<40 {
+            let payload = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 97 &+ 13) }
+            let standard = Data(payload).base64EncodedString()
+            let urlSafe = standard.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+            for text in [standard, urlSafe] {
+                let envelope = DSSEEnvelope(payloadType: "application/vnd.in-toto+json", payload: text, signatures: [])
+                let (pae, start) = try envelope.authenticatedBytes()
+                #expect(pae == preAuthenticationEncoding(payloadType: envelope.payloadType, payload: payload), "\(text)")
+                #expect(Array(pae[start...]) == payload)
+            }
+        }
+        let broken = DSSEEnvelope(payloadType: "t", payload: "QQ=A", signatures: [])
+        #expect(throws: ManifestError.self) { try broken.authenticatedBytes() }
+    }
+
     @Test func base64AcceptsStandardAndURLSafe() {
         #expect(decodeBase64("+/8=") == [0xfb, 0xff])
         #expect(decodeBase64("-_8") == [0xfb, 0xff])

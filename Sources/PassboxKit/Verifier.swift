@@ -207,6 +207,42 @@ func isRootLevel(_ item: Item, _ inventory: Inventory) -> Bool {
     }
 }
 
+/// The applied manifests' subjects by name: one table entry per name, and a list
+/// only for the rare name that several subjects share (a manifest of 50,000 files
+/// would otherwise make 50,000 one-element arrays).
+struct SubjectIndex {
+    private var slots: [String: Int] = [:]
+    private var firsts: [Subject] = []
+    private var present: [Bool] = []
+    private var others: [Int: [Subject]] = [:]
+
+    mutating func add(_ subject: Subject) {
+        if let slot = slots[subject.name] {
+            others[slot, default: []].append(subject)
+        } else {
+            slots[subject.name] = firsts.count
+            firsts.append(subject)
+            present.append(false)
+        }
+    }
+
+    /// The delivery has an item of this name (a name no subject has is ignored).
+    mutating func markPresent(_ name: String) {
+        guard !firsts.isEmpty, let slot = slots[name] else { return }
+        present[slot] = true
+    }
+
+    func subjects(named name: String) -> (first: Subject, others: [Subject])? {
+        guard !firsts.isEmpty, let slot = slots[name] else { return nil }
+        return (firsts[slot], others[slot] ?? [])
+    }
+
+    /// Names of subjects no item of the delivery has, in no particular order.
+    func namesNotPresent() -> [String] {
+        firsts.indices.filter { !present[$0] }.map { firsts[$0].name }
+    }
+}
+
 /// Decides every file's status against the verified manifests.
 struct Matcher {
     let inventory: Inventory
@@ -257,10 +293,10 @@ struct Matcher {
                 if matches { applied.append(index) }
             }
         }
-        var subjectsByName: [String: [Subject]] = [:]
+        var subjectsByName = SubjectIndex()
         for index in applied {
             for subject in checks[index].verified?.statement.subjects ?? [] {
-                subjectsByName[subject.name, default: []].append(subject)
+                subjectsByName.add(subject)
             }
         }
 
@@ -307,10 +343,9 @@ struct Matcher {
         var trustedContainers = Set<Int>()
         let unlistedSeverity: Severity = policy.unlisted == .reject ? .error : .warning
         let intakeFlagged = Set(inventory.findings.filter { !$0.isAdvisory }.map(\.path))
-        // Subject names some item of the delivery has (the others are missing).
-        var present = Set<String>()
         for i in items.indices where items[i].kind != .directory && !evidence.contains(i) {
-            if !subjectsByName.isEmpty, subjectsByName[items[i].path] != nil { present.insert(items[i].path) }
+            // Subject names some item of the delivery has (the others are missing).
+            subjectsByName.markPresent(items[i].path)
             if let c = items[i].container, trustedContainers.contains(c) {
                 status[i] = .covered
                 if items[i].kind == .archive { trustedContainers.insert(i) }
@@ -335,8 +370,7 @@ struct Matcher {
             default:
                 break
             }
-            let subjects = subjectsByName[items[i].path] ?? []
-            if subjects.isEmpty {
+            guard let (first, others) = subjectsByName.subjects(named: items[i].path) else {
                 if i == inventory.rootItem && inventory.deliveryKind == .archive {
                     continue // the delivery itself: its entries are judged one by one
                 }
@@ -347,18 +381,25 @@ struct Matcher {
                 }
                 continue
             }
-            let results = subjects.count == 1 ? [Self.digestsMatch(items[i], subjects[0])] : subjects.map { Self.digestsMatch(items[i], $0) }
-            if results.contains(true) {
+            // Verified when any subject of that name agrees (several manifests may name it).
+            var agreed = false, differed = false
+            for k in -1..<others.count {
+                switch Self.digestsMatch(items[i], k < 0 ? first : others[k]) {
+                case true?: agreed = true
+                case false?: differed = true
+                case nil: break
+                }
+            }
+            if agreed {
                 status[i] = .verified
                 if items[i].kind == .archive { trustedContainers.insert(i) }
             } else {
                 status[i] = .mismatch
-                let expected = subjects.first.flatMap { Array($0.digests).first }
                 var message = "content differs from the manifest"
-                if let (algorithm, hex) = expected {
+                if let (algorithm, hex) = Array(first.digests).first {
                     message += ": \(algorithm.rawValue) expected \(hex.prefix(16))…, found \(items[i].digests[algorithm]?.prefix(16) ?? "not computed")…"
                 }
-                if !results.contains(false) { message = "the manifest's digests use no algorithm passbox computed" }
+                if !differed { message = "the manifest's digests use no algorithm passbox computed" }
                 findings.append(Finding(code: "file.mismatch", severity: .error, path: items[i].path, message: message))
             }
         }
@@ -381,7 +422,7 @@ struct Matcher {
         // Named by a manifest, absent from the delivery.
         let missingSeverity: Severity = policy.missing == .reject ? .error : .warning
         var missing: [Report.File] = []
-        for name in subjectsByName.keys.sorted() where !present.contains(name) {
+        for name in subjectsByName.namesNotPresent().sorted() {
             missing.append(Report.File(path: name, kind: "regular", size: 0, digests: Digests(), status: .missing))
             findings.append(Finding(code: "file.missing", severity: missingSeverity, path: name,
                                     message: "named by a trusted manifest, absent from the delivery"))

@@ -94,6 +94,37 @@ final class VerifyCLITests: XCTestCase {
         XCTAssertEqual(r.statuses["fw/etcher-2.4.bin"], "mismatch")
     }
 
+    /// Two trusted manifests name the same file (an old and a new release note): the
+    /// file is verified when one of them agrees, and a mismatch when neither does.
+    func testSeveralManifestsNamingOneFile() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        let key = try w.key("acme")
+        try w.manifest("delivery", keys: [key], output: "delivery/old.dsse.json")
+        var fw = try w.read("delivery/fw/etcher-2.4.bin")
+        fw[10] ^= 0x01
+        try w.write("delivery/fw/etcher-2.4.bin", fw)
+        try w.manifest("delivery", keys: [key], output: "delivery/new.dsse.json")
+        let both = try w.verify(["delivery"])
+        XCTAssertEqual(both.status, 0, both.stdout)
+        XCTAssertEqual(both.statuses["fw/etcher-2.4.bin"], "verified")
+        XCTAssertEqual(both.findingCodes, [])
+        fw[20] ^= 0x01
+        try w.write("delivery/fw/etcher-2.4.bin", fw)
+        let neither = try w.verify(["delivery"])
+        XCTAssertEqual(neither.status, 1)
+        XCTAssertEqual(neither.findingCodes, ["file.mismatch"])
+        let message = neither.findings("file.mismatch").first?["message"] as? String ?? ""
+        XCTAssertTrue(message.hasPrefix("content differs from the manifest: sha256 expected "), message)
+        // Back to the first content: now the other manifest is the one that agrees.
+        fw[10] ^= 0x01
+        fw[20] ^= 0x01
+        try w.write("delivery/fw/etcher-2.4.bin", fw)
+        let older = try w.verify(["delivery"])
+        XCTAssertEqual(older.status, 0, older.stdout)
+        XCTAssertEqual(older.statuses["fw/etcher-2.4.bin"], "verified")
+    }
+
     func testUnlistedFileIsRejected() throws {
         let w = try Workspace()
         try w.standardDelivery()

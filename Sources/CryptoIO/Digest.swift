@@ -81,11 +81,21 @@ final class DigestContext {
 
     /// Finishes the digest and resets for a new message.
     func finalize() -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var out: [UInt8] = []
+        finalize(appendingTo: &out)
+        return out
+    }
+
+    /// The same, appending the digest to `out` (no array of its own per digest).
+    func finalize(appendingTo out: inout [UInt8]) {
+        var digest: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
         var length: UInt32 = 0
-        EVP_DigestFinal_ex(ctx, &out, &length)
+        withUnsafeMutableBytes(of: &digest) { raw in
+            precondition(raw.count >= Int(EVP_MAX_MD_SIZE))
+            _ = EVP_DigestFinal_ex(ctx, raw.baseAddress?.assumingMemoryBound(to: UInt8.self), &length)
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<Int(length)]))
+        }
         EVP_DigestInit_ex(ctx, md, nil)
-        return Array(out.prefix(Int(length)))
     }
 }
 
@@ -108,6 +118,9 @@ public final class Hasher: @unchecked Sendable {
 
     /// Finishes the hash and resets for a new message.
     public func finalize() -> [UInt8] { context.finalize() }
+
+    /// The same, appending the digest's bytes to `out`.
+    public func finalize(appendingTo out: inout [UInt8]) { context.finalize(appendingTo: &out) }
 
     public static func digest(_ algorithm: DigestAlgorithm, _ data: some DataProtocol) -> [UInt8] {
         let h = Hasher(algorithm)

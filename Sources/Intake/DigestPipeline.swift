@@ -102,7 +102,8 @@ final class DigestPipeline: @unchecked Sendable {
     struct Result {
         var stream: Int32
         var algorithm: Int
-        var digest: [UInt8]
+        /// Where the digest's bytes start in the worker's `digestBytes`.
+        var offset: Int
     }
 
     final class Worker: @unchecked Sendable {
@@ -115,8 +116,9 @@ final class DigestPipeline: @unchecked Sendable {
         var queue: [Batch] = []
         var pendingBytes = 0
         var closed = false
-        /// The digests this worker finished.
+        /// The digests this worker finished; their bytes back to back in `digestBytes`.
         var results: [Result] = []
+        var digestBytes: [UInt8] = []
         var finishedThread = false
 
         init(index: Int, algorithms: [DigestAlgorithm], pool: Pool) {
@@ -133,6 +135,7 @@ final class DigestPipeline: @unchecked Sendable {
             var open: [Int: Hasher] = [:]
             var spare: [[Hasher]] = Array(repeating: [], count: algorithms.count)
             var local: [Result] = []
+            var localBytes: [UInt8] = []
             while true {
                 condition.lock()
                 while queue.isEmpty && !closed { condition.wait() }
@@ -157,7 +160,8 @@ final class DigestPipeline: @unchecked Sendable {
                             hasher.update(UnsafeRawBufferPointer(rebasing: batch.storage[Int(event.start)..<Int(event.start + event.length)]))
                         }
                         if event.isEnd {
-                            local.append(Result(stream: event.stream, algorithm: algorithm, digest: hasher.finalize()))
+                            local.append(Result(stream: event.stream, algorithm: algorithm, offset: localBytes.count))
+                            hasher.finalize(appendingTo: &localBytes)
                             open[key] = nil
                             spare[algorithm].append(hasher)
                         }
@@ -172,6 +176,7 @@ final class DigestPipeline: @unchecked Sendable {
             }
             condition.lock()
             results = local
+            digestBytes = localBytes
             finishedThread = true
             condition.broadcast()
             condition.unlock()
@@ -369,15 +374,19 @@ final class DigestPipeline: @unchecked Sendable {
             worker.closed = true
             worker.condition.broadcast()
             while !worker.finishedThread { worker.condition.wait() }
-            let results = worker.results
+            let results = worker.results, bytes = worker.digestBytes
             worker.results = []
+            worker.digestBytes = []
             worker.condition.unlock()
-            for result in results {
-                let stream = Int(result.stream)
-                if stream >= byStream.count {
-                    byStream += Array(repeating: Digests(), count: stream - byStream.count + 1)
+            bytes.withUnsafeBytes { raw in
+                for result in results {
+                    let stream = Int(result.stream)
+                    if stream >= byStream.count {
+                        byStream += Array(repeating: Digests(), count: stream - byStream.count + 1)
+                    }
+                    let algorithm = algorithms[result.algorithm]
+                    byStream[stream].set(algorithm, bytes: UnsafeRawBufferPointer(rebasing: raw[result.offset..<(result.offset + algorithm.byteCount)]))
                 }
-                byStream[stream].set(algorithms[result.algorithm], bytes: result.digest)
             }
         }
         return byStream

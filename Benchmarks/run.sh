@@ -203,6 +203,27 @@ for d in "$WORK/small.tar" "$SMALL"; do
 done
 run "passbox tar signed (accepted)" "${SV[@]}" --manifest "$WORK/small.tar.dsse.json" "$WORK/small.tar"
 run "passbox dir signed (accepted)" "${SV[@]}" --manifest "$WORK/small.dir.dsse.json" "$SMALL"
+run "passbox dir signed json" "${SV[@]}" --manifest "$WORK/small.dir.dsse.json" "$SMALL" --format json
+
+# How memory grows with the number of files (the inventory and report hold one
+# record per file): a tar of four times as many small entries.
+MANY_N=$((SMALL_N * 4))
+if [ ! -f "$WORK/many.tar" ] || [ "$(cat "$WORK/many.count" 2>/dev/null)" != "$MANY_N" ]; then
+  python3 - "$WORK/many.tar" "$MANY_N" <<'PY'
+import io, sys, tarfile
+path, n = sys.argv[1], int(sys.argv[2])
+with tarfile.open(path, "w", format=tarfile.GNU_FORMAT) as t:
+    for i in range(n):
+        data = (b"%d " % i) * 100
+        info = tarfile.TarInfo(f"d{i // 1000:03d}/f{i:06d}.bin")
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+PY
+  echo "$MANY_N" > "$WORK/many.count"
+fi
+echo "== tar of $MANY_N small entries" >&2
+run "passbox many (sha256+sha512)" "${PV[@]}" "$WORK/many.tar"
+run "passbox many json" "${PV[@]}" "$WORK/many.tar" --format json
 
 echo "== 10 GiB-logical bomb ($(du -h "$BOMB" | cut -f1))" >&2
 run "passbox bomb (built-in policy)" "${PV[@]}" "$BOMB"
@@ -233,6 +254,9 @@ read -r -d '' TABLE <<EOF || true
 | | **passbox verify**, signed manifest naming the tar (accepted) | ${T["passbox tar signed (accepted)"]} | $((R["passbox tar signed (accepted)"] / 1024)) | $(ratio "${T["find | xargs sha256sum"]}" "${T["passbox tar signed (accepted)"]}")× find\|xargs sha256sum, $(ratio "${T["tar -x; find | xargs sha256sum"]}" "${T["passbox tar signed (accepted)"]}")× tar -x + find\|xargs |
 | the same files as a directory | **passbox verify** (sha256+sha512) | ${T["passbox dir (sha256+sha512)"]} | $((R["passbox dir (sha256+sha512)"] / 1024)) | $(ratio "${T["find | xargs sha256sum"]}" "${T["passbox dir (sha256+sha512)"]}")× find\|xargs sha256sum |
 | | **passbox verify**, signed manifest naming all ${SMALL_N} files (accepted) | ${T["passbox dir signed (accepted)"]} | $((R["passbox dir signed (accepted)"] / 1024)) | $(ratio "${T["find | xargs sha256sum"]}" "${T["passbox dir signed (accepted)"]}")× find\|xargs sha256sum |
+| | **passbox verify**, the same with \`--format json\` (report of ${SMALL_N} files) | ${T["passbox dir signed json"]} | $((R["passbox dir signed json"] / 1024)) | |
+| tar of ${MANY_N} entries of ~500 bytes ($(du -h "$WORK/many.tar" | cut -f1)) | **passbox verify** (sha256+sha512) | ${T["passbox many (sha256+sha512)"]} | $((R["passbox many (sha256+sha512)"] / 1024)) | |
+| | **passbox verify --format json** | ${T["passbox many json"]} | $((R["passbox many json"] / 1024)) | |
 | $(du -h "$BOMB" | cut -f1) tar.gz bomb, 10 GiB of zeros inside | **passbox verify**, built-in policy (rejected: maxRatio) | ${T["passbox bomb (built-in policy)"]} | $((R["passbox bomb (built-in policy)"] / 1024)) | |
 | | **passbox verify**, ratio limit off, maxTotalBytes 4 GiB (rejected) | ${T["passbox bomb (maxRatio off, 4 GiB cap)"]} | $((R["passbox bomb (maxRatio off, 4 GiB cap)"] / 1024)) | |
 | CycloneDX 1.6 JSON, ${SBOM_N} components ($(du -h "$WORK/sbom.json" | cut -f1)) | **passbox sbom** (parse + allow/deny/license rules, JSON out) | ${T["passbox sbom (CycloneDX JSON)"]} | $((R["passbox sbom (CycloneDX JSON)"] / 1024)) | |

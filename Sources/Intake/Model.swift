@@ -37,27 +37,86 @@ public enum ItemKind: String, Sendable, Codable {
 }
 
 /// One thing in the delivery: a file on the medium, an archive, an entry inside one.
+///
+/// An inventory holds one per file (there can be millions), so the rarely set and
+/// small fields are stored compactly (64 bytes in all, where plain optionals took
+/// 112) behind the same properties.
 public struct Item: Sendable {
     /// Relative to the delivery root; inside archives `outer.zip!/inner/fw.bin`.
     public var path: String
-    public var kind: ItemKind
     /// Logical bytes read and hashed (sparse holes count as zeros).
     public var size: Int64
-    /// Hex digests; empty when the content was not read to the end.
+    /// Empty when the content was not read to the end.
     public var digests: Digests
-    /// For archives: the format libarchive found, e.g. "GNU tar format / gzip".
-    public var format: String?
-    public var linkTarget: String?
-    /// The archive item this entry came out of; nil on the delivery's own level.
-    public var container: Int?
-    /// Archive nesting depth of the item (0 on the medium itself).
-    public var depth: Int
-    /// Permission bits as the medium or the archive states them.
-    public var mode: UInt32?
+    private var rare: Rare?
+    private var containerIndex: Int32
+    private var modeBits: UInt32
+    private var archiveDepth: UInt8
+    private var hasMode: Bool
+    public var kind: ItemKind
     /// True when every byte was read and hashed.
     public var complete: Bool
     /// What the first bytes say the content is, when it is a program.
-    public var program: ProgramKind? = nil
+    public var program: ProgramKind?
+
+    /// The fields only archives and links have.
+    private final class Rare: Sendable {
+        let format: String?
+        let linkTarget: String?
+        init(format: String?, linkTarget: String?) {
+            self.format = format
+            self.linkTarget = linkTarget
+        }
+    }
+
+    init(path: String, kind: ItemKind, size: Int64, digests: Digests, format: String? = nil, linkTarget: String? = nil,
+         container: Int?, depth: Int, mode: UInt32?, complete: Bool, program: ProgramKind? = nil) {
+        self.path = path
+        self.size = size
+        self.digests = digests
+        self.rare = format == nil && linkTarget == nil ? nil : Rare(format: format, linkTarget: linkTarget)
+        // Entries are at most limits.maxEntries (≤ 100,000,000) and archives nest at
+        // most limits.maxDepth (≤ 64) deep: both fit.
+        self.containerIndex = container.map { Int32(clamping: $0) } ?? -1
+        self.modeBits = mode ?? 0
+        self.archiveDepth = UInt8(clamping: depth)
+        self.hasMode = mode != nil
+        self.kind = kind
+        self.complete = complete
+        self.program = program
+    }
+
+    /// For archives: the format libarchive found, e.g. "GNU tar format / gzip".
+    public var format: String? {
+        get { rare?.format }
+        set { rare = newValue == nil && linkTarget == nil ? nil : Rare(format: newValue, linkTarget: linkTarget) }
+    }
+
+    public var linkTarget: String? {
+        get { rare?.linkTarget }
+        set { rare = newValue == nil && format == nil ? nil : Rare(format: format, linkTarget: newValue) }
+    }
+
+    /// The archive item this entry came out of; nil on the delivery's own level.
+    public var container: Int? {
+        get { containerIndex < 0 ? nil : Int(containerIndex) }
+        set { containerIndex = newValue.map { Int32(clamping: $0) } ?? -1 }
+    }
+
+    /// Archive nesting depth of the item (0 on the medium itself).
+    public var depth: Int {
+        get { Int(archiveDepth) }
+        set { archiveDepth = UInt8(clamping: newValue) }
+    }
+
+    /// Permission bits as the medium or the archive states them.
+    public var mode: UInt32? {
+        get { hasMode ? modeBits : nil }
+        set {
+            modeBits = newValue ?? 0
+            hasMode = newValue != nil
+        }
+    }
 }
 
 /// Programs recognised by their first bytes (for the policy's `files.deny`).

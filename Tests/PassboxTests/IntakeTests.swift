@@ -203,3 +203,28 @@ import Testing
         }
     }
 }
+
+/// An inventory holds one `Item` per file: the compact fields keep what was set.
+@Suite struct ItemLayoutTests {
+    @Test func compactFieldsRoundTrip() {
+        var item = Item(path: "a.tar!/b", kind: .regular, size: 7, digests: Digests(), container: 3, depth: 2, mode: 0o4755, complete: true)
+        #expect(item.container == 3 && item.depth == 2 && item.mode == 0o4755 && item.format == nil && item.linkTarget == nil)
+        item.format = "POSIX ustar format"
+        item.linkTarget = "../x"
+        #expect(item.format == "POSIX ustar format" && item.linkTarget == "../x")
+        item.format = nil
+        #expect(item.format == nil && item.linkTarget == "../x")
+        let copy = item
+        item.linkTarget = "y"
+        #expect(copy.linkTarget == "../x" && item.linkTarget == "y") // values, not shared state
+        item.container = nil
+        item.mode = nil
+        item.mode = item.mode // nil stays nil, 0 is a mode
+        #expect(item.container == nil && item.mode == nil)
+        item.mode = 0
+        #expect(item.mode == 0)
+        let top = Item(path: "x", kind: .directory, size: 0, digests: Digests(), container: nil, depth: 0, mode: nil, complete: true)
+        #expect(top.container == nil && top.mode == nil && top.depth == 0)
+        #expect(MemoryLayout<Item>.stride <= 64)
+    }
+}

@@ -228,3 +228,53 @@ import Testing
         #expect(MemoryLayout<Item>.stride <= 64)
     }
 }
+
+/// The name table keyed by hash says what a table keyed by the folded text says,
+/// also when every folded form has the same hash.
+@Suite struct CollisionTrackerTests {
+    /// The plain definition: the first name per folded form, and the names that
+    /// collided before.
+    struct Reference {
+        var first: [String: String] = [:]
+        var others: Set<String> = []
+        mutating func record(_ name: String) -> CollisionTracker.Outcome {
+            let folded = CollisionTracker.fold(name)
+            guard let earlier = first[folded] else {
+                first[folded] = name
+                return .new
+            }
+            if earlier == name { return .duplicate }
+            return others.insert(name).inserted ? .collides(earlier) : .duplicate
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func sameOutcomesAsTheReference(poorHash: Bool) {
+        var tracker = poorHash ? CollisionTracker(hash: { $0.utf8.count % 3 }) : CollisionTracker()
+        var reference = Reference()
+        let stems = ["fw/a.bin", "FW/A.bin", "fw/A.BIN", "caf\u{e9}.txt", "cafe\u{301}.txt", "CAF\u{c9}.TXT", "b", "B", "dir/x", "dir/y"]
+        var rng = SplitMix(seed: poorHash ? 7 : 11)
+        var outcomes: [CollisionTracker.Outcome] = []
+        for _ in 0..<2000 {
+            let name = stems[Int(rng.next() % UInt64(stems.count))] + (rng.next() % 4 == 0 ? "" : String(rng.next() % 40))
+            let got = tracker.record(name)
+            #expect(got == reference.record(name), "\(name)")
+            outcomes.append(got)
+        }
+        #expect(outcomes.contains(.new) && outcomes.contains(.duplicate))
+        #expect(outcomes.contains { if case .collides = $0 { true } else { false } })
+    }
+
+    @Test func foldedFormsCollideAndExactRepeatsAreDuplicates() {
+        var t = CollisionTracker()
+        #expect(t.record("fw/Update.bin") == .new)
+        #expect(t.record("fw/update.bin") == .collides("fw/Update.bin"))
+        #expect(t.record("fw/update.bin") == .duplicate)
+        #expect(t.record("fw/Update.bin") == .duplicate)
+        #expect(t.record("caf\u{e9}") == .new)
+        // Swift compares names by canonical equivalence: the NFD spelling of an NFC
+        // name is the same name, a duplicate (an error), stricter than a collision.
+        #expect(t.record("cafe\u{301}") == .duplicate)
+        #expect(t.record("CAFE\u{301}") == .collides("caf\u{e9}"))
+    }
+}

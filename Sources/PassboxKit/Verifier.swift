@@ -287,10 +287,21 @@ struct Matcher {
             case .delivery, .explicit:
                 applied.append(index)
             case .registered:
-                let matches = manifest.statement.subjects.contains { subject in
-                    byPath[subject.name].map { Self.digestsMatch(items[$0], subject) == true } ?? false
+                // It speaks for this delivery when it names some of its files with their
+                // content, and none with other content: a manifest that contradicts a
+                // delivered file is another release's (so files of two releases cannot
+                // be combined, each vouched for by its own manifest: mix-and-match).
+                var agrees = false, contradicts = false
+                for subject in manifest.statement.subjects {
+                    guard let i = byPath[subject.name] else { continue }
+                    switch Self.digestsMatch(items[i], subject) {
+                    case true?: agrees = true
+                    case false?: contradicts = true
+                    case nil: break
+                    }
+                    if contradicts { break }
                 }
-                if matches { applied.append(index) }
+                if agrees && !contradicts { applied.append(index) }
             }
         }
         var subjectsByName = SubjectIndex()
@@ -381,25 +392,35 @@ struct Matcher {
                 }
                 continue
             }
-            // Verified when any subject of that name agrees (several manifests may name it).
-            var agreed = false, differed = false
+            // Verified when every subject of that name agrees: manifests that speak for
+            // this delivery and disagree about a file leave it unverified (fail closed).
+            var differing: Subject?
+            var uncompared = false
             for k in -1..<others.count {
-                switch Self.digestsMatch(items[i], k < 0 ? first : others[k]) {
-                case true?: agreed = true
-                case false?: differed = true
-                case nil: break
+                let subject = k < 0 ? first : others[k]
+                switch Self.digestsMatch(items[i], subject) {
+                case true?: break
+                case false?: differing = differing ?? subject
+                case nil: uncompared = true
                 }
             }
-            if agreed {
+            if differing == nil && !uncompared {
                 status[i] = .verified
                 if items[i].kind == .archive { trustedContainers.insert(i) }
             } else {
                 status[i] = .mismatch
-                var message = "content differs from the manifest"
-                if let (algorithm, hex) = Array(first.digests).first {
-                    message += ": \(algorithm.rawValue) expected \(hex.prefix(16))…, found \(items[i].digests[algorithm]?.prefix(16) ?? "not computed")…"
+                var message: String
+                if let differing {
+                    message = "content differs from the manifest"
+                    if let (algorithm, hex) = Array(differing.digests).first(where: { items[i].digests.has($0.algorithm) }) {
+                        message += ": \(algorithm.rawValue) expected \(hex.prefix(16))…, found \(items[i].digests[algorithm]?.prefix(16) ?? "not computed")…"
+                    }
+                } else {
+                    message = "the manifest's digests use no algorithm passbox computed"
                 }
-                if !differed { message = "the manifest's digests use no algorithm passbox computed" }
+                if !others.isEmpty {
+                    message += " (\(others.count + 1) subjects of trusted manifests name this file; each must agree with it)"
+                }
                 findings.append(Finding(code: "file.mismatch", severity: .error, path: items[i].path, message: message))
             }
         }

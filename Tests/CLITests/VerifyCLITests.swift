@@ -94,9 +94,10 @@ final class VerifyCLITests: XCTestCase {
         XCTAssertEqual(r.statuses["fw/etcher-2.4.bin"], "mismatch")
     }
 
-    /// Two trusted manifests name the same file (an old and a new release note): the
-    /// file is verified when one of them agrees, and a mismatch when neither does.
-    func testSeveralManifestsNamingOneFile() throws {
+    /// Two manifests in the delivery (they always speak for it) name the same file
+    /// with different content: whichever content the file has, one of them says
+    /// otherwise, and the file is a mismatch (fail closed), not verified by the other.
+    func testTwoManifestsInTheDeliveryDisagreeingAboutAFileReject() throws {
         let w = try Workspace()
         try w.standardDelivery()
         let key = try w.key("acme")
@@ -105,24 +106,55 @@ final class VerifyCLITests: XCTestCase {
         fw[10] ^= 0x01
         try w.write("delivery/fw/etcher-2.4.bin", fw)
         try w.manifest("delivery", keys: [key], output: "delivery/new.dsse.json")
-        let both = try w.verify(["delivery"])
-        XCTAssertEqual(both.status, 0, both.stdout)
-        XCTAssertEqual(both.statuses["fw/etcher-2.4.bin"], "verified")
-        XCTAssertEqual(both.findingCodes, [])
-        fw[20] ^= 0x01
-        try w.write("delivery/fw/etcher-2.4.bin", fw)
-        let neither = try w.verify(["delivery"])
-        XCTAssertEqual(neither.status, 1)
-        XCTAssertEqual(neither.findingCodes, ["file.mismatch"])
-        let message = neither.findings("file.mismatch").first?["message"] as? String ?? ""
-        XCTAssertTrue(message.hasPrefix("content differs from the manifest: sha256 expected "), message)
-        // Back to the first content: now the other manifest is the one that agrees.
-        fw[10] ^= 0x01
-        fw[20] ^= 0x01
-        try w.write("delivery/fw/etcher-2.4.bin", fw)
-        let older = try w.verify(["delivery"])
-        XCTAssertEqual(older.status, 0, older.stdout)
-        XCTAssertEqual(older.statuses["fw/etcher-2.4.bin"], "verified")
+        for (label, flip) in [("new content", false), ("old content", true)] {
+            if flip {
+                fw[10] ^= 0x01
+                try w.write("delivery/fw/etcher-2.4.bin", fw)
+            }
+            let r = try w.verify(["delivery"])
+            XCTAssertEqual(r.status, 1, label)
+            XCTAssertEqual(r.findingCodes, ["file.mismatch"], label)
+            XCTAssertEqual(r.statuses["fw/etcher-2.4.bin"], "mismatch", label)
+            XCTAssertEqual(r.statuses["recipes/oxide.recipe"], "verified", label)
+            let message = r.findings("file.mismatch").first?["message"] as? String ?? ""
+            XCTAssertTrue(message.hasPrefix("content differs from the manifest: sha256 expected "), message)
+            XCTAssertTrue(message.contains("2 subjects of trusted manifests name this file"), message)
+        }
+    }
+
+    /// Mix-and-match: two releases, each with its signed manifest registered in
+    /// `--manifests`. Each release verifies on its own (the other release's manifest
+    /// contradicts some of its files, so it does not apply); a delivery combining
+    /// files of both is rejected, though every file is vouched for by one manifest.
+    func testMixAndMatchOfTwoReleasesIsRejected() throws {
+        let w = try Workspace()
+        let key = try w.key("acme")
+        try FileManager.default.createDirectory(at: w.url("registered"), withIntermediateDirectories: true)
+        try w.standardDelivery("r1")
+        try w.manifest("r1", keys: [key], output: "registered/r1.dsse.json")
+        try w.standardDelivery("r2")
+        try w.write("r2/fw/etcher-2.4.bin", Data("firmware of release 2\n".utf8))
+        try w.write("r2/recipes/oxide.recipe", "recipe: oxide\nsteps: 4\n")
+        try w.manifest("r2", keys: [key], output: "registered/r2.dsse.json")
+        func manifestStatuses(_ r: RunResult) -> [String: String] {
+            var out: [String: String] = [:]
+            for m in r.json["manifests"] as? [[String: Any]] ?? [] {
+                if let p = m["path"] as? String, let s = m["status"] as? String { out[URL(fileURLWithPath: p).lastPathComponent] = s }
+            }
+            return out
+        }
+        for (release, other) in [("r1", "r2"), ("r2", "r1")] {
+            let r = try w.verify([release, "--manifests", "registered"])
+            XCTAssertEqual(r.status, 0, release + r.stdout)
+            XCTAssertEqual(manifestStatuses(r), ["\(release).dsse.json": "verified", "\(other).dsse.json": "not-applicable"])
+        }
+        // Release 1's firmware with release 2's recipe (the README is the same in both).
+        try w.standardDelivery("mix")
+        try w.write("mix/recipes/oxide.recipe", "recipe: oxide\nsteps: 4\n")
+        let mix = try w.verify(["mix", "--manifests", "registered"])
+        XCTAssertEqual(mix.status, 1, mix.stdout)
+        XCTAssertEqual(mix.findingCodes, ["manifest.none"])
+        XCTAssertEqual(manifestStatuses(mix), ["r1.dsse.json": "not-applicable", "r2.dsse.json": "not-applicable"])
     }
 
     func testUnlistedFileIsRejected() throws {

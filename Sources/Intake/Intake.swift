@@ -186,6 +186,7 @@ final class IntakeRun {
     }
 
     func start(path: String) throws -> Inventory {
+        _ = deadline // the clock starts now
         var st = stat()
         guard stat(path, &st) == 0 else {
             _ = pipeline.close()
@@ -224,6 +225,7 @@ final class IntakeRun {
     }
 
     func start(bytes: [UInt8], name: String) -> Inventory {
+        _ = deadline
         let index = addItem(Item(path: name, kind: .regular, size: 0, digests: Digests(), container: nil, depth: 0, mode: nil, complete: false))
         do {
             try processContent(stream: MemoryStream(bytes, item: index, run: self), item: index, depth: 1, parent: nil, rootLevel: true)
@@ -269,6 +271,22 @@ final class IntakeRun {
         entries += 1
         if entries > limits.maxEntries {
             throw limitExceeded(path, "more than \(limits.maxEntries) entries (limits.maxEntries)")
+        }
+        try checkTime(path)
+    }
+
+    /// When the reading must stop (monotonic clock, nanoseconds).
+    lazy var deadline: UInt64 = {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let budget = limits.maxSeconds * 1e9
+        return budget >= Double(UInt64.max - now) ? UInt64.max : now + UInt64(max(0, budget))
+    }()
+
+    /// Stops the reading once `limits.maxSeconds` have passed (called as entries and
+    /// bytes pass: a format parser that never calls back is the watchdog's to stop).
+    func checkTime(_ path: String) throws {
+        if DispatchTime.now().uptimeNanoseconds > deadline {
+            throw limitExceeded(path, "reading took longer than \(limits.maxSeconds) seconds (limits.maxSeconds)")
         }
     }
 
@@ -738,6 +756,7 @@ final class EntryStream: ContentStream {
         if run.totalBytes > limits.maxTotalBytes {
             throw run.limitExceeded(run.items[item].path, "delivery unpacks to more than \(limits.maxTotalBytes) bytes (limits.maxTotalBytes)")
         }
+        try run.checkTime(run.items[item].path)
         // The reader reads ahead (up to a MiB at a time), so an entry's compressed
         // share is judged with at least that much.
         let consumed = max(frame.input.packed - startDelivered, 1 << 20)
@@ -786,6 +805,7 @@ final class FileStream: ByteStream {
             return nil
         }
         run.capture(item, bytes)
+        try run.checkTime(run.items[item].path)
         return bytes
     }
 }

@@ -28,6 +28,10 @@ public struct IntakeLimits: Sendable, Equatable {
     /// of 3 GB from a 15 MB .cpio.gz); past this, its allocation fails and the archive
     /// is reported corrupt instead of the machine running out of memory.
     public var maxMemory: Int64 = 2 << 30
+    /// Seconds the reading of one delivery may take (wall clock). Checked as bytes and
+    /// entries pass; past it the delivery is `archive.limit-exceeded`. A USB stick at
+    /// 30 MB/s gives 64 GiB (maxTotalBytes) in about 40 minutes.
+    public var maxSeconds: Double = 3600
 
     public init() {}
 }

@@ -117,8 +117,13 @@ extension Policy {
                             throw fail("limits.maxRatio must be a number >= 1")
                         }
                         policy.limits.maxRatio = r
+                    case "maxSeconds":
+                        guard let t = v.double, t > 0, t <= 604_800 else {
+                            throw fail("limits.maxSeconds must be a number of seconds, more than 0 and at most 604800 (7 days)")
+                        }
+                        policy.limits.maxSeconds = t
                     default:
-                        throw fail("unknown key limits.\(key.prefix(80)) (known: maxDepth, maxTotalBytes, maxRatio, maxEntries, maxPathLength, maxEntryBytes, maxMemory)")
+                        throw fail("unknown key limits.\(key.prefix(80)) (known: maxDepth, maxTotalBytes, maxRatio, maxEntries, maxPathLength, maxEntryBytes, maxMemory, maxSeconds)")
                     }
                 }
             case "archive":

@@ -204,7 +204,7 @@ struct Admit: ParsableCommand {
 
         var report: Report
         do {
-            report = try Verifier.verify(path: path, options: verifyOptions)
+            report = try watched(path, limits: verifyOptions.policy.limits) { try Verifier.verify(path: path, options: verifyOptions) }
         } catch let error as EvaluationError {
             throw CannotEvaluate("\(path): \(error.message)")
         }

@@ -116,7 +116,7 @@ struct Verify: ParsableCommand {
         for path in paths {
             let report: Report
             do {
-                report = try Verifier.verify(path: path, options: verifyOptions)
+                report = try watched(path, limits: verifyOptions.policy.limits) { try Verifier.verify(path: path, options: verifyOptions) }
             } catch let error as EvaluationError {
                 throw CannotEvaluate("\(path): \(error.message)")
             }
@@ -303,6 +303,20 @@ func makeVerifyOptions(_ o: CommonOptions) throws -> VerifyOptions {
         throw CannotEvaluate(error.message)
     }
     return options
+}
+
+/// Runs `work` (reading and judging one delivery) under a watchdog: `limits.maxSeconds`
+/// stops the reading from inside; if passbox is still at it a minute later (a library
+/// that never returns), the command ends with exit 2 and a message, never a hang.
+func watched<T>(_ path: String, limits: IntakeLimits, _ work: () throws -> T) rethrows -> T {
+    let grace = 60.0
+    let watchdog = Watchdog(seconds: limits.maxSeconds + grace) {
+        let message = "passbox: \(path): still reading \(Int(grace)) s after limits.maxSeconds (\(limits.maxSeconds) s); stopped, no verdict\n"
+        _ = message.withCString { write(2, $0, strlen($0)) }
+        _exit(Exit.cannotEvaluate)
+    }
+    defer { watchdog.cancel() }
+    return try work()
 }
 
 func emit(_ text: String, to output: String?) throws {

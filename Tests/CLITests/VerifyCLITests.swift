@@ -466,7 +466,8 @@ final class VerifyCLITests: XCTestCase {
         try w.key("acme")
         for (yaml, word) in [("manifest:\n  unlisted: maybe\n", "unlisted"), ("limits:\n  maxDepht: 3\n", "maxDepht"),
                              ("files:\n  deny: [binaries]\n", "binaries"), ("[1, 2\n", "YAML"),
-                             ("limits:\n  maxMemory: 64MiB\n", "maxMemory")] {
+                             ("limits:\n  maxMemory: 64MiB\n", "maxMemory"), ("limits:\n  maxSeconds: 0\n", "maxSeconds"),
+                             ("limits:\n  maxSeconds: soon\n", "maxSeconds"), ("limits:\n  maxSeconds: 1e9\n", "maxSeconds")] {
             try w.write("policy.yaml", yaml)
             let r = try w.passbox(["verify", "delivery", "--policy", "policy.yaml"])
             XCTAssertEqual(r.status, 2, yaml)
@@ -484,6 +485,23 @@ final class VerifyCLITests: XCTestCase {
         try w.write("policy.yaml", "limits:\n  maxMemory: 512MiB\n")
         let r = try w.verify(["delivery", "--manifest", "m.dsse.json", "--policy", "policy.yaml"])
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+    }
+
+    /// limits.maxSeconds stops the reading as bytes and entries pass: with a budget no
+    /// reading can meet, a signed delivery is rejected, and the finding says why; the
+    /// same delivery under the default budget is accepted.
+    func testMaxSecondsStopsTheReading() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        let key = try w.key("acme")
+        try w.manifest("delivery", keys: [key], output: "m.dsse.json")
+        XCTAssertEqual(try w.verify(["delivery", "--manifest", "m.dsse.json"]).status, 0)
+        try w.write("policy.yaml", "limits:\n  maxSeconds: 0.000001\n")
+        let r = try w.verify(["delivery", "--manifest", "m.dsse.json", "--policy", "policy.yaml"])
+        XCTAssertEqual(r.status, 1, r.stdout + r.stderr)
+        XCTAssertTrue(r.findingCodes.contains("archive.limit-exceeded"), r.stdout)
+        let message = r.findings("archive.limit-exceeded").first?["message"] as? String ?? ""
+        XCTAssertTrue(message.contains("limits.maxSeconds"), message)
     }
 
     /// Found by Fuzz/run.sh policy: Yams' untyped loader force-unwrapped on a mapping

@@ -65,6 +65,25 @@ public struct ReportJSONWriter {
         var from = 0
         while from < list.count {
             let to = min(from + chunk, list.count)
+            // Files and findings (one each per file of the delivery) are written directly,
+            // in JSONEncoder's layout: the encoder's value tree cost 40% of a verification
+            // of 50,000 small files. Tests compare the bytes with JSONEncoder's.
+            if let files = list as? [Report.File] {
+                var out = JSONBytes()
+                for i in from..<to { out.file(files[i], indent: indent + 2, comma: !(first && i == from)) }
+                try out.bytes.withUnsafeBytes(sink)
+                first = false
+                from = to
+                continue
+            }
+            if let findings = list as? [Finding] {
+                var out = JSONBytes()
+                for i in from..<to { out.finding(findings[i], indent: indent + 2, comma: !(first && i == from)) }
+                try out.bytes.withUnsafeBytes(sink)
+                first = false
+                from = to
+                continue
+            }
             let encoded = [UInt8](try Self.encoder.encode(Array(list[from..<to])))
             // "[\n" + elements at indent 2 + "\n]": keep the elements, moved right by `indent`.
             guard encoded.count >= 4 else { break }
@@ -173,5 +192,113 @@ public final class BufferedSink {
         guard !buffer.isEmpty else { return }
         try buffer.withUnsafeBytes(flushTo)
         buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// JSONEncoder's pretty, sorted-key layout for the report's two per-file lists.
+struct JSONBytes {
+    var bytes: [UInt8] = []
+
+    init() { bytes.reserveCapacity(64 << 10) }
+
+    mutating func pad(_ n: Int) {
+        for _ in 0..<n { bytes.append(UInt8(ascii: " ")) }
+    }
+
+    mutating func raw(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// A JSON string as JSONEncoder writes it (`withoutEscapingSlashes`): quote,
+    /// backslash and control characters escaped, everything else as UTF-8.
+    mutating func string(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { utf8 in
+            for b in utf8 {
+                switch b {
+                case UInt8(ascii: "\""): raw("\\\"")
+                case UInt8(ascii: "\\"): raw("\\\\")
+                case 0x08: raw("\\b")
+                case 0x0c: raw("\\f")
+                case 0x0a: raw("\\n")
+                case 0x0d: raw("\\r")
+                case 0x09: raw("\\t")
+                case 0x00..<0x20:
+                    raw("\\u00")
+                    let digits: StaticString = "0123456789abcdef"
+                    digits.withUTF8Buffer { d in
+                        bytes.append(d[Int(b >> 4)])
+                        bytes.append(d[Int(b & 0x0f)])
+                    }
+                default: bytes.append(b)
+                }
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// `"key" : ` at `indent`, after the previous member's comma.
+    mutating func key(_ name: StaticString, indent: Int, first: Bool = false) {
+        raw(first ? "\n" : ",\n")
+        pad(indent)
+        bytes.append(UInt8(ascii: "\""))
+        raw(name)
+        raw("\" : ")
+    }
+
+    mutating func int(_ value: Int64) {
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    mutating func file(_ file: Report.File, indent: Int, comma: Bool) {
+        if comma { raw(",\n") }
+        pad(indent)
+        bytes.append(UInt8(ascii: "{"))
+        key("digests", indent: indent + 2, first: true)
+        bytes.append(UInt8(ascii: "{"))
+        var any = false
+        for (algorithm, hex) in file.digests {
+            switch algorithm {
+            case .sha256: key("sha256", indent: indent + 4, first: !any)
+            case .sha384: key("sha384", indent: indent + 4, first: !any)
+            case .sha512: key("sha512", indent: indent + 4, first: !any)
+            }
+            string(hex)
+            any = true
+        }
+        raw(any ? "\n" : "\n\n")
+        pad(indent + 2)
+        bytes.append(UInt8(ascii: "}"))
+        key("kind", indent: indent + 2)
+        string(file.kind)
+        key("path", indent: indent + 2)
+        string(file.path)
+        key("size", indent: indent + 2)
+        int(file.size)
+        key("status", indent: indent + 2)
+        string(file.status.rawValue)
+        raw("\n")
+        pad(indent)
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    mutating func finding(_ finding: Finding, indent: Int, comma: Bool) {
+        if comma { raw(",\n") }
+        pad(indent)
+        bytes.append(UInt8(ascii: "{"))
+        key("code", indent: indent + 2, first: true)
+        string(finding.code)
+        key("message", indent: indent + 2)
+        string(finding.message)
+        if let path = finding.path {
+            key("path", indent: indent + 2)
+            string(path)
+        }
+        key("severity", indent: indent + 2)
+        string(finding.severity.rawValue)
+        raw("\n")
+        pad(indent)
+        bytes.append(UInt8(ascii: "}"))
     }
 }

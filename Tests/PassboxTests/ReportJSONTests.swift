@@ -13,6 +13,7 @@ import Testing
         "fw/a.bin", "", "quote\"in", "back\\slash", "tab\tnew\nline\r", "\u{1}\u{1f}\u{7f}",
         "é ü 日本語 \u{2028}\u{2029} 🔒", "\n  \"files\" : [\n\n  ]", "\"findings\" : [\n\n  ]",
         "\n    \"components\" : [\n\n    ]", "a\"files\":[]", "outer.tar!/inner/../x", String(repeating: "x", count: 5000),
+        String((0..<0x20).map { Character(Unicode.Scalar(UInt8($0))) }) + "\u{7f}\u{80}\u{ff}\u{fffd}\u{10ffff}/\\\"",
     ]
 
     static func report(files: Int, findings: Int, components: Int?, seed: Int) -> Report {
@@ -35,7 +36,8 @@ import Testing
             delivery: Report.Delivery(path: text(), kind: "directory", format: nil, size: nil, digests: nil, status: nil),
             files: (0..<files).map { _ in
                 Report.File(path: text(), kind: rng.next() % 2 == 0 ? "regular" : "archive", size: Int64(rng.next() % 1_000_000),
-                            digests: Digests(sha256: hex(64), sha384: rng.next() % 4 == 0 ? hex(96) : nil, sha512: hex(128)),
+                            digests: rng.next() % 5 == 0 ? Digests()
+                                : Digests(sha256: hex(64), sha384: rng.next() % 4 == 0 ? hex(96) : nil, sha512: rng.next() % 6 == 0 ? nil : hex(128)),
                             status: statuses[Int(rng.next() % UInt64(statuses.count))])
             },
             manifests: [Report.Manifest(path: text(), format: "dsse", status: "verified",

@@ -102,7 +102,7 @@ final class DigestPipeline: @unchecked Sendable {
     struct Result {
         var stream: Int32
         var algorithm: Int
-        /// Where the digest's bytes start in the worker's `digestBytes`.
+        /// Where the digest's bytes start among the bytes of the batch's finished digests.
         var offset: Int
     }
 

@@ -13,7 +13,8 @@ public protocol ArchiveInput: AnyObject {
 }
 
 public struct ArchiveError: Error, CustomStringConvertible, Sendable {
-    public enum Kind: Sendable { case corrupt, encrypted, unsupported, input }
+    /// `limit`: an entry header pulled more bytes than the reader's `headerBudget`.
+    public enum Kind: Sendable { case corrupt, encrypted, unsupported, input, limit }
     public let kind: Kind
     public let message: String
     public init(_ kind: Kind, _ message: String) {
@@ -56,32 +57,43 @@ public final class ArchiveReader {
     final class CallbackContext {
         let input: any ArchiveInput
         var error: (any Error)?
+        /// Bytes the reader pulled since the current header began (when bounded).
+        var inHeader = false
+        var headerBytes = 0
+        var headerBudget = 0
         init(_ input: any ArchiveInput) { self.input = input }
     }
 
+    /// Archive formats passbox reads. Deliberately not: mtree (it names files on the
+    /// host's disk) and raw (any bytes would pass for an archive).
+    static let formats = [
+        archive_read_support_format_tar, archive_read_support_format_zip,
+        archive_read_support_format_7zip, archive_read_support_format_iso9660,
+        archive_read_support_format_cpio, archive_read_support_format_ar,
+        archive_read_support_format_cab, archive_read_support_format_rar,
+        archive_read_support_format_rar5, archive_read_support_format_xar,
+        archive_read_support_format_lha,
+    ]
+    /// Compression filters, none of them through an external program.
+    static let filters = [
+        archive_read_support_filter_gzip, archive_read_support_filter_bzip2,
+        archive_read_support_filter_xz, archive_read_support_filter_lzma,
+        archive_read_support_filter_lzip, archive_read_support_filter_zstd,
+        archive_read_support_filter_lz4, archive_read_support_filter_compress,
+        archive_read_support_filter_rpm,
+    ]
+
     /// Sets up a reader for `input`. Formats: tar (all variants), zip, 7z, iso9660,
-    /// cpio, ar (deb), cab, rar, rar5, xar, lha; filters: gzip, bzip2, xz, lzma,
-    /// lzip, zstd, lz4, compress, rpm. Deliberately not: mtree (it names files on
-    /// the host's disk), raw, and filters that run external programs.
-    public init(input: any ArchiveInput) throws {
+    /// cpio, ar (deb), cab, rar, rar5, xar, lha; filters (unless `filters` is false:
+    /// then `input` gives bytes already decompressed, see `Decompressor`): gzip,
+    /// bzip2, xz, lzma, lzip, zstd, lz4, compress, rpm.
+    public init(input: any ArchiveInput, filters: Bool = true) throws {
         guard let handle = archive_read_new() else {
             throw ArchiveError(.input, "archive_read_new failed: out of memory")
         }
         self.handle = handle
         self.context = CallbackContext(input)
-        for enable in [
-            archive_read_support_format_tar, archive_read_support_format_zip,
-            archive_read_support_format_7zip, archive_read_support_format_iso9660,
-            archive_read_support_format_cpio, archive_read_support_format_ar,
-            archive_read_support_format_cab, archive_read_support_format_rar,
-            archive_read_support_format_rar5, archive_read_support_format_xar,
-            archive_read_support_format_lha,
-            archive_read_support_filter_gzip, archive_read_support_filter_bzip2,
-            archive_read_support_filter_xz, archive_read_support_filter_lzma,
-            archive_read_support_filter_lzip, archive_read_support_filter_zstd,
-            archive_read_support_filter_lz4, archive_read_support_filter_compress,
-            archive_read_support_filter_rpm,
-        ] {
+        for enable in Self.formats + (filters ? Self.filters : []) {
             // ARCHIVE_WARN means "supported through an external program": not wanted.
             _ = enable(handle)
         }
@@ -91,36 +103,19 @@ public final class ArchiveReader {
         archive_read_free(handle)
     }
 
+    /// Most bytes the reader may pull from its input while it reads one entry's
+    /// header (0: no bound). libarchive reads a name or an extended header as long
+    /// as the header declares into one buffer; with this bound, a 1 GB name stops
+    /// after this many bytes (`ArchiveError.Kind.limit`).
+    public var headerBudget: Int {
+        get { context.headerBudget }
+        set { context.headerBudget = newValue }
+    }
+
     private func open() throws {
         guard !opened else { return }
         opened = true
-        let client = Unmanaged.passUnretained(context).toOpaque()
-        archive_read_set_callback_data(handle, client)
-        archive_read_set_read_callback(handle) { _, client, buffer in
-            guard let client, let buffer else { return -1 }
-            let context = Unmanaged<ArchiveReader.CallbackContext>.fromOpaque(client).takeUnretainedValue()
-            do {
-                let bytes = try context.input.read()
-                buffer.pointee = bytes.baseAddress.map { UnsafeRawPointer($0) }
-                return bytes.count
-            } catch {
-                context.error = error
-                return -1
-            }
-        }
-        if context.input.isSeekable {
-            archive_read_set_seek_callback(handle) { _, client, offset, whence in
-                guard let client else { return -1 }
-                let context = Unmanaged<ArchiveReader.CallbackContext>.fromOpaque(client).takeUnretainedValue()
-                do {
-                    return try context.input.seek(offset: offset, whence: whence)
-                } catch {
-                    context.error = error
-                    return -1
-                }
-            }
-        }
-        let status = archive_read_open1(handle)
+        let status = openArchive(handle, context)
         guard status == ARCHIVE_OK || status == ARCHIVE_WARN else {
             throw currentError()
         }
@@ -129,21 +124,66 @@ public final class ArchiveReader {
     /// The input's own error when a callback failed (rethrown unchanged), else
     /// libarchive's message classified.
     private func currentError() -> any Error {
-        if let error = context.error {
-            context.error = nil
-            return error
-        }
-        let text = archive_error_string(handle).map { String(cString: $0) } ?? "unreadable archive"
-        let lower = text.lowercased()
-        if lower.contains("encrypt") || lower.contains("passphrase") || lower.contains("password") {
-            return ArchiveError(.encrypted, text)
-        }
-        if lower.contains("unsupported") || lower.contains("not supported") {
-            return ArchiveError(.unsupported, text)
-        }
-        return ArchiveError(.corrupt, text)
+        archiveError(handle, context)
     }
+}
 
+/// Connects a `struct archive` to `context.input` and opens it.
+private func openArchive(_ handle: OpaquePointer, _ context: ArchiveReader.CallbackContext) -> Int32 {
+    let client = Unmanaged.passUnretained(context).toOpaque()
+    archive_read_set_callback_data(handle, client)
+    archive_read_set_read_callback(handle) { _, client, buffer in
+        guard let client, let buffer else { return -1 }
+        let context = Unmanaged<ArchiveReader.CallbackContext>.fromOpaque(client).takeUnretainedValue()
+        do {
+            let bytes = try context.input.read()
+            if context.inHeader && context.headerBudget > 0 {
+                context.headerBytes += bytes.count
+                if context.headerBytes > context.headerBudget {
+                    throw ArchiveError(.limit, "an entry header needs more than \(context.headerBudget >> 20) MiB")
+                }
+            }
+            buffer.pointee = bytes.baseAddress.map { UnsafeRawPointer($0) }
+            return bytes.count
+        } catch {
+            context.error = error
+            return -1
+        }
+    }
+    if context.input.isSeekable {
+        archive_read_set_seek_callback(handle) { _, client, offset, whence in
+            guard let client else { return -1 }
+            let context = Unmanaged<ArchiveReader.CallbackContext>.fromOpaque(client).takeUnretainedValue()
+            do {
+                return try context.input.seek(offset: offset, whence: whence)
+            } catch {
+                context.error = error
+                return -1
+            }
+        }
+    }
+    return archive_read_open1(handle)
+}
+
+/// The input's own error when a callback failed (rethrown unchanged), else
+/// libarchive's message classified.
+private func archiveError(_ handle: OpaquePointer, _ context: ArchiveReader.CallbackContext) -> any Error {
+    if let error = context.error {
+        context.error = nil
+        return error
+    }
+    let text = archive_error_string(handle).map { String(cString: $0) } ?? "unreadable archive"
+    let lower = text.lowercased()
+    if lower.contains("encrypt") || lower.contains("passphrase") || lower.contains("password") {
+        return ArchiveError(.encrypted, text)
+    }
+    if lower.contains("unsupported") || lower.contains("not supported") {
+        return ArchiveError(.unsupported, text)
+    }
+    return ArchiveError(.corrupt, text)
+}
+
+extension ArchiveReader {
     /// A short name of the archive format and its filters, e.g. "GNU tar format / gzip".
     public var formatDescription: String {
         var parts: [String] = []
@@ -159,6 +199,9 @@ public final class ArchiveReader {
 
     /// The next entry's header, or nil after the last one.
     public func nextEntry() throws -> ArchiveEntryInfo? {
+        context.inHeader = true
+        context.headerBytes = 0
+        defer { context.inHeader = false }
         try open()
         guard !finished else { return nil }
         var entry: OpaquePointer?
@@ -254,6 +297,69 @@ public final class ArchiveReader {
 
     /// Bytes consumed from the input so far (compressed side).
     public var compressedBytesRead: Int64 { archive_filter_bytes(handle, -1) }
+}
+
+/// The decompressed bytes of a compressed stream (gzip, bzip2, xz, lzma, lzip, zstd,
+/// lz4, compress; stacked layers too), read with libarchive's filters and its "raw"
+/// format. An `ArchiveReader` made with `filters: false` then reads the archive
+/// inside through its callback, where passbox sees (and bounds, `headerBudget`)
+/// what each entry header pulls: inside libarchive a 3 MB `.cpio.gz` could make one
+/// header read gigabytes. One owner of one `struct archive`.
+public final class Decompressor: ArchiveInput {
+    private let handle: OpaquePointer
+    private let context: ArchiveReader.CallbackContext
+    private var started = false
+    private var ended = false
+
+    public init(input: any ArchiveInput) throws {
+        guard let handle = archive_read_new() else {
+            throw ArchiveError(.input, "archive_read_new failed: out of memory")
+        }
+        self.handle = handle
+        self.context = ArchiveReader.CallbackContext(input)
+        _ = archive_read_support_format_raw(handle)
+        for enable in ArchiveReader.filters { _ = enable(handle) }
+    }
+
+    deinit {
+        archive_read_free(handle)
+    }
+
+    public func read() throws -> UnsafeRawBufferPointer {
+        if !started {
+            started = true
+            let status = openArchive(handle, context)
+            guard status == ARCHIVE_OK || status == ARCHIVE_WARN else { throw archiveError(handle, context) }
+            var entry: OpaquePointer?
+            let next = archive_read_next_header(handle, &entry)
+            if next == ARCHIVE_EOF { ended = true }
+            guard next == ARCHIVE_OK || next == ARCHIVE_WARN || next == ARCHIVE_EOF else { throw archiveError(handle, context) }
+        }
+        guard !ended else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        var buffer: UnsafeRawPointer?
+        var size = 0
+        var offset: Int64 = 0
+        let status = archive_read_data_block(handle, &buffer, &size, &offset)
+        if status == ARCHIVE_EOF {
+            ended = true
+            return UnsafeRawBufferPointer(start: nil, count: 0)
+        }
+        guard status == ARCHIVE_OK || status == ARCHIVE_WARN else { throw archiveError(handle, context) }
+        return UnsafeRawBufferPointer(start: buffer, count: size)
+    }
+
+    public var isSeekable: Bool { false }
+
+    public func seek(offset: Int64, whence: Int32) throws -> Int64 {
+        throw ArchiveError(.input, "a decompressed stream cannot seek")
+    }
+
+    /// The filters found, outermost last, e.g. "gzip" (empty before the first read).
+    public var filterNames: [String] {
+        let count = archive_filter_count(handle)
+        guard count > 1 else { return [] }
+        return (0..<(count - 1)).compactMap { archive_filter_name(handle, $0).map { String(cString: $0) } }
+    }
 }
 
 /// libarchive keeps UTF-8 names only in a UTF-8 locale. Call once at start.

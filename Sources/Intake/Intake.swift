@@ -275,6 +275,13 @@ final class IntakeRun {
         try checkTime(path)
     }
 
+    /// Most decompressed bytes libarchive may read for one entry header of an archive
+    /// inside a compressed stream (where a few MB can declare a header of gigabytes).
+    /// Real headers are kilobytes (names up to limits.maxPathLength, pax records); the
+    /// bound is generous for what a reader skips between entries (an ISO's unlisted
+    /// areas). Archives not compressed as a whole are as large as they really are.
+    var entryHeaderBudget: Int { 128 << 20 }
+
     /// When the reading must stop (monotonic clock, nanoseconds).
     lazy var deadline: UInt64 = {
         let now = DispatchTime.now().uptimeNanoseconds
@@ -488,7 +495,16 @@ final class IntakeRun {
         if depth > limits.maxDepth {
             throw limitExceeded(containerPath, "archives nested deeper than \(limits.maxDepth) (limits.maxDepth)")
         }
-        let reader = try ArchiveReader(input: input)
+        // A compressed stream is decompressed by one libarchive reader and the archive
+        // inside read by another, through passbox: so what one entry header pulls is
+        // seen and bounded (`entryHeaderBudget`), instead of a header of gigabytes
+        // being filled inside libarchive up to limits.maxMemory.
+        let decompressor = sniffed == .compressed ? try Decompressor(input: input) : nil
+        let reader = try ArchiveReader(input: decompressor ?? input, filters: decompressor == nil)
+        if decompressor != nil { reader.headerBudget = entryHeaderBudget }
+        func formatDescription() -> String {
+            ([reader.formatDescription] + (decompressor?.filterNames ?? [])).joined(separator: " / ")
+        }
         let frame = Frame(item: container, prefix: rootLevel ? "" : containerPath + "!/", depth: depth, parent: parent, input: input)
         var currentPath = containerPath
         var sawEntry = false
@@ -499,7 +515,7 @@ final class IntakeRun {
         do {
             while let entry = try reader.nextEntry() {
                 sawEntry = true
-                if items[container].format == nil { items[container].format = reader.formatDescription }
+                if items[container].format == nil { items[container].format = formatDescription() }
                 let shownName: String
                 let checked = entry.nameTruncated
                     ? .failure(.init("name or link target longer than \(ArchiveReader.maxNameBytes) bytes"))
@@ -593,10 +609,12 @@ final class IntakeRun {
             if !sawEntry, sniffed == .compressed, error.message.contains("Unrecognized archive format") {
                 return false // a compressed file that is not an archive: plain content
             }
-            items[container].format = items[container].format ?? reader.formatDescription
+            items[container].format = items[container].format ?? formatDescription()
             switch error.kind {
             case .encrypted:
                 finding(.encrypted, currentPath, "\(error.message)")
+            case .limit:
+                throw limitExceeded(currentPath, "\(error.message) (a name or extended header of that size is a bomb, not a file)")
             case _ where error.message.contains("allocate"):
                 // libarchive asked for more memory than limits.maxMemory leaves (a header
                 // declaring a name of gigabytes): a limit, not a damaged file; like every

@@ -18,6 +18,8 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
     let fixture: String
     let code: String
     var policy: String? = nil
+    /// Words the finding's message must hold (which check caught it).
+    var message: String? = nil
     var testDescription: String { fixture }
 }
 
@@ -61,7 +63,8 @@ func escapedFiles() -> [String] {
         .init(fixture: "bomb-sparse-hole.tar", code: "archive.limit-exceeded"),
         .init(fixture: "bomb-entry-count.tar", code: "archive.limit-exceeded", policy: "limits:\n  maxEntries: 1000\n"),
         .init(fixture: "bomb-total-bytes.tar", code: "archive.limit-exceeded", policy: "limits:\n  maxTotalBytes: 8MiB\n"),
-        .init(fixture: "bomb-cpio-name.cpio.gz", code: "archive.limit-exceeded"),
+        .init(fixture: "bomb-cpio-name.cpio.gz", code: "archive.limit-exceeded", message: "limits.maxMemory"),
+        .init(fixture: "bomb-cpio-name-1gib.cpio.gz", code: "archive.limit-exceeded", message: "an entry header needs more than 128 MiB"),
         .init(fixture: "duplicate-entry-same-path.tar", code: "archive.duplicate-entry"),
         .init(fixture: "duplicate-entry-same-path.zip", code: "archive.duplicate-entry"),
         .init(fixture: "zip-local-header-mismatch.zip", code: "archive.corrupt"),
@@ -106,6 +109,10 @@ func escapedFiles() -> [String] {
         #expect(r.verdict == "rejected")
         let errors = (r.json["findings"] as? [[String: Any]] ?? []).filter { $0["severity"] as? String == "error" }
         #expect(errors.contains { $0["code"] as? String == c.code }, "\(c.fixture): \(r.findingCodes)")
+        if let words = c.message {
+            #expect(errors.contains { $0["code"] as? String == c.code && ($0["message"] as? String ?? "").contains(words) },
+                    "\(c.fixture): \(errors)")
+        }
         // The signature was good: the rejection is the archive's own doing.
         #expect(!r.findingCodes.contains("manifest.none"), "\(c.fixture): \(r.findingCodes)")
         // A limit stops reading at once, so the archive's own digest is never finished.

@@ -60,20 +60,22 @@ def patch(path, old, new, count=-1):
     open(path, "wb").write(data.replace(old, new, count))
 
 
-def cpio_name_bomb(path):
-    """A newc cpio header declaring a 3 GiB name, followed by 3 GiB of 'A', gzipped
-    (concatenated gzip members, about 3 MB). libarchive 3.6 reads the whole name into
-    one buffer: 9 GB of memory and a crash before passbox capped its memory."""
+def cpio_name_bomb(path, gib=3):
+    """A newc cpio header declaring a name of `gib` GiB, followed by as many GiB of
+    'A', gzipped (concatenated gzip members, about 1 MB per GiB). libarchive 3.6 reads
+    the whole name into one buffer: with 3 GiB, 9 GB of memory and a crash before
+    passbox capped its memory; with 1 GiB (under the cap), a gigabyte filled before
+    passbox bounded what one header may read."""
     import zlib
     def member(data, times=1):
         c = zlib.compressobj(9, zlib.DEFLATED, 31)
         return b"".join(c.compress(data) for _ in range(times)) + c.flush()
-    fields = (1, 0o100644, 0, 0, 1, 0, 0, 0, 0, 0, 0, 3 << 30, 0)
+    fields = (1, 0o100644, 0, 0, 1, 0, 0, 0, 0, 0, 0, gib << 30, 0)
     header = ("070701" + "".join("%08X" % v for v in fields)).encode()
     names = member(b"A" * (64 << 20))
     with open(path, "wb") as f:
         f.write(member(header))
-        for _ in range(48):
+        for _ in range(16 * gib):
             f.write(names)
 
 
@@ -205,6 +207,7 @@ def make(out):
         tar(j("bomb-entry-count.tar"), [({"name": "many/%05d" % i}, b"") for i in range(3000)])
         tar(j("bomb-total-bytes.tar"), [({"name": "big%d.bin" % i}, os.urandom(4 << 20)) for i in range(4)])
         cpio_name_bomb(j("bomb-cpio-name.cpio.gz"))
+        cpio_name_bomb(j("bomb-cpio-name-1gib.cpio.gz"), gib=1)
 
         # Ambiguity.
         tar(j("duplicate-entry-same-path.tar"), [({"name": "fw.bin"}, b"good firmware"), ({"name": "fw.bin"}, b"evil firmware")])

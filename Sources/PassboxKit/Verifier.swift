@@ -281,28 +281,49 @@ struct Matcher {
 
         // Which verified manifests speak for this delivery.
         var applied: [Int] = []
+        var candidates: [(index: Int, matched: [Int])] = []
         for (index, check) in checks.enumerated() {
             guard let manifest = check.verified else { continue }
             switch manifest.origin {
             case .delivery, .explicit:
                 applied.append(index)
             case .registered:
-                // It speaks for this delivery when it names some of its files with their
+                // A candidate when it names some of the delivery's files with their
                 // content, and none with other content: a manifest that contradicts a
                 // delivered file is another release's (so files of two releases cannot
                 // be combined, each vouched for by its own manifest: mix-and-match).
-                var agrees = false, contradicts = false
+                var matched: [Int] = []
+                var contradicts = false
                 for subject in manifest.statement.subjects {
                     guard let i = byPath[subject.name] else { continue }
                     switch Self.digestsMatch(items[i], subject) {
-                    case true?: agrees = true
+                    case true?: matched.append(i)
                     case false?: contradicts = true
                     case nil: break
                     }
                     if contradicts { break }
                 }
-                if agrees && !contradicts { applied.append(index) }
+                if !matched.isEmpty && !contradicts { candidates.append((index, matched)) }
             }
+        }
+        // Registered candidates, those matching the most files first, each only when it
+        // covers a file that no manifest applied so far names: another product's
+        // manifest that shares an identical file (a licence text) with this delivery
+        // does not apply, and does not report its other files as missing; two products
+        // delivered together each bring their own manifest.
+        if !candidates.isEmpty {
+            var covered = Set<Int>()
+            for index in applied {
+                for subject in checks[index].verified?.statement.subjects ?? [] {
+                    if let i = byPath[subject.name] { covered.insert(i) }
+                }
+            }
+            candidates.sort { ($0.matched.count, $1.index) > ($1.matched.count, $0.index) }
+            for candidate in candidates where candidate.matched.contains(where: { !covered.contains($0) }) {
+                applied.append(candidate.index)
+                covered.formUnion(candidate.matched)
+            }
+            applied.sort()
         }
         var subjectsByName = SubjectIndex()
         for index in applied {

@@ -157,6 +157,40 @@ final class VerifyCLITests: XCTestCase {
         XCTAssertEqual(manifestStatuses(mix), ["r1.dsse.json": "not-applicable", "r2.dsse.json": "not-applicable"])
     }
 
+    /// Manifests/ holds the manifests of two products that ship the same licence text.
+    /// Each product verifies with only its own manifest applied (the other matches the
+    /// licence only, which is already covered, so its files are not "missing"); both
+    /// products delivered together bring both manifests; and a product with a file
+    /// taken away is still rejected for the missing file.
+    func testRegisteredManifestSharingOneFileWithTheDeliveryDoesNotApply() throws {
+        let w = try Workspace()
+        let key = try w.key("acme")
+        try FileManager.default.createDirectory(at: w.url("registered"), withIntermediateDirectories: true)
+        for product in ["a", "b"] {
+            try w.write("\(product)/LICENSE.txt", "the same licence text\n")
+            try w.write("\(product)/\(product).bin", "firmware of product \(product)\n")
+            try w.manifest(product, keys: [key], output: "registered/\(product).dsse.json")
+            try w.write("both/\(product).bin", "firmware of product \(product)\n")
+        }
+        try w.write("both/LICENSE.txt", "the same licence text\n")
+        func applied(_ r: RunResult) -> [String] {
+            (r.json["manifests"] as? [[String: Any]] ?? []).filter { $0["status"] as? String == "verified" }
+                .compactMap { ($0["path"] as? String).map { URL(fileURLWithPath: $0).lastPathComponent } }.sorted()
+        }
+        for product in ["a", "b"] {
+            let r = try w.verify([product, "--manifests", "registered"])
+            XCTAssertEqual(r.status, 0, product + r.stdout)
+            XCTAssertEqual(applied(r), ["\(product).dsse.json"])
+        }
+        let both = try w.verify(["both", "--manifests", "registered"])
+        XCTAssertEqual(both.status, 0, both.stdout)
+        XCTAssertEqual(applied(both), ["a.dsse.json", "b.dsse.json"])
+        try FileManager.default.removeItem(at: w.url("a/a.bin"))
+        let taken = try w.verify(["a", "--manifests", "registered"])
+        XCTAssertEqual(taken.status, 1, taken.stdout)
+        XCTAssertTrue(taken.findingCodes.contains("file.missing"), "\(taken.findingCodes)")
+    }
+
     func testUnlistedFileIsRejected() throws {
         let w = try Workspace()
         try w.standardDelivery()

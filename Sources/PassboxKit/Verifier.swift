@@ -288,29 +288,21 @@ struct Matcher {
             case .delivery, .explicit:
                 applied.append(index)
             case .registered:
-                // A candidate when it names some of the delivery's files with their
-                // content, and none with other content: a manifest that contradicts a
-                // delivered file is another release's (so files of two releases cannot
-                // be combined, each vouched for by its own manifest: mix-and-match).
+                // A candidate when it names some of the delivery's files with their content.
                 var matched: [Int] = []
-                var contradicts = false
                 for subject in manifest.statement.subjects {
-                    guard let i = byPath[subject.name] else { continue }
-                    switch Self.digestsMatch(items[i], subject) {
-                    case true?: matched.append(i)
-                    case false?: contradicts = true
-                    case nil: break
-                    }
-                    if contradicts { break }
+                    if let i = byPath[subject.name], Self.digestsMatch(items[i], subject) == true { matched.append(i) }
                 }
-                if !matched.isEmpty && !contradicts { candidates.append((index, matched)) }
+                if !matched.isEmpty { candidates.append((index, matched)) }
             }
         }
         // Registered candidates, those matching the most files first, each only when it
-        // covers a file that no manifest applied so far names: another product's
-        // manifest that shares an identical file (a licence text) with this delivery
-        // does not apply, and does not report its other files as missing; two products
-        // delivered together each bring their own manifest.
+        // covers a file that no manifest applied so far names: another release's or
+        // product's manifest that shares identical files (a licence text) with this
+        // delivery does not apply, and does not report its other files as missing or
+        // different; two products delivered together each bring their own manifest.
+        // Files of two releases combined (mix-and-match) bring both releases' manifests,
+        // and every file that one of them names otherwise is a mismatch (below).
         if !candidates.isEmpty {
             var covered = Set<Int>()
             for index in applied {

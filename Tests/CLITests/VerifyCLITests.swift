@@ -19,6 +19,26 @@ final class VerifyCLITests: XCTestCase {
         XCTAssertTrue(text.stdout.contains("signed by demo-vendor"), text.stdout)
     }
 
+    /// The README's second demo: a tampered copy checked against the manifest
+    /// registered in Manifests/ (the kiosk's usual setup) says exactly what is wrong
+    /// with each file, not only that no manifest covers it.
+    func testTamperedDemoCopySaysWhatChanged() throws {
+        let w = try Workspace()
+        try FileManager.default.copyItem(at: repoRoot.appendingPathComponent("Demo/delivery"), to: w.url("delivery"))
+        var fw = try w.read("delivery/firmware/etcher-ctrl-2.4.1.bin")
+        fw[4096] = fw[4096] == 0 ? 1 : 0
+        try w.write("delivery/firmware/etcher-ctrl-2.4.1.bin", fw)
+        try w.write("delivery/autorun.inf", "[autorun]\nopen=payload.exe\n")
+        try FileManager.default.removeItem(at: w.url("delivery/recipes/etch-oxide-v12.recipe"))
+        let r = try runProcess([passboxBinary(), "verify", w.url("delivery").path, "--format", "json"], cwd: repoRoot)
+        XCTAssertEqual(r.status, 1, r.stdout + r.stderr)
+        XCTAssertEqual(Set(r.findingCodes), ["file.mismatch", "file.unlisted", "file.missing"])
+        XCTAssertEqual(r.statuses["firmware/etcher-ctrl-2.4.1.bin"], "mismatch")
+        XCTAssertEqual(r.statuses["autorun.inf"], "unlisted")
+        XCTAssertEqual(r.statuses["recipes/etch-oxide-v12.recipe"], "missing")
+        XCTAssertEqual(r.statuses["recipes/clean-chamber-v3.recipe"], "verified")
+    }
+
     func testReportKeysArePinned() throws {
         let r = try runProcess([passboxBinary(), "verify", "Demo/delivery", "--format", "json"], cwd: repoRoot)
         let json = r.json
@@ -124,8 +144,9 @@ final class VerifyCLITests: XCTestCase {
 
     /// Mix-and-match: two releases, each with its signed manifest registered in
     /// `--manifests`. Each release verifies on its own (the other release's manifest
-    /// contradicts some of its files, so it does not apply); a delivery combining
-    /// files of both is rejected, though every file is vouched for by one manifest.
+    /// matches only what they share, so it does not apply); a delivery combining files
+    /// of both is rejected, though every file is vouched for by one manifest: both
+    /// manifests apply, and each file is different from what one of them says.
     func testMixAndMatchOfTwoReleasesIsRejected() throws {
         let w = try Workspace()
         let key = try w.key("acme")
@@ -153,8 +174,11 @@ final class VerifyCLITests: XCTestCase {
         try w.write("mix/recipes/oxide.recipe", "recipe: oxide\nsteps: 4\n")
         let mix = try w.verify(["mix", "--manifests", "registered"])
         XCTAssertEqual(mix.status, 1, mix.stdout)
-        XCTAssertEqual(mix.findingCodes, ["manifest.none"])
-        XCTAssertEqual(manifestStatuses(mix), ["r1.dsse.json": "not-applicable", "r2.dsse.json": "not-applicable"])
+        XCTAssertEqual(Set(mix.findingCodes), ["file.mismatch"])
+        XCTAssertEqual(mix.statuses["fw/etcher-2.4.bin"], "mismatch")
+        XCTAssertEqual(mix.statuses["recipes/oxide.recipe"], "mismatch")
+        XCTAssertEqual(mix.statuses["README.txt"], "verified")
+        XCTAssertEqual(manifestStatuses(mix), ["r1.dsse.json": "verified", "r2.dsse.json": "verified"])
     }
 
     /// Manifests/ holds the manifests of two products that ship the same licence text.

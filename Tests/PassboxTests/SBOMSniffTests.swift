@@ -1,0 +1,41 @@
+import Foundation
+@testable import PassboxKit
+import Testing
+
+/// Which files are kept as SBOMs, by their first bytes.
+@Suite struct SBOMSniffTests {
+    static var corpus: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("shared/corpus")
+    }
+
+    /// Every CycloneDX and SPDX document of the corpus in a format passbox reads
+    /// (valid or not: the parser decides that) is recognised from the first MiB, as
+    /// intake reads it. (SPDX's XML form is not one of them.)
+    @Test func corpusSBOMsAreRecognised() throws {
+        let files = FileManager.default.enumerator(at: Self.corpus, includingPropertiesForKeys: nil)?
+            .compactMap { $0 as? URL }
+            .filter { ["json", "xml", "spdx"].contains($0.pathExtension) && !$0.lastPathComponent.hasSuffix(".spdx.xml") } ?? []
+        #expect(files.count > 100, "corpus at \(Self.corpus.path)")
+        for file in files {
+            let head = try Data(contentsOf: file).prefix(1 << 20)
+            #expect(head.withUnsafeBytes { looksLikeSBOM($0) }, "\(file.lastPathComponent)")
+        }
+    }
+
+    /// Binary content is never searched for markers, even when it starts like JSON
+    /// and happens to hold one; text without a marker is not an SBOM.
+    @Test func binaryAndPlainTextAreNot() {
+        var rng = SplitMix(seed: 3)
+        var binary = [UInt8](repeating: 0, count: 4096)
+        for i in binary.indices { binary[i] = UInt8(truncatingIfNeeded: rng.next()) }
+        binary[0] = UInt8(ascii: "{")
+        binary.replaceSubrange(600..<611, with: Array("\"bomFormat\"".utf8))
+        binary[1] = 0x01
+        #expect(!binary.withUnsafeBytes { looksLikeSBOM($0) })
+        let plain = Array("{\"name\": \"firmware notes\"}\n".utf8)
+        #expect(!plain.withUnsafeBytes { looksLikeSBOM($0) })
+        let sbom = Array("{\n\t\"bomFormat\": \"CycloneDX\",\r\n\"specVersion\": \"1.6\"}\u{0c}".utf8)
+        #expect(sbom.withUnsafeBytes { looksLikeSBOM($0) })
+    }
+}

@@ -641,24 +641,31 @@ final class IntakeRun {
         }
         let kind = head.withUnsafeBytes { sniff($0) }
         items[item].program = head.withUnsafeBytes { ProgramKind.sniff($0) }
+        let declared = kind == .iso9660 ? head.withUnsafeBytes { isoDeclaredLength($0) } : nil
         if kind == .none { captureByContent(item, head: head) }
         if kind != .none {
             let input: any CountingInput
             if kind.needsSeek {
-                var whole = head
-                while whole.count <= limits.maxInMemoryArchiveBytes, let bytes = try stream.next() {
-                    whole.append(contentsOf: bytes)
+                // Held as the pieces it came in (no buffer doubling as it grows), then
+                // moved into one buffer piece by piece: at most its size once, plus a piece.
+                let cap = kind == .zip ? limits.maxInMemoryZipBytes : limits.maxInMemoryArchiveBytes
+                var pieces = [head]
+                var total = head.count
+                head = []
+                while total <= cap, let bytes = try stream.next() {
+                    pieces.append(Array(bytes))
+                    total += bytes.count
                 }
                 if stream.ended {
-                    input = MemoryInput(whole)
+                    input = MemoryInput(pieces: &pieces, total: total)
                 } else {
-                    // Too large to hold: streamed; its tail is kept for the central directory check.
-                    input = StreamInput(prefix: whole, rest: stream, keepTail: kind == .zip ? ZipDirectory.maxCentralDirectoryBytes + (1 << 20) : 0)
+                    // Too large to hold: streamed; its end is kept for the central directory check.
+                    input = StreamInput(pieces: &pieces, rest: stream,
+                                        keepTail: kind == .zip ? limits.maxStreamedZipDirectoryBytes + (1 << 20) : 0)
                 }
             } else {
                 input = StreamInput(prefix: head, rest: stream, keepTail: 0)
             }
-            let declared = kind == .iso9660 ? head.withUnsafeBytes { isoDeclaredLength($0) } : nil
             if try readArchive(input: input, container: item, sniffed: kind, depth: depth, parent: parent,
                                rootLevel: rootLevel, declaredLength: declared) {
                 items[item].kind = .archive
@@ -828,10 +835,12 @@ final class FileStream: ByteStream {
     }
 }
 
-/// Feeds an archive reader a prefix already read, then the rest of a stream.
+/// Feeds an archive reader the pieces already read, then the rest of a stream.
 final class StreamInput: CountingInput {
-    private let prefix: UnsafeMutableRawBufferPointer
-    private var prefixDone = false
+    /// The pieces read before, each in its own buffer, freed once the reader asked
+    /// for the next one (it is done with a buffer when it reads again).
+    private var prefix: [UnsafeMutableRawBufferPointer] = []
+    private var next = 0
     let rest: any ByteStream
     private(set) var delivered: Int64 = 0
 
@@ -840,30 +849,46 @@ final class StreamInput: CountingInput {
     private var tail: [[UInt8]] = []
     private var tailBytes = 0
 
-    init(prefix: [UInt8], rest: any ByteStream, keepTail: Int) {
-        self.keepTail = keepTail
-        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(prefix.count, 1), alignment: 16)
-        prefix.withUnsafeBytes { storage.copyMemory(from: $0) }
-        self.prefix = storage
-        self.rest = rest
-        self.prefixLength = prefix.count
+    convenience init(prefix: [UInt8], rest: any ByteStream, keepTail: Int) {
+        var pieces = [prefix]
+        self.init(pieces: &pieces, rest: rest, keepTail: keepTail)
     }
-    private let prefixLength: Int
-    deinit { prefix.deallocate() }
+
+    /// Takes the pieces (`pieces` is left empty).
+    init(pieces: inout [[UInt8]], rest: any ByteStream, keepTail: Int) {
+        self.keepTail = keepTail
+        self.rest = rest
+        for i in pieces.indices where !pieces[i].isEmpty {
+            let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: pieces[i].count, alignment: 16)
+            pieces[i].withUnsafeBytes { storage.copyMemory(from: $0) }
+            pieces[i] = []
+            prefix.append(storage)
+        }
+        pieces = []
+    }
+
+    deinit { for piece in prefix[max(0, next - 1)...] { piece.deallocate() } }
     var packed: Int64 { delivered }
     var length: Int64 { delivered }
 
     var isSeekable: Bool { false }
     func seek(offset: Int64, whence: Int32) throws -> Int64 { throw ArchiveError(.input, "not seekable") }
 
+    /// The next piece read before, freeing the one handed out last.
+    private func nextPiece() -> UnsafeRawBufferPointer? {
+        if next > 0 && next <= prefix.count { prefix[next - 1].deallocate() }
+        guard next < prefix.count else {
+            next = prefix.count + 1
+            return nil
+        }
+        next += 1
+        return UnsafeRawBufferPointer(prefix[next - 1])
+    }
+
     func read() throws -> UnsafeRawBufferPointer {
-        if !prefixDone {
-            prefixDone = true
-            if prefixLength > 0 {
-                let bytes = UnsafeRawBufferPointer(rebasing: prefix[0..<prefixLength])
-                passed(bytes)
-                return bytes
-            }
+        if next <= prefix.count, let bytes = nextPiece() {
+            passed(bytes)
+            return bytes
         }
         do {
             guard let bytes = try rest.next() else { return UnsafeRawBufferPointer(start: nil, count: 0) }
@@ -888,10 +913,7 @@ final class StreamInput: CountingInput {
     }
 
     func drain() throws {
-        if !prefixDone {
-            prefixDone = true
-            if prefixLength > 0 { passed(UnsafeRawBufferPointer(rebasing: prefix[0..<prefixLength])) }
-        }
+        while next <= prefix.count, let bytes = nextPiece() { passed(bytes) }
         while let bytes = try rest.next() { passed(bytes) }
     }
 
@@ -916,11 +938,18 @@ final class MemoryInput: CountingInput {
     private(set) var packed: Int64 = 0
     var length: Int64 { Int64(count) }
 
-    init(_ bytes: [UInt8]) {
-        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
-        bytes.withUnsafeBytes { storage.copyMemory(from: $0) }
+    /// Takes the pieces into one buffer, freeing each as it is copied (`pieces` is left empty).
+    init(pieces: inout [[UInt8]], total: Int) {
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(total, 1), alignment: 16)
+        var at = 0
+        for i in pieces.indices {
+            pieces[i].withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: storage[at..<(at + $0.count)]).copyMemory(from: $0) }
+            at += pieces[i].count
+            pieces[i] = []
+        }
+        pieces = []
         data = storage
-        count = bytes.count
+        count = at
     }
     private let count: Int
     deinit { data.deallocate() }

@@ -18,9 +18,16 @@ public struct IntakeLimits: Sendable, Equatable {
     public var maxPathLength = 4096
     /// Bytes of one file or entry.
     public var maxEntryBytes: Int64 = 64 << 30
-    /// A nested zip or 7z up to this size is held in memory so it can be read by
-    /// its central directory / header; larger ones are streamed.
+    /// A nested 7z up to this size is held in memory so it can be read by its header
+    /// (at the end; 7z cannot be read as a stream); larger ones cannot be opened.
     public var maxInMemoryArchiveBytes = 64 << 20
+    /// A nested zip up to this size is held in memory so it can be read by its central
+    /// directory; a larger one is read as a stream, by its local headers, and its
+    /// central directory checked from the kept end of the stream.
+    public var maxInMemoryZipBytes = 32 << 20
+    /// The end of a streamed nested zip kept for that check: a central directory
+    /// larger than this (about 150,000 entries) is `archive.limit-exceeded`.
+    public var maxStreamedZipDirectoryBytes = 16 << 20
     /// Nested directories in a delivery directory.
     public var maxDirectoryDepth = 128
     /// The process's data memory (heap and mappings, RLIMIT_DATA) while it reads a

@@ -82,6 +82,39 @@ final class ArchiveCLITests: XCTestCase {
                        ["copy.tar", "copy.tar!/inner.zip", "copy.tar!/inner.zip!/a.bin"])
     }
 
+    /// A nested zip over `limits.maxInMemoryZipBytes` (32 MiB) is read as a stream:
+    /// its entries are still listed and hashed, and its central directory is still
+    /// checked against the local headers from the kept end of the stream, so a local
+    /// header renamed after the fact is caught as in a zip held in memory.
+    func testLargeNestedZipIsStreamedAndStillCrossChecked() throws {
+        let w = try Workspace()
+        try shell("""
+            mkdir -p payload delivery bad
+            head -c 40000000 /dev/urandom > payload/big.bin
+            printf 'firmware\\n' > payload/fw.bin
+            (cd payload && zip -q -0 ../inner.zip big.bin fw.bin)
+            tar cf delivery/bundle.tar inner.zip
+            python3 - <<'PY'
+            data = bytearray(open("inner.zip", "rb").read())
+            at = data.rfind(b"PK\\x03\\x04")  # fw.bin's local header (the last one)
+            assert bytes(data[at + 30:at + 36]) == b"fw.bin"
+            data[at + 30:at + 36] = b"ev.bin"
+            open("inner-renamed.zip", "wb").write(bytes(data))
+            PY
+            mv inner-renamed.zip inner.zip && tar cf bad/bundle.tar inner.zip
+            """, cwd: w.dir)
+        let key = try w.key("acme")
+        try w.manifest("delivery", keys: [key], output: "m.dsse.json")
+        let r = try w.verify(["delivery", "--manifest", "m.dsse.json"])
+        XCTAssertEqual(r.status, 0, r.stdout)
+        XCTAssertEqual(r.statuses["bundle.tar!/inner.zip!/big.bin"], "covered")
+        XCTAssertEqual(r.statuses["bundle.tar!/inner.zip!/fw.bin"], "covered")
+        try w.manifest("bad", keys: [key], output: "bad.dsse.json")
+        let bad = try w.verify(["bad", "--manifest", "bad.dsse.json"])
+        XCTAssertEqual(bad.status, 1, bad.stdout)
+        XCTAssertTrue(bad.findingCodes.contains("archive.corrupt"), "\(bad.findingCodes)")
+    }
+
     /// Every digest passbox reports equals sha256sum / sha512sum of the same bytes,
     /// for files on the medium, nested archive entries and a sparse tar entry.
     func testDigestsEqualCoreutils() throws {

@@ -21,6 +21,10 @@ public struct IntakeOptions: Sendable {
     public var captureContent: @Sendable (UnsafeRawBufferPointer) -> Bool = { _ in false }
     /// Largest file kept in memory by `captureContent`; a larger one is listed in `Inventory.tooLargeToCapture`.
     public var contentCaptureLimit = 64 << 20
+    /// All kept files together: past this, a file being kept is dropped and listed in
+    /// `Inventory.tooLargeToCapture` too (a medium of 200 files named `*.dsse.json`,
+    /// 16 MB each, would otherwise be held whole: 3 GB).
+    public var captureTotalLimit = 64 << 20
     /// False: archives are hashed as files, not opened (enough to list a delivery's files).
     public var openArchives = true
 
@@ -169,6 +173,8 @@ final class IntakeRun {
     /// Items being kept, with the most bytes each may have.
     var capturing: [Int: Int] = [:]
     var tooLarge: Set<Int> = []
+    /// Bytes of all files being kept.
+    var capturedTotal = 0
     var totalBytes: Int64 = 0
     var entries = 0
     var stopped = false
@@ -299,13 +305,16 @@ final class IntakeRun {
 
     func capture(_ item: Int, _ bytes: UnsafeRawBufferPointer) {
         guard let limit = capturing[item] else { return }
-        if (captured[item]?.count ?? 0) + bytes.count > limit {
+        let kept = captured[item]?.count ?? 0
+        if kept + bytes.count > limit || capturedTotal + bytes.count > options.captureTotalLimit {
             capturing[item] = nil
             captured[item] = nil
+            capturedTotal -= kept
             tooLarge.insert(item)
             return
         }
         captured[item, default: Data()].append(contentsOf: bytes)
+        capturedTotal += bytes.count
     }
 
     /// Starts keeping a file judged by its first bytes (already read: `head`).

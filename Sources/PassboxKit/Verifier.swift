@@ -104,7 +104,7 @@ public enum Verifier {
         }
         func unreadable(_ item: Item) {
             findings.append(Finding(code: "manifest.malformed", severity: .error, path: item.path,
-                                    message: "manifest could not be read (larger than \(maxManifestBytes) bytes, or not a regular file)"))
+                                    message: "manifest could not be read (larger than \(maxManifestBytes >> 20) MiB, more than \(IntakeOptions().captureTotalLimit >> 20) MiB of manifests, signatures and SBOMs in the delivery together, or not a regular file)"))
         }
         for (name, index) in rootFiles.sorted(by: { $0.key < $1.key }) {
             let item = inventory.items[index]

@@ -23,8 +23,9 @@ public struct IntakeOptions: Sendable {
     public var contentCaptureLimit = 64 << 20
     /// All kept files together: past this, a file being kept is dropped and listed in
     /// `Inventory.tooLargeToCapture` too (a medium of 200 files named `*.dsse.json`,
-    /// 16 MB each, would otherwise be held whole: 3 GB).
-    public var captureTotalLimit = 64 << 20
+    /// 16 MB each, would otherwise be held whole: 3 GB). Room for the largest SBOM
+    /// (64 MiB) beside a manifest of a million files.
+    public var captureTotalLimit = 128 << 20
     /// False: archives are hashed as files, not opened (enough to list a delivery's files).
     public var openArchives = true
 

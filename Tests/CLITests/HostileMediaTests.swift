@@ -267,12 +267,12 @@ func escapedFiles() -> [String] {
         try w.standardDelivery()
         let key = try w.key("acme")
         try w.manifest("delivery", keys: [key], output: "delivery/real.dsse.json")
-        // 12 × 8 MB of junk named like manifests: 96 MB, more than the 64 MiB kept in all.
-        try shell("for i in $(seq 1 12); do head -c 8000000 /dev/zero | tr '\\0' a > delivery/junk$i.dsse.json; done", cwd: w.dir)
+        // 12 × 12 MB of junk named like manifests: 144 MB, more than the 128 MiB kept in all.
+        try shell("for i in $(seq 1 12); do head -c 12000000 /dev/zero | tr '\\0' a > delivery/junk$i.dsse.json; done", cwd: w.dir)
         let r = try w.verify(["delivery"])
         #expect(r.status == 1)
         let unreadable = r.findings("manifest.malformed").filter { ($0["message"] as? String ?? "").contains("could not be read") }
         #expect(!unreadable.isEmpty, "\(r.findingCodes)")
-        #expect((unreadable.first?["message"] as? String ?? "").contains("64 MiB of manifests, signatures and SBOMs"))
+        #expect((unreadable.first?["message"] as? String ?? "").contains("128 MiB of manifests, signatures and SBOMs"))
     }
 }

@@ -190,7 +190,7 @@ run "passbox dir (sha256+sha512)"   "${PV[@]}" "$SMALL"
 # The real job: a signed manifest names every file, and the delivery is accepted.
 SIGNED="$WORK/signed-trust-store"
 if [ ! -f "$WORK/small.dir.dsse.json" ] || [ "$WORK/small.tar" -nt "$WORK/small.dir.dsse.json" ]; then
-  rm -rf "$SIGNED" "$WORK"/bench-vendor.* && mkdir -p "$SIGNED/keys"
+  rm -rf "$SIGNED" "$WORK"/bench-vendor.* "$WORK/small.tar.dsse.json" "$WORK/small.dir.dsse.json" && mkdir -p "$SIGNED/keys"
   "$PASSBOX" keygen -o "$WORK/bench-vendor" > /dev/null
   cp "$WORK/bench-vendor.pem" "$SIGNED/keys/"
   "$PASSBOX" manifest create "$WORK/small.tar" --key "$WORK/bench-vendor.key" -o "$WORK/small.tar.dsse.json" > /dev/null

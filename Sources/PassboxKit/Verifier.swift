@@ -211,17 +211,19 @@ func isRootLevel(_ item: Item, _ inventory: Inventory) -> Bool {
 /// only for the rare name that several subjects share (a manifest of 50,000 files
 /// would otherwise make 50,000 one-element arrays).
 struct SubjectIndex {
+    /// A subject and the manifest it comes from (an index into the checks).
+    typealias Named = (subject: Subject, manifest: Int)
     private var slots: [String: Int] = [:]
-    private var firsts: [Subject] = []
+    private var firsts: [Named] = []
     private var present: [Bool] = []
-    private var others: [Int: [Subject]] = [:]
+    private var others: [Int: [Named]] = [:]
 
-    mutating func add(_ subject: Subject) {
+    mutating func add(_ subject: Subject, from manifest: Int) {
         if let slot = slots[subject.name] {
-            others[slot, default: []].append(subject)
+            others[slot, default: []].append((subject, manifest))
         } else {
             slots[subject.name] = firsts.count
-            firsts.append(subject)
+            firsts.append((subject, manifest))
             present.append(false)
         }
     }
@@ -232,14 +234,14 @@ struct SubjectIndex {
         present[slot] = true
     }
 
-    func subjects(named name: String) -> (first: Subject, others: [Subject])? {
+    func subjects(named name: String) -> (first: Named, others: [Named])? {
         guard !firsts.isEmpty, let slot = slots[name] else { return nil }
         return (firsts[slot], others[slot] ?? [])
     }
 
     /// Names of subjects no item of the delivery has, in no particular order.
     func namesNotPresent() -> [String] {
-        firsts.indices.filter { !present[$0] }.map { firsts[$0].name }
+        firsts.indices.filter { !present[$0] }.map { firsts[$0].subject.name }
     }
 }
 
@@ -320,7 +322,7 @@ struct Matcher {
         var subjectsByName = SubjectIndex()
         for index in applied {
             for subject in checks[index].verified?.statement.subjects ?? [] {
-                subjectsByName.add(subject)
+                subjectsByName.add(subject, from: index)
             }
         }
 
@@ -407,13 +409,13 @@ struct Matcher {
             }
             // Verified when every subject of that name agrees: manifests that speak for
             // this delivery and disagree about a file leave it unverified (fail closed).
-            var differing: Subject?
+            var differing: SubjectIndex.Named?
             var uncompared = false
             for k in -1..<others.count {
-                let subject = k < 0 ? first : others[k]
-                switch Self.digestsMatch(items[i], subject) {
+                let named = k < 0 ? first : others[k]
+                switch Self.digestsMatch(items[i], named.subject) {
                 case true?: break
-                case false?: differing = differing ?? subject
+                case false?: differing = differing ?? named
                 case nil: uncompared = true
                 }
             }
@@ -425,14 +427,16 @@ struct Matcher {
                 var message: String
                 if let differing {
                     message = "content differs from the manifest"
-                    if let (algorithm, hex) = Array(differing.digests).first(where: { items[i].digests.has($0.algorithm) }) {
+                    if let (algorithm, hex) = Array(differing.subject.digests).first(where: { items[i].digests.has($0.algorithm) }) {
                         message += ": \(algorithm.rawValue) expected \(hex.prefix(16))…, found \(items[i].digests[algorithm]?.prefix(16) ?? "not computed")…"
                     }
                 } else {
                     message = "the manifest's digests use no algorithm passbox computed"
                 }
                 if !others.isEmpty {
-                    message += " (\(others.count + 1) subjects of trusted manifests name this file; each must agree with it)"
+                    // Several manifests name this file: say which one it differs from.
+                    let which = differing.map { " (\(checks[$0.manifest].path) says otherwise)" } ?? ""
+                    message += "\(which); \(others.count + 1) subjects of trusted manifests name this file, and each must agree with it"
                 }
                 findings.append(Finding(code: "file.mismatch", severity: .error, path: items[i].path, message: message))
             }

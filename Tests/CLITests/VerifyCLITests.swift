@@ -139,6 +139,8 @@ final class VerifyCLITests: XCTestCase {
             let message = r.findings("file.mismatch").first?["message"] as? String ?? ""
             XCTAssertTrue(message.hasPrefix("content differs from the manifest: sha256 expected "), message)
             XCTAssertTrue(message.contains("2 subjects of trusted manifests name this file"), message)
+            // The manifest that disagrees is named: the old one for the new content, and back.
+            XCTAssertTrue(message.contains("(\(flip ? "new" : "old").dsse.json says otherwise)"), message)
         }
     }
 

@@ -61,8 +61,11 @@ public enum Producer {
 
     /// Lists PATH's files (a directory's regular files and archives, or a single
     /// file by its name) with their digests, and signs the statement.
+    /// `maxEnvelopeBytes`: the largest envelope `passbox verify` reads; a larger one
+    /// is refused here rather than written and then refused at the gate.
     public static func createManifest(path: String, keys: [PrivateKey], predicate: DeliveryPredicate?,
-                                      sboms: [String] = [], excluding: String? = nil) throws -> ManifestResult {
+                                      sboms: [String] = [], excluding: String? = nil,
+                                      maxEnvelopeBytes: Int = maxManifestBytes) throws -> ManifestResult {
         var options = IntakeOptions()
         options.openArchives = false // subjects are the files themselves
         let inventory: Inventory
@@ -104,7 +107,11 @@ public enum Producer {
         let envelope = try signEnvelope(payloadType: inTotoPayloadType, payload: payload, keys: keys)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return ManifestResult(envelope: try encoder.encode(envelope), subjects: subjects, skipped: skipped)
+        let encoded = try encoder.encode(envelope)
+        guard encoded.count < maxEnvelopeBytes else {
+            throw EvaluationError("the manifest of \(subjects.count) files would be \(encoded.count) bytes, more than the \(maxEnvelopeBytes) bytes passbox verify reads (about 190,000 files): sign archives of the files (an archive is one subject, its entries are covered), or make several manifests of parts of the delivery")
+        }
+        return ManifestResult(envelope: encoded, subjects: subjects, skipped: skipped)
     }
 
     private struct StatementOut: Encodable {

@@ -53,26 +53,11 @@ public func looksLikeSBOM(_ head: UnsafeRawBufferPointer) -> Bool {
     // random bytes starts like JSON or XML, and searching its 8 KiB for every marker
     // was the most expensive per-file step of a tar of small binaries).
     for b in window.prefix(512) where b < 0x09 || (b > 0x0d && b < 0x20) { return false }
-    return sbomMarkers.contains { contains(window, $0) }
+    return sbomMarkers.contains { firstIndex(of: $0, in: window) != nil }
 }
 
 private let sbomMarkers: [[UInt8]] = ["\"bomFormat\"", "\"spdxVersion\"", "SPDXVersion:", "cyclonedx.org/schema/bom", "spdx.org/rdf/3"]
     .map { Array($0.utf8) }
-
-private func contains(_ haystack: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
-    guard let firstByte = needle.first, haystack.count >= needle.count else { return false }
-    var i = 0
-    let last = haystack.count - needle.count
-    while i <= last {
-        if haystack[i] == firstByte {
-            var j = 1
-            while j < needle.count && haystack[i + j] == needle[j] { j += 1 }
-            if j == needle.count { return true }
-        }
-        i += 1
-    }
-    return false
-}
 
 /// `passbox sbom`: every component of the given SBOM files under the policy.
 public enum SBOMCommand {

@@ -231,23 +231,16 @@ extension ArchiveReader {
             return String(decoding: bytes, as: UTF8.self)
         }
         let path: String
-        // An ASCII name is the same in every encoding: take it as stored. (libarchive's
-        // UTF-8 form converts through wide characters, a tenth of the time of a tar
-        // of small files.)
-        if let raw = archive_entry_pathname(entry), isASCII(raw) {
-            path = text(raw)
-        } else if let utf8 = archive_entry_pathname_utf8(entry) {
-            path = text(utf8)
-        } else if let raw = archive_entry_pathname(entry) {
-            pathIsUTF8 = false
-            path = text(raw)
+        if let (name, isUTF8) = readable(archive_entry_pathname(entry), utf8: { archive_entry_pathname_utf8(entry) }) {
+            path = text(name)
+            pathIsUTF8 = isUTF8
         } else {
             pathIsUTF8 = false
             path = ""
         }
         let filetype = UInt32(archive_entry_filetype(entry))
         let type: EntryType
-        let hardlink = archive_entry_hardlink_utf8(entry) ?? archive_entry_hardlink(entry)
+        let hardlink = readable(archive_entry_hardlink(entry), utf8: { archive_entry_hardlink_utf8(entry) })?.name
         if let _ = hardlink {
             type = .hardlink
         } else {
@@ -268,7 +261,7 @@ extension ArchiveReader {
         if let hardlink {
             linkTarget = text(hardlink)
         } else if type == .symlink {
-            let target = archive_entry_symlink_utf8(entry) ?? archive_entry_symlink(entry)
+            let target = readable(archive_entry_symlink(entry), utf8: { archive_entry_symlink_utf8(entry) })?.name
             linkTarget = target.map { text($0) }
         }
         return ArchiveEntryInfo(
@@ -365,6 +358,26 @@ public final class Decompressor: ArchiveInput {
 /// libarchive keeps UTF-8 names only in a UTF-8 locale. Call once at start.
 public func configureArchiveLocale() {
     _ = setlocale(LC_CTYPE, "C.UTF-8")
+}
+
+/// Which form of a name to read: as stored, whenever libarchive has it. passbox runs
+/// in a UTF-8 locale, so the stored form is the UTF-8 text (or the archive's own bytes
+/// when they are not text: `isUTF8` false, read lossily). libarchive's UTF-8 form is
+/// asked for only when there is no stored form: converting, it can ask for gigabytes
+/// on a damaged name and then end the process (`archive_entry_pathname_utf8`
+/// allocating 4 GiB for a short cpio name: found by the intake fuzzer), and it
+/// converts through wide characters (a tenth of the time of a tar of small files).
+private func readable(_ stored: UnsafePointer<CChar>?, utf8: () -> UnsafePointer<CChar>?)
+    -> (name: UnsafePointer<CChar>, isUTF8: Bool)? {
+    if let stored { return (stored, isASCII(stored) || isUTF8(stored)) }
+    return utf8().map { ($0, true) }
+}
+
+/// True when the first `maxNameBytes` bytes of the C string are valid UTF-8.
+private func isUTF8(_ text: UnsafePointer<CChar>) -> Bool {
+    let length = min(strnlen(text, ArchiveReader.maxNameBytes + 1), ArchiveReader.maxNameBytes)
+    let bytes = UnsafeRawBufferPointer(start: text, count: length).bindMemory(to: UInt8.self)
+    return String(validating: bytes, as: UTF8.self) != nil
 }
 
 /// True when the C string holds only ASCII bytes (1...0x7f); looks at most

@@ -452,6 +452,7 @@ final class IntakeRun {
         var firstChunk: [UInt8] = []
         var size: Int64 = 0
         var failure: Int32 = 0
+        pipeline.expect(index, size: Int64(st.st_size))
         let first = pipeline.fill(index) { space in
             let n = read(fd, space.baseAddress, min(space.count, 1 << 20))
             if n < 0 { failure = errno; return -1 }
@@ -595,6 +596,7 @@ final class IntakeRun {
                     if rootLevel, !shownName.utf8.contains(UInt8(ascii: "/")), options.captureRootFile(shownName) {
                         capturing[index] = options.captureLimit
                     }
+                    pipeline.expect(index, size: entry.declaredSize)
                     let stream = EntryStream(reader: reader, item: index, frame: frame, run: self,
                                              sparseSize: entry.isSparse ? entry.declaredSize : nil)
                     try processEntry(stream: stream, item: index, frame: frame)

@@ -91,11 +91,19 @@ import Testing
 
 @Suite struct PipelineTests {
     /// Streams interleave (an archive's bytes and its entries'), each (stream, algorithm)
-    /// goes to one worker of several, some streams are empty and some span many
-    /// batches: every digest must still equal the one-shot digest of the stream's bytes.
+    /// goes to one hasher of several (workers, or the producer itself, which may hand a
+    /// stream to a worker midway), some streams are empty and some span many batches:
+    /// every digest must still equal the one-shot digest of the stream's bytes.
     @Test(arguments: [1, 2, 3, 5], [[DigestAlgorithm.sha256], [.sha256, .sha512], [.sha512, .sha384, .sha256]])
     func interleavedStreamsGiveTheOneShotDigests(workers: Int, algorithms: [DigestAlgorithm]) {
-        let pipeline = DigestPipeline(algorithms: algorithms, workerCount: workers, batchCapacity: 64 << 10, maxPendingBytes: 256 << 10)
+        for sharing in [DigestPipeline.Sharing.adaptive, .workersOnly, .producerOnly, .handOffAfterFirstPiece] {
+            interleavedStreams(workers: workers, algorithms: algorithms, sharing: sharing)
+        }
+    }
+
+    private func interleavedStreams(workers: Int, algorithms: [DigestAlgorithm], sharing: DigestPipeline.Sharing) {
+        let pipeline = DigestPipeline(algorithms: algorithms, workerCount: workers, batchCapacity: 64 << 10, maxPendingBytes: 256 << 10,
+                                      sharing: sharing)
         var contents: [[UInt8]] = [[]]
         var seed: UInt64 = 0x9e37_79b9_7f4a_7c15
         func next() -> UInt64 {
@@ -110,10 +118,23 @@ import Testing
             let header = (0..<512).map { _ in UInt8(truncatingIfNeeded: next()) }
             contents[0] += header
             header.withUnsafeBytes { pipeline.feed(0, $0) }
+            if stream % 3 != 0 { pipeline.expect(stream, size: Int64(size)) } // some announced, as entries are
             var offset = 0
             while offset < bytes.count {
                 let n = min(bytes.count - offset, 1 + Int(next() % 70_000))
-                bytes[offset..<offset + n].withUnsafeBytes { pipeline.feed(stream, $0) }
+                if stream % 4 == 1 {
+                    // Read straight into the batch, as a file on disk is.
+                    var done = 0
+                    while done < n {
+                        done += pipeline.fill(stream) { space in
+                            let k = min(space.count, n - done)
+                            bytes[(offset + done)..<(offset + done + k)].withUnsafeBytes { space.copyMemory(from: $0) }
+                            return k
+                        }
+                    }
+                } else {
+                    bytes[offset..<offset + n].withUnsafeBytes { pipeline.feed(stream, $0) }
+                }
                 bytes[offset..<offset + n].withUnsafeBytes { pipeline.feed(0, $0) }
                 contents[0] += bytes[offset..<offset + n]
                 offset += n
@@ -126,7 +147,7 @@ import Testing
         for (stream, bytes) in contents.enumerated() where stream < digests.count {
             #expect(digests[stream].algorithms == algorithms.sorted())
             for algorithm in algorithms {
-                #expect(digests[stream][algorithm] == Hex.encode(Hasher.digest(algorithm, bytes)), "\(algorithm) stream \(stream)")
+                #expect(digests[stream][algorithm] == Hex.encode(Hasher.digest(algorithm, bytes)), "\(algorithm) stream \(stream) \(sharing)")
             }
         }
     }
@@ -134,8 +155,10 @@ import Testing
     /// Bytes read with `fillPinned` stay where they are while many batches pass
     /// through the pool (an archive reader is still parsing them), and parts of them fed
     /// again as another stream are hashed in place, giving the same digests.
-    @Test func pinnedBytesStayPutAndHashInPlace() {
-        let pipeline = DigestPipeline(algorithms: [.sha256, .sha512], workerCount: 2, batchCapacity: 128 << 10, maxPendingBytes: 256 << 10)
+    @Test(arguments: [DigestPipeline.Sharing.adaptive, .workersOnly, .producerOnly, .handOffAfterFirstPiece])
+    func pinnedBytesStayPutAndHashInPlace(sharing: DigestPipeline.Sharing) {
+        let pipeline = DigestPipeline(algorithms: [.sha256, .sha512], workerCount: 2, batchCapacity: 128 << 10, maxPendingBytes: 256 << 10,
+                                      sharing: sharing)
         let chunk = (0..<(100 << 10)).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) }
         let (n, bytes) = pipeline.fillPinned(0) { space in
             chunk.withUnsafeBytes { space.copyMemory(from: $0) }

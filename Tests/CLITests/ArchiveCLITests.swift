@@ -155,6 +155,39 @@ final class ArchiveCLITests: XCTestCase {
         XCTAssertEqual(r.file("sparse.tar!/sparse.img")?["size"] as? Int, 3 * 1024 * 1024)
     }
 
+    /// Encrypted or compressed firmware is random-looking: one image in every 16,000
+    /// starts with 1f 8b (gzip), 1f 9d (compress) or 71 c7 / c7 71 (binary cpio). Such
+    /// images were opened as archives, failed, and a delivery whose signed manifest
+    /// names them exactly was rejected as archive.corrupt.
+    func testRandomFirmwareStartingWithAnArchiveMagicIsContent() throws {
+        let w = try Workspace()
+        var seed: UInt64 = 0x853c_49e6_748f_ea9b
+        func random(_ count: Int) -> [UInt8] {
+            (0..<count).map { _ in
+                seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17
+                return UInt8(truncatingIfNeeded: seed >> 32)
+            }
+        }
+        // Each was taken for an archive and failed before: "unreadable archive" (cpio),
+        // "Invalid compressed data" (compress); gzip's magic with a method other than deflate.
+        let heads: [(String, [UInt8])] = [
+            ("fw-le.enc", [0xc7, 0x71, 0x00, 0x80, 0xde, 0x98]), ("fw-be.enc", [0x71, 0xc7, 0xda, 0xa8, 0x5c, 0xd5]),
+            ("fw-z.enc", [0x1f, 0x9d, 0x0a, 0x1c, 0xa7, 0xcb]), ("fw-gz.enc", [0x1f, 0x8b, 0x07, 0x00]),
+        ]
+        for (name, head) in heads {
+            try w.write("d/\(name)", Data(head + random(40_000)))
+        }
+        let key = try w.key("acme")
+        try w.manifest("d", keys: [key], output: "d/delivery.dsse.json")
+        let r = try w.verify(["d"])
+        XCTAssertEqual(r.status, 0, r.stdout)
+        XCTAssertEqual(r.findingCodes, [])
+        for (name, _) in heads {
+            XCTAssertEqual(r.statuses[name], "verified", name)
+            XCTAssertEqual(r.file(name)?["kind"] as? String, "regular", name)
+        }
+    }
+
     func testOtherFormatsOpen() throws {
         let w = try Workspace()
         try w.write("src/a.bin", Data((0..<20000).map { UInt8(truncatingIfNeeded: $0 &* 31) }))
@@ -165,10 +198,12 @@ final class ArchiveCLITests: XCTestCase {
             (cd src && ar rc ../d/x.a a.bin b.txt)
             (cd src && bsdtar -cf ../d/x.iso --format iso9660 .)
             (cd src && tar cjf ../d/x.tar.bz2 . && tar --zstd -cf ../d/x.tar.zst .)
+            (cd src && find . -type f | cpio -o -H bin > ../d/bin.cpio 2>/dev/null)
+            (cd src && bsdtar -cZf ../d/x.tar.Z .)
             """, cwd: w.dir)
         let r = try w.verify(["d"])
         let sha = try shell("sha256sum src/a.bin | cut -d' ' -f1", cwd: w.dir).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        for container in ["x.cpio", "x.a", "x.iso", "x.tar.bz2", "x.tar.zst"] {
+        for container in ["x.cpio", "x.a", "x.iso", "x.tar.bz2", "x.tar.zst", "bin.cpio", "x.tar.Z"] {
             XCTAssertEqual(r.file(container)?["kind"] as? String, "archive", container)
             let entry = r.file("\(container)!/a.bin")
             XCTAssertEqual((entry?["digests"] as? [String: String])?["sha256"], sha, container)

@@ -70,7 +70,7 @@ public struct AuditRecord: Sendable, Codable, Equatable {
         if let admitted { fields.append(("admitted", jsonQuote(admitted))) }
         if let medium { fields.append(("medium", medium.canonical)) }
         if includingHash { fields.append(("hash", jsonQuote(hash))) }
-        fields.sort { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }
+        fields.sort { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
         return "{" + fields.map { "\(jsonQuote($0.0)):\($0.1)" }.joined(separator: ",") + "}"
     }
 

@@ -31,7 +31,7 @@ public struct MediumIdentity: Sendable, Codable, Equatable {
         if let label { fields.append(("label", jsonQuote(label))) }
         if let mountPoint { fields.append(("mountPoint", jsonQuote(mountPoint))) }
         if let uuid { fields.append(("uuid", jsonQuote(uuid))) }
-        fields.sort { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }
+        fields.sort { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
         return "{" + fields.map { "\(jsonQuote($0.0)):\($0.1)" }.joined(separator: ",") + "}"
     }
 

@@ -218,7 +218,7 @@ public enum Receipt {
     public static func trustStoreDigest(_ dir: String) -> String {
         let tree = (try? listTree(dir)) ?? [:]
         let lines = tree.filter { $0.value.isEmpty }.keys
-            .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             .map { "\(hashFile(dir + "/" + $0)[.sha256] ?? "unreadable")  \($0)\n" }
             .joined()
         return Hex.encode(Hasher.digest(.sha256, Data(lines.utf8)))

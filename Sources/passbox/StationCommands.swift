@@ -348,14 +348,14 @@ struct Admit: ParsableCommand {
                 guard f.status == .verified || f.status == .covered, f.kind == "regular" || f.kind == "archive",
                       f.path.hasPrefix(prefix) else { return nil }
                 let inner = String(f.path.dropFirst(prefix.count))
-                guard !inner.isEmpty, !inner.contains("!/") else { return nil }
+                guard !inner.isEmpty, !isInsideArchive(inner) else { return nil }
                 return AdmitFile(source: inner, name: inner, size: f.size, digests: f.digests)
             }
         }
         if report.delivery.kind == "directory" {
             var files: [AdmitFile] = []
             var archives: [ExtractArchive] = []
-            for f in report.files where f.status == .verified && !f.path.contains("!/") && (f.kind == "regular" || f.kind == "archive") {
+            for f in report.files where f.status == .verified && !isInsideArchive(f.path) && (f.kind == "regular" || f.kind == "archive") {
                 if f.kind == "archive", extracts(f.path) {
                     archives.append(ExtractArchive(source: f.path, into: extractedFolderName(f.path),
                                                    entries: entries(prefix: f.path + "!/"), maxPathLength: maxPathLength))

@@ -257,6 +257,21 @@ func escapedFiles() -> [String] {
         #expect(r.status == 1)
         #expect(r.findings("file.denied-type").first?["path"] as? String == "fw/etcher-2.4.bin")
     }
+
+    /// Two files on the medium whose names differ only in case (one would overwrite
+    /// the other on Windows or macOS), in the root and in a folder.
+    @Test func caseCollisionOnTheMedium() throws {
+        let w = try Workspace()
+        try w.standardDelivery("usb")
+        try w.write("usb/Readme.txt", "other notes\n")
+        try w.write("usb/fw/ETCHER-2.4.BIN", "other firmware\n")
+        let key = try w.key("vendor")
+        try w.manifest("usb", keys: [key], output: "m.dsse.json")
+        let r = try w.verify(["usb", "--manifest", "m.dsse.json"])
+        #expect(r.status == 0) // a warning under the built-in policy
+        let paths = Set(r.findings("archive.duplicate-entry").compactMap { $0["path"] as? String })
+        #expect(paths == ["fw/etcher-2.4.bin", "Readme.txt"]) // the later name of each pair, in byte order
+    }
 }
 
 /// Files kept in memory while the delivery is read (root manifests, signatures,

@@ -39,3 +39,19 @@ import Testing
         #expect(sbom.withUnsafeBytes { looksLikeSBOM($0) })
     }
 }
+
+/// Names of detached signature files, compared byte by byte (ASCII letters folded):
+/// the same answers as lower-casing the name and comparing suffixes.
+@Suite struct SignatureFileNameTests {
+    @Test func sameAnswersAsLowerCasing() {
+        func reference(_ name: String) -> Bool {
+            let lower = name.lowercased()
+            return [".minisig", ".sig", ".asc", ".gpg", ".p7s"].contains { lower.hasSuffix($0) }
+        }
+        let names = ["fw.bin.sig", "FW.BIN.SIG", "fw.Minisig", "SHA256SUMS.asc", "x.gpg", "a.P7S", ".p7s", "sig", "a.sigx",
+                     "a.si", "", ".", "fw.bin", "fw.bin.\u{0e}sig", "fw.bin.sİg", "名前.sig", "名前.ſig", "fw.p7", "x.ASC ", "a.s1g"]
+        for name in names {
+            #expect(isSignatureFileName(name) == reference(name), "\(name)")
+        }
+    }
+}

@@ -21,8 +21,8 @@ RUNS="${BENCH_RUNS:-3}"
 WORK=Benchmarks/work
 mkdir -p "$WORK"
 
-swift build -c release --product passbox 2>&1 | tail -n 1
-PASSBOX="$(swift build -c release --show-bin-path)/passbox"
+swift build "${PASSBOX_RELEASE_FLAGS[@]}" --product passbox 2>&1 | tail -n 1
+PASSBOX="$(swift build "${PASSBOX_RELEASE_FLAGS[@]}" --show-bin-path)/passbox"
 TS="$WORK/empty-trust-store"
 mkdir -p "$TS/keys"
 

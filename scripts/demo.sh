@@ -8,8 +8,8 @@ ensure_swift
 ensure_packages "${PASSBOX_BUILD_PACKAGES[@]}"
 
 echo "== building passbox (release)"
-swift build -c release --product passbox 2>&1 | tail -n 3
-PASSBOX="$(swift build -c release --show-bin-path)/passbox"
+swift build "${PASSBOX_RELEASE_FLAGS[@]}" --product passbox 2>&1 | tail -n 3
+PASSBOX="$(swift build "${PASSBOX_RELEASE_FLAGS[@]}" --show-bin-path)/passbox"
 
 echo
 echo "== 1. the demo delivery as the vendor signed it (expect ACCEPTED, exit 0)"

@@ -56,6 +56,17 @@ public func looksLikeSBOM(_ head: UnsafeRawBufferPointer) -> Bool {
     return sbomMarkers.contains { firstIndex(of: $0, in: window) != nil }
 }
 
+/// A name that says "SBOM": the names CycloneDX and SPDX recommend (`bom.json`,
+/// `bom.xml`, `*.cdx.json`, `*.cdx.xml`, `*.spdx`, `*.spdx.json`, ...) and `*.sbom`,
+/// `*.sbom.json`, `*.bom.json`, `*.bom.xml`, in any case.
+func isSBOMFileName(_ path: String) -> Bool {
+    let name = (path.split(separator: "/").last.map(String.init) ?? path).lowercased()
+    if name == "bom.json" || name == "bom.xml" { return true }
+    return [".cdx.json", ".cdx.xml", ".bom.json", ".bom.xml", ".sbom", ".sbom.json", ".sbom.xml",
+            ".spdx", ".spdx.json", ".spdx.yaml", ".spdx.yml", ".spdx.xml", ".spdx.rdf", ".spdx.rdf.xml", ".spdx.jsonld"]
+        .contains { name.hasSuffix($0) }
+}
+
 private let sbomMarkers: [[UInt8]] = ["\"bomFormat\"", "\"spdxVersion\"", "SPDXVersion:", "cyclonedx.org/schema/bom", "spdx.org/rdf/3"]
     .map { Array($0.utf8) }
 
@@ -167,6 +178,11 @@ struct SBOMCheck {
             do {
                 evaluation = try SBOMEvaluation(data: data, rules: policy.sbomRules)
             } catch let error as SBOMError {
+                // Found by a marker in its first bytes, but no SBOM document at all (the
+                // CycloneDX JSON and XML schemas that SBOM tools ship, documentation): just
+                // a file. One the delivery calls an SBOM (by its predicate or its name)
+                // must be one.
+                if error.kind == .unrecognizedFormat && !namedByPredicate(item) && !isSBOMFileName(item.path) { continue }
                 findings.append(Finding(code: "sbom.malformed", severity: .error, path: item.path, message: "\(error)"))
                 continue
             } catch {

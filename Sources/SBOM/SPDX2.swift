@@ -187,14 +187,19 @@ enum SPDX2Reader {
         // Lines end with LF (CR LF too: the CR is trimmed).
         var lines = text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).lazy.map(Substring.init).makeIterator()
         var lineNumber = 0
+        var sawTag = false
         while let rawLine = lines.next() {
             lineNumber += 1
             let line = rawLine.trimmed
             if line.isEmpty || line.utf8.first == UInt8(ascii: "#") { continue }
-            guard let colon = line.utf8.firstIndex(of: UInt8(ascii: ":")) else {
-                throw SBOMError(.malformed, "expected 'Tag: value'", at: "line \(lineNumber)")
+            let colon = line.utf8.firstIndex(of: UInt8(ascii: ":"))
+            let tag = colon.map { line[..<$0].trimmed } ?? ""
+            guard let colon, sawTag || !tag.isEmpty && !tag.utf8.contains(where: { $0 == 0x20 || $0 == 0x09 }) else {
+                // Text before any tag is not tag-value at all (documentation quoting an
+                // SPDXVersion line); after tags, a broken document.
+                throw SBOMError(sawTag ? .malformed : .unrecognizedFormat, "expected 'Tag: value'", at: "line \(lineNumber)")
             }
-            let tag = line[..<colon].trimmed
+            sawTag = true
             var value = line[line.utf8.index(after: colon)...].trimmed
             if value.hasPrefix("<text>") {
                 let start = lineNumber

@@ -143,6 +143,35 @@ final class SBOMCLITests: XCTestCase {
         XCTAssertEqual(r.findings("sbom.malformed").first?["path"] as? String, "bom.json", "\(r.findingCodes)")
     }
 
+    /// A tool delivery that ships the CycloneDX schemas (as every SBOM library does:
+    /// here the ones cyclonedx-python-lib installs) and documentation quoting SPDX
+    /// tags. Each has a marker ("bomFormat", the CycloneDX namespace, "SPDXVersion:")
+    /// in its first bytes, none is an SBOM: the signed delivery is accepted (before:
+    /// 17 sbom.malformed errors). A file *named* like an SBOM must still be one.
+    func testSchemasAndDocumentsMentioningSBOMsAreNotSBOMs() throws {
+        let w = try Workspace()
+        try w.standardDelivery()
+        try shell("""
+            res=$(python3 -c 'import cyclonedx, os; print(os.path.join(os.path.dirname(cyclonedx.__file__), "schema", "_res"))')
+            mkdir -p delivery/tool/schema && cp "$res"/bom-1.*.json "$res"/bom-1.*.xsd delivery/tool/schema/
+            """, cwd: w.dir)
+        try w.write("delivery/tool/NOTES.md", "# SBOM notes\n\nOur SPDX files start with a line such as\n\nSPDXVersion: SPDX-2.3\n\nand then DataLicense: CC0-1.0.\n")
+        let key = try w.key("acme")
+        try w.manifest("delivery", keys: [key], output: "m.dsse.json")
+        let r = try w.verify(["delivery", "--manifest", "m.dsse.json"])
+        let schemas = try FileManager.default.contentsOfDirectory(atPath: w.url("delivery/tool/schema").path)
+        XCTAssertGreaterThanOrEqual(schemas.count, 10, "\(schemas)")
+        XCTAssertEqual(r.status, 0, "\(r.findingCodes) \(r.stdout.prefix(2000))")
+        XCTAssertEqual(r.findingCodes, [])
+
+        // The same schema under an SBOM's name is a malformed SBOM.
+        try shell("cp delivery/tool/schema/bom-1.6.SNAPSHOT.schema.json delivery/tool/bom.json && rm m.dsse.json", cwd: w.dir)
+        try w.manifest("delivery", keys: [key], output: "m.dsse.json")
+        let named = try w.verify(["delivery", "--manifest", "m.dsse.json"])
+        XCTAssertEqual(named.status, 1)
+        XCTAssertEqual(named.findings("sbom.malformed").map { $0["path"] as? String }, ["tool/bom.json"])
+    }
+
     func testSBOMInsideAnArchiveIsFoundByContent() throws {
         let w = try Workspace()
         try w.standardDelivery("src")

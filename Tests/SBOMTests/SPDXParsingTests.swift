@@ -68,6 +68,14 @@ import Testing
                     .malformed, at: "line 2", containing: "invalid purl")
     }
 
+    /// Prose before the first tag is not tag-value at all (documentation that quotes
+    /// an SPDXVersion line), so not a malformed SBOM; the same prose after tags is.
+    @Test func proseBeforeAnyTagIsNotTagValue() {
+        expectError("# SBOM notes\n\nOur files start with a line such as\n\nSPDXVersion: SPDX-2.3\n", .unrecognizedFormat, at: "line 3")
+        expectError("# notes\n\nExample (copy it):\nSPDXVersion: SPDX-2.3\n", .unrecognizedFormat, at: "line 3")
+        expectError("SPDXVersion: SPDX-2.3\nOur files start with a line such as\n", .malformed, at: "line 2")
+    }
+
     @Test func versionsOtherThanSPDX2AreRefused() {
         expectError("SPDXVersion: SPDX-3.0\nPackageName: x\n", .unsupportedVersion, at: "line 1")
         expectError("SPDXVersion: CycloneDX\n", .unrecognizedFormat)

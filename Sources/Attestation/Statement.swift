@@ -28,6 +28,19 @@ public struct DeliveryPredicate: Codable, Sendable, Equatable {
     public var version: String?
     public var kind: String?
     public var sbom: [SBOMReference]?
+    /// The delivery's symbolic links (a path relative to the delivery root and the
+    /// target it holds): a link has no content a subject's digest could vouch for, so
+    /// `manifest create` records a tree's links here and `verify` compares them.
+    public var links: [Link]?
+
+    public struct Link: Codable, Sendable, Equatable {
+        public var name: String
+        public var target: String
+        public init(name: String, target: String) {
+            self.name = name
+            self.target = target
+        }
+    }
 
     public struct SBOMReference: Codable, Sendable, Equatable {
         public var name: String
@@ -38,12 +51,14 @@ public struct DeliveryPredicate: Codable, Sendable, Equatable {
         }
     }
 
-    public init(vendor: String? = nil, product: String? = nil, version: String? = nil, kind: String? = nil, sbom: [SBOMReference]? = nil) {
+    public init(vendor: String? = nil, product: String? = nil, version: String? = nil, kind: String? = nil, sbom: [SBOMReference]? = nil,
+                links: [Link]? = nil) {
         self.vendor = vendor
         self.product = product
         self.version = version
         self.kind = kind
         self.sbom = sbom
+        self.links = links
     }
 }
 

@@ -316,6 +316,51 @@ final class IntakeRun {
         for (stream, digests) in pipeline.close().enumerated() where stream < items.count && items[stream].complete {
             items[stream].digests = digests
         }
+        resolveHardLinks()
+    }
+
+    /// Hard links inside archives, by item: the path (with the archive's prefix) of the
+    /// entry each names. Kept only for hard links, which are rare.
+    var hardLinkTargets: [Int: String] = [:]
+
+    /// Hard links are one file under several names, and what an extractor writes for
+    /// them is what passbox reports: a link entry without data (tar) has the content of
+    /// the entry it names (the latest of that path before it, in the same archive);
+    /// a link entry with data (cpio keeps the data on the last name, with the earlier
+    /// ones empty; pax may too) gives that data to every name of the group. So a
+    /// manifest listing each name with its content (as `manifest create` does for the
+    /// tree) verifies them, and a policy sees the bytes under every name. A name whose
+    /// own data differs from what the group ends with would be replaced when extracted:
+    /// `archive.duplicate-entry`. A link to nothing earlier keeps its own content.
+    private func resolveHardLinks() {
+        guard !hardLinkTargets.isEmpty else { return }
+        let wanted = Set(hardLinkTargets.values)
+        var latest: [String: Int] = [:]
+        var groups: [Int: [Int]] = [:]
+        for i in items.indices {
+            if let target = hardLinkTargets[i] {
+                if let t = latest[target], items[t].container == items[i].container, items[t].complete, items[i].complete {
+                    groups[t, default: []].append(i)
+                }
+            } else if (items[i].kind == .regular || items[i].kind == .archive), wanted.contains(items[i].path) {
+                latest[items[i].path] = i
+            }
+        }
+        for (target, links) in groups.sorted(by: { $0.key < $1.key }) {
+            let members = [target] + links
+            // The content the file ends with: the last data written to it.
+            let source = members.last(where: { items[$0].size > 0 }) ?? target
+            for m in members where m != source {
+                if items[m].size == 0 {
+                    items[m].size = items[source].size
+                    items[m].digests = items[source].digests
+                    items[m].program = items[source].program
+                } else if items[m].digests != items[source].digests {
+                    finding(.duplicateEntry, items[m].path,
+                            "hard-linked with \(items[source].path), whose later data replaces this content when the archive is extracted")
+                }
+            }
+        }
     }
 
     // MARK: limits and bookkeeping
@@ -654,15 +699,26 @@ final class IntakeRun {
                     _ = addItem(Item(path: path, kind: .directory, size: 0, digests: Digests(), container: container, depth: depth, mode: mode, complete: true))
                 case .symlink, .hardlink:
                     let target = entry.linkTarget ?? ""
-                    _ = addItem(Item(path: path, kind: entry.type == .symlink ? .symlink : .hardlink, size: 0, digests: Digests(), linkTarget: target, container: container, depth: depth, mode: mode, complete: true))
+                    // A hard link's data, if it has any, is read like a regular entry's (below).
+                    let index = addItem(Item(path: path, kind: entry.type == .symlink ? .symlink : .hardlink, size: 0, digests: Digests(), linkTarget: target, container: container, depth: depth, mode: mode, complete: entry.type == .symlink))
                     if entry.type == .symlink {
                         links.add(path: shownName, target: target) // judged with all links at the end
                     } else if let clean = try? safeRelativePath(target, maxLength: limits.maxPathLength).get() {
                         if case .escapes = links.resolve(clean, followLast: false) {
                             finding(.linkEscape, path, "hard link to \(target), which a symbolic link of the archive leads outside")
+                        } else {
+                            hardLinkTargets[index] = frame.prefix + clean
                         }
                     } else {
                         finding(.linkEscape, path, "hard link to \(target) leaves the archive")
+                    }
+                    if entry.type == .hardlink {
+                        // Every byte is hashed and seen by the policy: a link entry may carry
+                        // data that extraction writes (into the file it names, too). Before,
+                        // it was skipped, and an ELF hidden there passed `files.deny: [elf]`.
+                        pipeline.expect(index, size: entry.declaredSize)
+                        let stream = EntryStream(reader: reader, item: index, frame: frame, run: self, sparseSize: nil)
+                        try processEntry(stream: stream, item: index, frame: frame)
                     }
                 case .characterDevice, .blockDevice, .fifo, .socket, .unknown:
                     _ = addItem(Item(path: path, kind: .special, size: 0, digests: Digests(), container: container, depth: depth, mode: mode, complete: true))

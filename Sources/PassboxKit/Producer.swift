@@ -56,6 +56,8 @@ public enum Producer {
     public struct ManifestResult: Sendable {
         public var envelope: Data
         public var subjects: [Subject]
+        /// Symbolic links recorded in the predicate.
+        public var links: Int = 0
         public var skipped: [String]
     }
 
@@ -77,6 +79,7 @@ public enum Producer {
         let excludedPath = excluding.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         let rootURL = URL(fileURLWithPath: path).standardizedFileURL
         var subjects: [Subject] = []
+        var links: [DeliveryPredicate.Link] = []
         var skipped: [String] = []
         for (i, item) in inventory.items.enumerated() {
             let onMedium = item.container == nil
@@ -86,6 +89,10 @@ public enum Producer {
                 if !item.path.utf8.contains(UInt8(ascii: "/")), isManifestFileName(item.path) { continue }
                 if let excludedPath, rootURL.appendingPathComponent(item.path).standardizedFileURL.path == excludedPath { continue }
             }
+            if item.kind == .symlink, onMedium, let target = item.linkTarget {
+                links.append(DeliveryPredicate.Link(name: item.path, target: target))
+                continue
+            }
             guard item.kind == .regular || item.kind == .archive, item.complete, !item.digests.isEmpty else {
                 skipped.append("\(item.path) (\(item.kind.rawValue))")
                 continue
@@ -94,6 +101,7 @@ public enum Producer {
         }
         guard !subjects.isEmpty else { throw EvaluationError("\(path) has no files to list") }
         var predicate = predicate ?? DeliveryPredicate()
+        if !links.isEmpty { predicate.links = links }
         for name in sboms {
             let wanted = normalizeSubjectName(name)
             guard let subject = subjects.first(where: { $0.name == wanted }) else {
@@ -111,7 +119,7 @@ public enum Producer {
         guard encoded.count < maxEnvelopeBytes else {
             throw EvaluationError("the manifest of \(subjects.count) files would be \(encoded.count) bytes, more than the \(maxEnvelopeBytes) bytes passbox verify reads (about 190,000 files): sign archives of the files (an archive is one subject, its entries are covered), or make several manifests of parts of the delivery")
         }
-        return ManifestResult(envelope: encoded, subjects: subjects, skipped: skipped)
+        return ManifestResult(envelope: encoded, subjects: subjects, links: links.count, skipped: skipped)
     }
 
     private struct StatementOut: Encodable {

@@ -331,11 +331,17 @@ struct Matcher {
             applied.sort()
         }
         var subjectsByName = SubjectIndex()
+        // Symbolic links the applied manifests record (passbox's predicate), by name.
+        var linksByName: [String: [(target: String, manifest: Int)]] = [:]
         for index in applied {
             for subject in checks[index].verified?.statement.subjects ?? [] {
                 subjectsByName.add(subject, from: index)
             }
+            for link in checks[index].verified?.statement.delivery?.links ?? [] {
+                linksByName[link.name, default: []].append((link.target, index))
+            }
         }
+        var linksSeen = Set<String>()
 
         // Manifest problems: errors for manifests that speak for this delivery,
         // warnings for registered ones that may belong to another delivery.
@@ -399,11 +405,27 @@ struct Matcher {
             case .special:
                 status[i] = .skipped
                 continue
-            case .symlink, .hardlink:
-                status[i] = .unlisted
-                findings.append(Finding(code: "file.unlisted", severity: unlistedSeverity, path: items[i].path,
-                                        message: "\(items[i].kind == .symlink ? "symbolic" : "hard") link to \(items[i].linkTarget ?? "?"): a link is not content a manifest can vouch for"))
+            case .symlink:
+                // A link is its target path: verified when every applied manifest that
+                // records it (passbox's predicate) records that target.
+                let target = items[i].linkTarget ?? ""
+                guard let listed = linksByName[items[i].path] else {
+                    status[i] = .unlisted
+                    findings.append(Finding(code: "file.unlisted", severity: unlistedSeverity, path: items[i].path,
+                                            message: "symbolic link to \(target), recorded by no trusted manifest (`passbox manifest create` records a tree's links)"))
+                    continue
+                }
+                linksSeen.insert(items[i].path)
+                if let other = listed.first(where: { $0.target != target }) {
+                    status[i] = .mismatch
+                    findings.append(Finding(code: "file.mismatch", severity: .error, path: items[i].path,
+                                            message: "symbolic link to \(target); \(checks[other.manifest].path) records it as a link to \(other.target)"))
+                } else {
+                    status[i] = .verified
+                }
                 continue
+            case .hardlink:
+                break // its content (the file it names, or its own data: see intake) is judged like a file's
             default:
                 break
             }
@@ -475,6 +497,11 @@ struct Matcher {
             missing.append(Report.File(path: name, kind: "regular", size: 0, digests: Digests(), status: .missing))
             findings.append(Finding(code: "file.missing", severity: missingSeverity, path: name,
                                     message: "named by a trusted manifest, absent from the delivery"))
+        }
+        for name in linksByName.keys.filter({ !linksSeen.contains($0) }).sorted() {
+            missing.append(Report.File(path: name, kind: "symlink", size: 0, digests: Digests(), status: .missing))
+            findings.append(Finding(code: "file.missing", severity: missingSeverity, path: name,
+                                    message: "a symbolic link to \(linksByName[name]?.first?.target ?? "?") recorded by a trusted manifest, absent from the delivery (or no longer a link)"))
         }
 
         var files: [Report.File] = []

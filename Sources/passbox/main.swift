@@ -212,7 +212,8 @@ struct ManifestCommand: ParsableCommand {
             for s in result.skipped {
                 FileHandle.standardError.write(Data("passbox: not listed (not a regular file): \(s)\n".utf8))
             }
-            print("wrote \(output): \(result.subjects.count) subject(s), signed by \(keys.map { String($0.publicKey.fingerprint.prefix(16)) }.joined(separator: ", "))")
+            let links = result.links > 0 ? ", \(result.links) symbolic link(s)" : ""
+            print("wrote \(output): \(result.subjects.count) subject(s)\(links), signed by \(keys.map { String($0.publicKey.fingerprint.prefix(16)) }.joined(separator: ", "))")
         }
     }
 }

@@ -188,6 +188,75 @@ final class ArchiveCLITests: XCTestCase {
         }
     }
 
+    /// A tree with hard links (busybox and its applets), signed as a tree and shipped
+    /// as tar (links without data) and as newc cpio (the data on the group's last name,
+    /// the others empty): every name has the group's content, as extracting gives.
+    func testHardLinksOfASignedTreeVerify() throws {
+        let w = try Workspace()
+        try w.standardDelivery("src")
+        try w.write("src/bin/busybox", Data((0..<9000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }))
+        try shell("ln src/bin/busybox src/bin/sh && ln src/bin/busybox src/bin/ls", cwd: w.dir)
+        let key = try w.key("acme")
+        try w.manifest("src", keys: [key], output: "m.dsse.json")
+        try shell("(cd src && tar cf ../tree.tar . && find . -type f | cpio -o -H newc > ../tree.cpio 2>/dev/null)", cwd: w.dir)
+        let sha = try shell("sha256sum src/bin/busybox | cut -d' ' -f1", cwd: w.dir).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        for archive in ["tree.tar", "tree.cpio"] {
+            let listing = try shell("bsdtar -tvf \(archive) | grep -c 'link to'", cwd: w.dir).stdout
+            XCTAssertEqual(listing.trimmingCharacters(in: .whitespacesAndNewlines), "2", "\(archive) stores two of the three names as links")
+            let r = try w.verify([archive, "--manifest", "m.dsse.json"])
+            XCTAssertEqual(r.status, 0, "\(archive): \(r.findingCodes) \(r.stdout.prefix(1500))")
+            for name in ["bin/busybox", "bin/sh", "bin/ls"] {
+                XCTAssertEqual(r.statuses[name], "verified", "\(archive) \(name)")
+                XCTAssertEqual((r.file(name)?["digests"] as? [String: String])?["sha256"], sha, "\(archive) \(name)")
+                XCTAssertEqual(r.file(name)?["size"] as? Int, 9000, "\(archive) \(name)")
+            }
+        }
+        // A link whose manifest entry says other content is a mismatch, like a file.
+        try shell("printf X >> src/bin/busybox && rm m.dsse.json", cwd: w.dir)
+        try w.manifest("src", keys: [key], output: "m.dsse.json")
+        let bad = try w.verify(["tree.tar", "--manifest", "m.dsse.json"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertEqual(Set(bad.findings("file.mismatch").compactMap { $0["path"] as? String }), ["bin/busybox", "bin/sh", "bin/ls"])
+    }
+
+    /// Symbolic links of a signed tree: `manifest create` records them in passbox's
+    /// predicate, and `verify` compares each link's target (before, the pair disagreed:
+    /// the manifest skipped links and verify rejected them as unlisted).
+    func testSymbolicLinksOfASignedTreeVerify() throws {
+        let w = try Workspace()
+        try w.standardDelivery("usb")
+        try w.write("usb/lib/libctl.so.2.4", Data((0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 13) }))
+        try shell("ln -s libctl.so.2.4 usb/lib/libctl.so.2 && ln -s ../fw/etcher-2.4.bin usb/lib/firmware.bin", cwd: w.dir)
+        let key = try w.key("acme")
+        try w.manifest("usb", keys: [key], output: "m.dsse.json")
+        let payload = try shell("python3 -c \"import json,base64,sys; e=json.load(open('m.dsse.json')); print(json.dumps(json.loads(base64.b64decode(e['payload']))['predicate']['links'], sort_keys=True))\"", cwd: w.dir)
+        XCTAssertEqual(payload.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+                       #"[{"name": "lib/firmware.bin", "target": "../fw/etcher-2.4.bin"}, {"name": "lib/libctl.so.2", "target": "libctl.so.2.4"}]"#)
+        let r = try w.verify(["usb", "--manifest", "m.dsse.json"])
+        XCTAssertEqual(r.status, 0, "\(r.findingCodes)")
+        XCTAssertEqual(r.statuses["lib/libctl.so.2"], "verified")
+        XCTAssertEqual(r.file("lib/libctl.so.2")?["kind"] as? String, "symlink")
+
+        // Pointed elsewhere: mismatch, saying both targets.
+        try shell("ln -sfn libctl.so.2.3 usb/lib/libctl.so.2", cwd: w.dir)
+        let retargeted = try w.verify(["usb", "--manifest", "m.dsse.json"])
+        XCTAssertEqual(retargeted.status, 1)
+        XCTAssertEqual(retargeted.findingCodes, ["file.mismatch"])
+        let message = retargeted.findings("file.mismatch").first?["message"] as? String ?? ""
+        XCTAssertTrue(message.contains("libctl.so.2.3") && message.contains("libctl.so.2.4"), message)
+
+        // Gone: missing. A new link: unlisted. A file where the link was: unlisted and missing.
+        try shell("rm usb/lib/libctl.so.2 && ln -s /etc/passwd-not-here usb/lib/extra", cwd: w.dir)
+        let changed = try w.verify(["usb", "--manifest", "m.dsse.json"])
+        XCTAssertEqual(changed.status, 1)
+        XCTAssertEqual(changed.findings("file.missing").first?["path"] as? String, "lib/libctl.so.2")
+        XCTAssertEqual(changed.statuses["lib/libctl.so.2"], "missing")
+        XCTAssertEqual(changed.findings("file.unlisted").first?["path"] as? String, "lib/extra")
+        try shell("rm usb/lib/extra && printf 'not a link' > usb/lib/libctl.so.2", cwd: w.dir)
+        let replaced = try w.verify(["usb", "--manifest", "m.dsse.json"])
+        XCTAssertEqual(Set(replaced.findingCodes), ["file.unlisted", "file.missing"])
+    }
+
     func testOtherFormatsOpen() throws {
         let w = try Workspace()
         try w.write("src/a.bin", Data((0..<20000).map { UInt8(truncatingIfNeeded: $0 &* 31) }))

@@ -56,6 +56,8 @@ func escapedFiles() -> [String] {
         .init(fixture: "special-file-socket.cpio", code: "archive.special-file"),
         .init(fixture: "setuid-binary.tar", code: "file.denied-type"),
         .init(fixture: "setgid-directory.tar", code: "file.denied-type"),
+        .init(fixture: "hardlink-hides-elf.cpio", code: "file.denied-type", policy: "files:\n  deny: [elf]\n"),
+        .init(fixture: "hardlink-data-replaces-target.cpio", code: "archive.duplicate-entry"),
         .init(fixture: "bomb-high-ratio.zip", code: "archive.limit-exceeded"),
         .init(fixture: "bomb-nested-depth.zip", code: "archive.limit-exceeded"),
         .init(fixture: "bomb-overlapping-entries.zip", code: "archive.limit-exceeded"),

@@ -84,12 +84,15 @@ def run(cmd, cwd):
 
 
 def cpio_newc(path, entries):
-    """entries: (name, mode, data). Writes an SVR4 newc cpio with a trailer."""
+    """entries: (name, mode, data) or (name, mode, data, ino, nlink): entries that share
+    an inode number are hard links. Writes an SVR4 newc cpio with a trailer."""
     out = bytearray()
     ino = 1
-    for name, mode, data in [("readme.txt", 0o100644, README)] + entries + [("TRAILER!!!", 0, b"")]:
+    for entry in [("readme.txt", 0o100644, README)] + entries + [("TRAILER!!!", 0, b"")]:
+        name, mode, data = entry[:3]
+        inode, nlink = entry[3:] if len(entry) == 5 else (1000 + ino, 1)
         nb = name.encode() + b"\0"
-        hdr = "070701" + "".join("%08X" % v for v in (ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(nb), 0))
+        hdr = "070701" + "".join("%08X" % v for v in (inode, mode, 0, 0, nlink, 0, len(data), 0, 0, 0, 0, len(nb), 0))
         out += hdr.encode() + nb
         out += b"\0" * ((4 - len(out) % 4) % 4)
         out += data
@@ -183,6 +186,12 @@ def make(out):
         cpio_newc(j("special-file-socket.cpio"), [("sock", 0o140755, b"")])
         tar(j("setuid-binary.tar"), [({"name": "bin/su", "mode": 0o4755}, b"\x7fELF fake")])
         tar(j("setgid-directory.tar"), [({"name": "shared", "type": tarfile.DIRTYPE, "mode": 0o2775}, None)])
+        # Hard links with data (newc keeps a link group's data on its last name): an ELF
+        # on the link, its first name empty; and a link whose data replaces its target's.
+        cpio_newc(j("hardlink-hides-elf.cpio"), [("bin/tool", 0o100755, b"", 77, 2),
+                                                 ("bin/tool-link", 0o100755, b"\x7fELF\x02\x01\x01" + b"\0" * 57, 77, 2)])
+        cpio_newc(j("hardlink-data-replaces-target.cpio"), [("fw.bin", 0o100644, b"good firmware", 78, 2),
+                                                            ("fw-copy.bin", 0o100644, b"evil firmware", 78, 2)])
 
         # Bombs.
         zip_(j("bomb-high-ratio.zip"), [("zeros.img", b"\0" * (64 << 20))])

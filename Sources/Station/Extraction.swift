@@ -58,6 +58,20 @@ extension Admission {
         func changed(_ message: String) -> FileChanged {
             FileChanged(path: where_, message: "the archive changed after it was verified: \(message)")
         }
+        func destination(_ clean: String) -> String { archive.into.isEmpty ? clean : archive.into + "/" + clean }
+        // Hard links are written as copies (the admitted folder holds regular files only).
+        // Names still waiting for their content, by the name their link group's data
+        // will be written under: newc cpio keeps a group's data on its last name.
+        var waiting: [String: [String]] = [:]
+        /// Writes the names waiting for `group`'s content, copied from `from` (written
+        /// and verified just before).
+        func release(_ group: String, from: String) throws {
+            for name in waiting.removeValue(forKey: group) ?? [] {
+                guard let want = expected[name], written.insert(name).inserted else { throw changed("\(name) appears twice") }
+                copied.append(try copyWritten(rootFD: rootFD, from: destination(from), to: destination(name), want: want,
+                                              incoming: incoming, createdDirs: &createdDirs, changed: changed))
+            }
+        }
         while true {
             let info: ArchiveEntryInfo?
             do { info = try reader.nextEntry() } catch { throw changed("cannot read it any more (\(error))") }
@@ -68,12 +82,39 @@ extension Admission {
             case .failure(let reason): throw changed("unsafe entry name \(info.path.prefix(200)) (\(reason))")
             case .success(let c): clean = c
             }
-            // Only what was verified or covered is written; everything else (links,
-            // devices, unlisted entries, directories) is left out.
+            // Only what was verified or covered is written; everything else (symbolic
+            // links, devices, unlisted entries, directories) is left out.
             guard clean != ".", let want = expected[clean] else { continue }
-            guard info.type == .regular else { throw changed("\(clean) is a \(info.type.rawValue) entry now") }
+            let hasData = info.declaredSize.map { $0 > 0 } ?? true // unknown (a zip data descriptor): read it
+            // The link group a name belongs to: a hard link's target, else the name itself.
+            var group = clean
+            switch info.type {
+            case .regular:
+                // A first name of a newc link group: empty here, its content comes later.
+                if !hasData && want.size > 0 {
+                    waiting[clean, default: []].append(clean)
+                    continue
+                }
+            case .hardlink:
+                guard let target = info.linkTarget, case .success(let t) = safeRelativePath(target, maxLength: archive.maxPathLength) else {
+                    throw changed("\(clean) is a hard link to an unsafe name")
+                }
+                group = t
+                if !hasData {
+                    if written.contains(t) {
+                        guard written.insert(clean).inserted else { throw changed("\(clean) appears twice") }
+                        copied.append(try copyWritten(rootFD: rootFD, from: destination(t), to: destination(clean), want: want,
+                                                      incoming: incoming, createdDirs: &createdDirs, changed: changed))
+                    } else {
+                        waiting[t, default: []].append(clean)
+                    }
+                    continue
+                }
+            default:
+                throw changed("\(clean) is a \(info.type.rawValue) entry now")
+            }
             guard written.insert(clean).inserted else { throw changed("\(clean) appears twice") }
-            let name = archive.into.isEmpty ? clean : archive.into + "/" + clean
+            let name = destination(clean)
             let out = try createIncomingFile(rootFD: rootFD, name: name, incoming: incoming, createdDirs: &createdDirs)
             defer { close(out) }
             let hashes = EntryHashes(sha384: want.digests.sha384 != nil)
@@ -107,12 +148,47 @@ extension Admission {
             guard problems.isEmpty else { throw changed("\(clean): \(problems.joined(separator: "; "))") }
             guard fsync(out) == 0 else { throw StationError("cannot sync \(name): \(errnoText())") }
             copied.append(CopiedFile(name: name, size: size, sha256: hashes.sha256Hex, sha512: hashes.sha512Hex))
+            // Names of this link group that waited for its content.
+            try release(group, from: clean)
+            if group != clean { try release(clean, from: clean) }
         }
         let absent = expected.keys.filter { !written.contains($0) }.sorted()
         guard absent.isEmpty else {
             throw changed("verified entr\(absent.count == 1 ? "y" : "ies") no longer in it: \(absent.prefix(5).joined(separator: ", "))")
         }
         return copied
+    }
+
+    /// Writes `to` as a copy of `from`, a file this admission wrote and verified in the
+    /// incoming folder (a hard link's other name), hashing it again against `want`.
+    static func copyWritten(rootFD: Int32, from: String, to: String, want: AdmitFile, incoming: String,
+                            createdDirs: inout [String], changed: (String) -> FileChanged) throws -> CopiedFile {
+        let input = openat(rootFD, from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard input >= 0 else { throw StationError("cannot open \(incoming)/\(from): \(errnoText())") }
+        defer { close(input) }
+        let out = try createIncomingFile(rootFD: rootFD, name: to, incoming: incoming, createdDirs: &createdDirs)
+        defer { close(out) }
+        let hashes = EntryHashes(sha384: want.digests.sha384 != nil)
+        var size: Int64 = 0
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw StationError("cannot read \(incoming)/\(from): \(errnoText())") }
+            if n == 0 { break }
+            size += Int64(n)
+            if size > want.size { throw changed("\(to) is longer than the \(want.size) bytes verified") }
+            try buffer.withUnsafeBytes { raw in
+                let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<n])
+                hashes.update(chunk)
+                try writeAll(out, chunk, what: "\(incoming)/\(to)")
+            }
+        }
+        guard size == want.size else { throw changed("\(to) is \(size) bytes, \(want.size) when verified") }
+        let problems = hashes.compare(with: want.digests)
+        guard problems.isEmpty else { throw changed("\(to): \(problems.joined(separator: "; "))") }
+        guard fsync(out) == 0 else { throw StationError("cannot sync \(to): \(errnoText())") }
+        return CopiedFile(name: to, size: size, sha256: hashes.sha256Hex, sha512: hashes.sha512Hex)
     }
 
     /// Creates `name` (0644, exclusive, no links followed) inside the incoming folder,

@@ -345,7 +345,7 @@ struct Admit: ParsableCommand {
         /// The verified or covered regular entries directly inside the archive at `prefix`.
         func entries(prefix: String) -> [AdmitFile] {
             report.files.compactMap { f -> AdmitFile? in
-                guard f.status == .verified || f.status == .covered, f.kind == "regular" || f.kind == "archive",
+                guard f.status == .verified || f.status == .covered, f.kind == "regular" || f.kind == "archive" || f.kind == "hardlink",
                       f.path.hasPrefix(prefix) else { return nil }
                 let inner = String(f.path.dropFirst(prefix.count))
                 guard !inner.isEmpty, !isInsideArchive(inner) else { return nil }

@@ -67,6 +67,29 @@ final class AdmitExtractCLITests: XCTestCase {
         XCTAssertEqual(try ws.passbox(["log", "verify"]).status, 0)
     }
 
+    /// A busybox tree with hard links, signed as a whole, shipped as tar (links without
+    /// data) and as newc cpio (the group's data on its last name): every name is
+    /// admitted as a regular file holding the group's content.
+    func testHardLinkedNamesAreExtractedAsCopies() throws {
+        for (archive, pack) in [("tree.tar", "tar -C tree -cf tree.tar ."), ("tree.cpio", "(cd tree && find . -type f | cpio -o -H newc > ../tree.cpio 2>/dev/null)")] {
+            let ws = try Workspace()
+            try ws.write("tree/bin/busybox", Data((0..<7000).map { UInt8(truncatingIfNeeded: $0 &* 11 &+ 5) }))
+            try ws.write("tree/etc/motd", "hello\n")
+            try shell("ln tree/bin/busybox tree/bin/sh && ln tree/bin/busybox tree/bin/ls && \(pack)", cwd: ws.dir)
+            let key = try ws.key("vendor")
+            try ws.manifest(archive, keys: [key], output: "m.dsse.json")
+            try stationKey(ws)
+            try ws.write("policy.yaml", "admit:\n  extract: true\n")
+            let r = try admit(ws, archive, extra: ["--manifest", "m.dsse.json", "--policy", "policy.yaml"])
+            XCTAssertEqual(r.status, 0, "\(archive): " + r.stdout + r.stderr)
+            let name = try folder(ws)
+            XCTAssertEqual(try listing(ws, "share/\(name)"), ["bin", "bin/busybox", "bin/ls", "bin/sh", "etc", "etc/motd"], archive)
+            for file in ["bin/busybox", "bin/sh", "bin/ls"] {
+                XCTAssertEqual(try ws.read("share/\(name)/\(file)"), try ws.read("tree/bin/busybox"), "\(archive) \(file)")
+            }
+        }
+    }
+
     func testArchiveInsideADirectoryDeliveryIsExtractedBesideTheFiles() throws {
         let ws = try Workspace()
         try ws.write("kit/a.txt", "a\n")

@@ -72,6 +72,8 @@ public struct Report: Sendable, Codable {
         public var status: String
         public var signatures: [Signature]
         public var subjects: Int?
+        /// Symbolic links the manifest records (passbox's predicate), when it records any.
+        public var links: Int?
         public var predicateType: String?
         public var vendor: String?
         public var product: String?

@@ -33,6 +33,7 @@ extension Report {
             if let k = m.kind { product.append("(\(k))") }
             if !product.isEmpty { text += "; \(product.joined(separator: " "))" }
             if let n = m.subjects { text += "; \(n) subject(s)" }
+            if let n = m.links { text += ", \(n) symbolic link(s)" }
             line(label + text)
         }
         if let sbom {

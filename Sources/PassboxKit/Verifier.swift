@@ -549,6 +549,7 @@ struct Matcher {
                                      chain: d.chain.isEmpty ? nil : d.chain.map(\.subject))
                 },
                 subjects: check.verified?.statement.subjects.count,
+                links: predicate?.links.flatMap { $0.isEmpty ? nil : $0.count },
                 predicateType: check.verified?.statement.predicateType,
                 vendor: predicate?.vendor, product: predicate?.product, version: predicate?.version, kind: predicate?.kind)
         }

@@ -43,7 +43,7 @@ import Testing
             manifests: [Report.Manifest(path: text(), format: "dsse", status: "verified",
                                         signatures: [Report.Signature(signer: text(), status: "trusted", keyid: nil, algorithm: "ed25519",
                                                                       fingerprint: hex(64), subject: nil, chain: nil)],
-                                        subjects: files, predicateType: nil, vendor: text(), product: nil, version: nil, kind: nil)],
+                                        subjects: files, links: rng.next() % 2 == 0 ? nil : 3, predicateType: nil, vendor: text(), product: nil, version: nil, kind: nil)],
             sbom: sbom,
             findings: (0..<findings).map { _ in
                 Finding(code: "file.unlisted", severity: rng.next() % 2 == 0 ? .error : .warning,

@@ -59,6 +59,9 @@ public enum Producer {
         /// Symbolic links recorded in the predicate.
         public var links: Int = 0
         public var skipped: [String]
+        /// What `passbox verify` will reject whatever the manifest says (a link that
+        /// leaves the tree, an unsafe name, a special file), as "path: finding".
+        public var rejectedAnyway: [String] = []
     }
 
     /// Lists PATH's files (a directory's regular files and archives, or a single
@@ -119,7 +122,8 @@ public enum Producer {
         guard encoded.count < maxEnvelopeBytes else {
             throw EvaluationError("the manifest of \(subjects.count) files would be \(encoded.count) bytes, more than the \(maxEnvelopeBytes) bytes passbox verify reads (about 190,000 files): sign archives of the files (an archive is one subject, its entries are covered), or make several manifests of parts of the delivery")
         }
-        return ManifestResult(envelope: encoded, subjects: subjects, links: links.count, skipped: skipped)
+        let rejectedAnyway = inventory.findings.filter { !$0.isAdvisory }.map { "\($0.path): \($0.code.rawValue): \($0.message)" }
+        return ManifestResult(envelope: encoded, subjects: subjects, links: links.count, skipped: skipped, rejectedAnyway: rejectedAnyway)
     }
 
     private struct StatementOut: Encodable {

@@ -255,6 +255,12 @@ final class ArchiveCLITests: XCTestCase {
         try shell("rm usb/lib/extra && printf 'not a link' > usb/lib/libctl.so.2", cwd: w.dir)
         let replaced = try w.verify(["usb", "--manifest", "m.dsse.json"])
         XCTAssertEqual(Set(replaced.findingCodes), ["file.unlisted", "file.missing"])
+
+        // A link that leaves the tree is recorded, and manifest create says verify will reject it.
+        try shell("ln -s ../../etc/passwd usb/lib/pw", cwd: w.dir)
+        let made = try w.passbox(["manifest", "create", "usb", "--key", key, "-o", "m2.dsse.json"])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        XCTAssertTrue(made.stderr.contains("verify will reject") && made.stderr.contains("lib/pw: archive.link-escape"), made.stderr)
     }
 
     func testOtherFormatsOpen() throws {

@@ -263,6 +263,28 @@ final class ArchiveCLITests: XCTestCase {
         XCTAssertTrue(made.stderr.contains("verify will reject") && made.stderr.contains("lib/pw: archive.link-escape"), made.stderr)
     }
 
+    /// A static library (GNU ar with its symbol index "/" and long-name table "//",
+    /// which libarchive hands out as entries) in a signed SDK tree: its members are
+    /// listed and covered, and the index tables are no "absolute path" (before: two
+    /// archive.path-traversal errors for every .a file).
+    func testStaticLibraryIndexIsNotAnEntry() throws {
+        let w = try Workspace()
+        try w.write("sdk/src/ctl.c", "int passbox_ctl_version(void) { return 24; }\n")
+        try shell("""
+            cd sdk/src && clang -c ctl.c -o ctl.o && cp ctl.o controller-interface-with-a-long-name.o \
+              && ar rcs ../libctl.a ctl.o controller-interface-with-a-long-name.o && rm *.o
+            """, cwd: w.dir)
+        XCTAssertTrue(try shell("bsdtar -tf sdk/libctl.a", cwd: w.dir).stdout.hasPrefix("/\n//\n"), "libarchive lists the index tables")
+        let key = try w.key("acme")
+        try w.manifest("sdk", keys: [key], output: "m.dsse.json")
+        let r = try w.verify(["sdk", "--manifest", "m.dsse.json"])
+        XCTAssertEqual(r.status, 0, "\(r.findingCodes) \(r.stdout.prefix(1500))")
+        XCTAssertEqual(r.file("libctl.a")?["kind"] as? String, "archive")
+        XCTAssertEqual(r.statuses["libctl.a!/ctl.o"], "covered")
+        XCTAssertEqual(r.statuses["libctl.a!/controller-interface-with-a-long-name.o"], "covered")
+        XCTAssertNil(r.file("libctl.a!//"))
+    }
+
     func testOtherFormatsOpen() throws {
         let w = try Workspace()
         try w.write("src/a.bin", Data((0..<20000).map { UInt8(truncatingIfNeeded: $0 &* 31) }))

@@ -684,6 +684,15 @@ final class IntakeRun {
                     switch names.record(shownName) {
                     case .new:
                         break
+                    case .duplicate where reader.formatDescription.hasPrefix("ar"):
+                        // A static library keeps members of the same name side by side (the
+                        // object files of two source folders; the Swift toolchain's own
+                        // libswiftCore.a has two Errors.cpp.o): normal for ar, and nothing
+                        // extracts it to a folder. Judged like a name collision (policy
+                        // archive.nameCollisions: a warning by default).
+                        findings.append(IntakeFinding(code: .duplicateEntry, path: path,
+                            message: "the member name appears more than once in \(containerPath) (usual in a static library; `ar x` would keep the later one)",
+                            isAdvisory: true))
                     case .duplicate:
                         finding(.duplicateEntry, path, "the same path appears more than once in \(containerPath)")
                     case .collides(let earlier):

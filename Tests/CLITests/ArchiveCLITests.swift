@@ -270,9 +270,12 @@ final class ArchiveCLITests: XCTestCase {
     func testStaticLibraryIndexIsNotAnEntry() throws {
         let w = try Workspace()
         try w.write("sdk/src/ctl.c", "int passbox_ctl_version(void) { return 24; }\n")
+        try w.write("sdk/src/win32/ctl.c", "int passbox_ctl_win32(void) { return 32; }\n")
+        // Two members named ctl.o (from two folders), as real static libraries have.
         try shell("""
             cd sdk/src && clang -c ctl.c -o ctl.o && cp ctl.o controller-interface-with-a-long-name.o \
-              && ar rcs ../libctl.a ctl.o controller-interface-with-a-long-name.o && rm *.o
+              && clang -c win32/ctl.c -o win32/ctl.o \
+              && ar rcs ../libctl.a ctl.o controller-interface-with-a-long-name.o && ar q ../libctl.a win32/ctl.o && ranlib ../libctl.a && rm *.o win32/*.o
             """, cwd: w.dir)
         XCTAssertTrue(try shell("bsdtar -tf sdk/libctl.a", cwd: w.dir).stdout.hasPrefix("/\n//\n"), "libarchive lists the index tables")
         let key = try w.key("acme")
@@ -283,6 +286,13 @@ final class ArchiveCLITests: XCTestCase {
         XCTAssertEqual(r.statuses["libctl.a!/ctl.o"], "covered")
         XCTAssertEqual(r.statuses["libctl.a!/controller-interface-with-a-long-name.o"], "covered")
         XCTAssertNil(r.file("libctl.a!//"))
+        // The repeated member name: a warning (before: an error that rejected the Swift
+        // toolchain's own libswiftCore.a), an error when the plant rejects name collisions.
+        XCTAssertEqual(r.findings("archive.duplicate-entry").map { $0["severity"] as? String }, ["warning"])
+        try w.write("strict.yaml", "archive:\n  nameCollisions: reject\n")
+        let strict = try w.verify(["sdk", "--manifest", "m.dsse.json", "--policy", "strict.yaml"])
+        XCTAssertEqual(strict.status, 1)
+        XCTAssertEqual(strict.findingCodes, ["archive.duplicate-entry"])
     }
 
     func testOtherFormatsOpen() throws {

@@ -225,6 +225,25 @@ echo "== tar of $MANY_N small entries" >&2
 run "passbox many (sha256+sha512)" "${PV[@]}" "$WORK/many.tar"
 run "passbox many json" "${PV[@]}" "$WORK/many.tar" --format json
 
+# A real tree: the Swift toolchain passbox is built with (binaries, static libraries
+# with their ar index tables and repeated member names, symbolic links), signed as a
+# tree with manifest create and verified. Skipped when the toolchain lives in / or /usr.
+TOOLCHAIN="$(cd "$(dirname "$(readlink -f "$(command -v swift)")")/../.." && pwd)"
+if [ "$TOOLCHAIN" != "/" ] && [ "$TOOLCHAIN" != "/usr" ] && [ "$SCALE" = "1" ]; then
+  if [ ! -f "$WORK/toolchain.dsse.json" ] || [ "$WORK/bench-vendor.key" -nt "$WORK/toolchain.dsse.json" ]; then
+    rm -f "$WORK/toolchain.dsse.json"
+    "$PASSBOX" manifest create "$TOOLCHAIN" --key "$WORK/bench-vendor.key" -o "$WORK/toolchain.dsse.json" > /dev/null 2>&1
+  fi
+  "${SV[@]}" --manifest "$WORK/toolchain.dsse.json" "$TOOLCHAIN" > /dev/null || { echo "the signed $TOOLCHAIN is not accepted" >&2; exit 1; }
+  echo "== the Swift toolchain tree $TOOLCHAIN ($(du -sh "$TOOLCHAIN" 2>/dev/null | cut -f1))" >&2
+  run "find | xargs sha256sum (toolchain)" bash -c "find '$TOOLCHAIN' -type f -print0 | xargs -0 sha256sum"
+  run "passbox toolchain signed (accepted)" "${SV[@]}" --manifest "$WORK/toolchain.dsse.json" "$TOOLCHAIN"
+  TOOLCHAIN_ROWS=$'\n'"| the Swift toolchain as a tree ($TOOLCHAIN, $(du -sh "$TOOLCHAIN" 2>/dev/null | cut -f1), $(find "$TOOLCHAIN" -type f | wc -l) files) | find \\| xargs sha256sum | ${T["find | xargs sha256sum (toolchain)"]} | $((R["find | xargs sha256sum (toolchain)"] / 1024)) | |
+| | **passbox verify**, signed with \`manifest create\` (accepted; every archive inside opened) | ${T["passbox toolchain signed (accepted)"]} | $((R["passbox toolchain signed (accepted)"] / 1024)) | $(python3 -c "print(f'{${T["find | xargs sha256sum (toolchain)"]} / ${T["passbox toolchain signed (accepted)"]}:.2f}')")× find\\|xargs sha256sum |"
+else
+  TOOLCHAIN_ROWS=""
+fi
+
 echo "== 10 GiB-logical bomb ($(du -h "$BOMB" | cut -f1))" >&2
 run "passbox bomb (built-in policy)" "${PV[@]}" "$BOMB"
 run "passbox bomb (maxRatio off, 4 GiB cap)" "${PV[@]}" "$BOMB" --policy "$WORK/bomb-policy.yaml"
@@ -256,7 +275,7 @@ read -r -d '' TABLE <<EOF || true
 | | **passbox verify**, signed manifest naming all ${SMALL_N} files (accepted) | ${T["passbox dir signed (accepted)"]} | $((R["passbox dir signed (accepted)"] / 1024)) | $(ratio "${T["find | xargs sha256sum"]}" "${T["passbox dir signed (accepted)"]}")× find\|xargs sha256sum |
 | | **passbox verify**, the same with \`--format json\` (report of ${SMALL_N} files) | ${T["passbox dir signed json"]} | $((R["passbox dir signed json"] / 1024)) | |
 | tar of ${MANY_N} entries of ~500 bytes ($(du -h "$WORK/many.tar" | cut -f1)) | **passbox verify** (sha256+sha512) | ${T["passbox many (sha256+sha512)"]} | $((R["passbox many (sha256+sha512)"] / 1024)) | |
-| | **passbox verify --format json** | ${T["passbox many json"]} | $((R["passbox many json"] / 1024)) | |
+| | **passbox verify --format json** | ${T["passbox many json"]} | $((R["passbox many json"] / 1024)) | |${TOOLCHAIN_ROWS}
 | $(du -h "$BOMB" | cut -f1) tar.gz bomb, 10 GiB of zeros inside | **passbox verify**, built-in policy (rejected: maxRatio) | ${T["passbox bomb (built-in policy)"]} | $((R["passbox bomb (built-in policy)"] / 1024)) | |
 | | **passbox verify**, ratio limit off, maxTotalBytes 4 GiB (rejected) | ${T["passbox bomb (maxRatio off, 4 GiB cap)"]} | $((R["passbox bomb (maxRatio off, 4 GiB cap)"] / 1024)) | |
 | CycloneDX 1.6 JSON, ${SBOM_N} components ($(du -h "$WORK/sbom.json" | cut -f1)) | **passbox sbom** (parse + allow/deny/license rules, JSON out) | ${T["passbox sbom (CycloneDX JSON)"]} | $((R["passbox sbom (CycloneDX JSON)"] / 1024)) | |

@@ -240,6 +240,17 @@ enum ZipDirectory {
         return problems
     }
 
+    /// A central-directory name as libarchive lists it: a name with backslashes and no
+    /// slash is a Windows path (PowerShell's Compress-Archive writes `tools\setup.ini`),
+    /// and libarchive reads its backslashes as slashes; a name with both keeps them.
+    /// (Compared raw, every such zip was two `archive.corrupt` findings.)
+    static func listedName(_ bytes: [UInt8]) -> String {
+        guard !bytes.contains(UInt8(ascii: "/")), bytes.contains(UInt8(ascii: "\\")) else {
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        return String(decoding: bytes.map { $0 == UInt8(ascii: "\\") ? UInt8(ascii: "/") : $0 }, as: UTF8.self)
+    }
+
     /// The names libarchive listed must be the central directory's, no more, no fewer.
     static func listingMismatches(_ entries: [Entry], listed: [String]) -> [Problem] {
         // Names in another code page are converted by libarchive; compare counts only then.
@@ -249,7 +260,7 @@ enum ZipDirectory {
                 message: "the central directory lists \(entries.count) entries, the local headers show \(listed.count)")]
         }
         var counts: [String: Int] = [:]
-        for entry in entries { counts[entry.name, default: 0] += 1 }
+        for entry in entries { counts[listedName(entry.nameBytes), default: 0] += 1 }
         var hidden: [String] = []
         for name in listed {
             if let n = counts[name], n > 0 { counts[name] = n - 1 } else { hidden.append(name) }

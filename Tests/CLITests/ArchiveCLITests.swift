@@ -295,6 +295,39 @@ final class ArchiveCLITests: XCTestCase {
         XCTAssertEqual(strict.findingCodes, ["archive.duplicate-entry"])
     }
 
+    /// A zip made on Windows with backslashes as separators (PowerShell 5's
+    /// Compress-Archive writes `tools\setup.ini`): libarchive reads them as folders, and
+    /// the central-directory check now does too (before: two archive.corrupt findings,
+    /// "entries the central directory does not list"). A name mixing both separators
+    /// is still refused.
+    func testWindowsZipWithBackslashesVerifies() throws {
+        let w = try Workspace()
+        try w.write("src/tools/setup.ini", "[setup]\n")
+        try w.write("src/tools/bin/run.cmd", "@echo off\r\n")
+        let key = try w.key("acme")
+        try w.manifest("src", keys: [key], output: "m.dsse.json")
+        try w.write("make.py", """
+            import zipfile
+            with zipfile.ZipFile('win.zip', 'w', zipfile.ZIP_DEFLATED) as z:
+                for name in ['tools\\\\setup.ini', 'tools\\\\bin\\\\run.cmd']:
+                    info = zipfile.ZipInfo(name)
+                    info.create_system = 0
+                    z.writestr(info, open('src/' + name.replace('\\\\', '/'), 'rb').read())
+            with zipfile.ZipFile('mixed.zip', 'w') as z:
+                z.writestr('tools/bin\\\\run.cmd', b'x')
+
+            """)
+        try shell("python3 make.py", cwd: w.dir)
+        XCTAssertTrue(try shell("unzip -l win.zip", cwd: w.dir).stdout.contains(#"tools\setup.ini"#))
+        let r = try w.verify(["win.zip", "--manifest", "m.dsse.json"])
+        XCTAssertEqual(r.status, 0, "\(r.findingCodes) \(r.stdout.prefix(1500))")
+        XCTAssertEqual(r.statuses["tools/setup.ini"], "verified")
+        XCTAssertEqual(r.statuses["tools/bin/run.cmd"], "verified")
+        let mixed = try w.verify(["mixed.zip"])
+        XCTAssertEqual(mixed.findings("archive.path-traversal").count, 1, "\(mixed.findingCodes)")
+        XCTAssertTrue(mixed.findings("archive.corrupt").isEmpty, "\(mixed.findingCodes)")
+    }
+
     func testOtherFormatsOpen() throws {
         let w = try Workspace()
         try w.write("src/a.bin", Data((0..<20000).map { UInt8(truncatingIfNeeded: $0 &* 31) }))

@@ -92,21 +92,9 @@ public enum Admission {
             let out = try createIncomingFile(rootFD: rootFD, name: file.name, incoming: incoming, createdDirs: &createdDirs)
             defer { close(out) }
             let hashes = EntryHashes(sha384: file.digests.sha384 != nil)
-            var size: Int64 = 0
-            while true {
-                let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
-                if n < 0 && errno == EINTR { continue }
-                guard n >= 0 else { throw StationError("cannot read \(file.source): \(errnoText())") }
-                if n == 0 { break }
-                size += Int64(n)
-                if size > file.size {
-                    throw FileChanged(path: file.source, message: "the file on the medium grew after it was verified (more than \(file.size) bytes)")
-                }
-                try buffer.withUnsafeBytes { raw in
-                    let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<n])
-                    hashes.update(chunk)
-                    try writeAll(out, chunk, what: "\(incoming)/\(file.name)")
-                }
+            let size = try copyHashing(from: input, reading: file.source, to: out, writing: "\(incoming)/\(file.name)",
+                                       atMost: file.size, hashes: hashes, buffer: &buffer) {
+                FileChanged(path: file.source, message: "the file on the medium grew after it was verified (more than \(file.size) bytes)")
             }
             guard size == file.size else {
                 throw FileChanged(path: file.source, message: "the file on the medium changed after it was verified: \(size) bytes now, \(file.size) when verified")

@@ -159,6 +159,26 @@ extension Admission {
         return copied
     }
 
+    /// Copies `input` to `out` to its end, hashing every byte; more than `atMost` bytes
+    /// throw `tooLong()`. Returns how many bytes were copied.
+    static func copyHashing(from input: Int32, reading source: String, to out: Int32, writing target: String, atMost: Int64,
+                            hashes: EntryHashes, buffer: inout [UInt8], tooLong: () -> Error) throws -> Int64 {
+        var size: Int64 = 0
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw StationError("cannot read \(source): \(errnoText())") }
+            if n == 0 { return size }
+            size += Int64(n)
+            if size > atMost { throw tooLong() }
+            try buffer.withUnsafeBytes { raw in
+                let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<n])
+                hashes.update(chunk)
+                try writeAll(out, chunk, what: target)
+            }
+        }
+    }
+
     /// Writes `to` as a copy of `from`, a file this admission wrote and verified in the
     /// incoming folder (a hard link's other name), hashing it again against `want`.
     static func copyWritten(rootFD: Int32, from: String, to: String, want: AdmitFile, incoming: String,
@@ -169,20 +189,10 @@ extension Admission {
         let out = try createIncomingFile(rootFD: rootFD, name: to, incoming: incoming, createdDirs: &createdDirs)
         defer { close(out) }
         let hashes = EntryHashes(sha384: want.digests.sha384 != nil)
-        var size: Int64 = 0
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw StationError("cannot read \(incoming)/\(from): \(errnoText())") }
-            if n == 0 { break }
-            size += Int64(n)
-            if size > want.size { throw changed("\(to) is longer than the \(want.size) bytes verified") }
-            try buffer.withUnsafeBytes { raw in
-                let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<n])
-                hashes.update(chunk)
-                try writeAll(out, chunk, what: "\(incoming)/\(to)")
-            }
+        let size = try copyHashing(from: input, reading: "\(incoming)/\(from)", to: out, writing: "\(incoming)/\(to)",
+                                   atMost: want.size, hashes: hashes, buffer: &buffer) {
+            changed("\(to) is longer than the \(want.size) bytes verified")
         }
         guard size == want.size else { throw changed("\(to) is \(size) bytes, \(want.size) when verified") }
         let problems = hashes.compare(with: want.digests)

@@ -35,6 +35,9 @@ struct CycloneDXBuilder {
     let minor: Int
     let limits: SBOMLimits
     private var bomRefs = Set<String>()
+    /// The product's (`metadata.component`) bom-ref, and whether a component repeated it.
+    private var productRef: String?
+    private var productRepeated = false
     private(set) var count = 0
 
     /// Reads `1.2` ... `1.7`; other versions are not supported.
@@ -48,8 +51,9 @@ struct CycloneDXBuilder {
     }
 
     /// `location` is only rendered for an error.
+    /// `isProduct`: the `metadata.component` (built before the components).
     mutating func component(
-        _ fields: CycloneDXFields, parent: String?, at location: @autoclosure () -> String
+        _ fields: CycloneDXFields, parent: String?, isProduct: Bool = false, at location: @autoclosure () -> String
     ) throws(SBOMError) -> Component {
         func fail(_ message: String) -> SBOMError { SBOMError(.malformed, message, at: location()) }
         count += 1
@@ -61,7 +65,15 @@ struct CycloneDXBuilder {
         }
         if let ref = fields.bomRef {
             guard !ref.isEmpty else { throw fail("empty bom-ref") }
-            guard bomRefs.insert(ref).inserted else { throw fail("bom-ref '\(ref)' is used twice") }
+            if isProduct { productRef = ref }
+            if !isProduct, ref == productRef, !productRepeated {
+                // The product listed once more among the components, under its own
+                // bom-ref (pip's vendored SBOM does): the same thing named twice, not two
+                // things under one name. Any other repeat is ambiguous.
+                productRepeated = true
+            } else {
+                guard bomRefs.insert(ref).inserted else { throw fail("bom-ref '\(ref)' is used twice") }
+            }
         }
         var hashes: [String: String] = [:]
         for hash in fields.hashes {

@@ -220,7 +220,8 @@ enum CycloneDXXMLReader {
                 guard let component = open.popLast() else { return }
                 do throws(SBOMError) {
                     // Mutated in place: a copy would copy its set of bom-refs every time.
-                    guard let built = try builder?.component(component.fields, parent: component.parent, at: "line \(component.line)")
+                    guard let built = try builder?.component(component.fields, parent: component.parent, isProduct: component.slot == nil,
+                                                                 at: "line \(component.line)")
                     else { return }
                     if let slot = component.slot { components[slot] = built } else { product = built }
                 } catch {

@@ -184,7 +184,7 @@ private enum JSONSBOM: Decodable {
         push(top, parent: nil, under: nil)
         var productChildren: Range<Int>?
         if let main {
-            product = try builder.component(main.fields, parent: nil, at: "metadata.component")
+            product = try builder.component(main.fields, parent: nil, isProduct: true, at: "metadata.component")
             let start = nodes.count
             push(main.components ?? [], parent: main.fields.bomRef, under: nil)
             productChildren = start..<nodes.count

@@ -105,6 +105,26 @@ func cycloneDXJSON(_ version: String = "1.6", components: String, metadata: Stri
                     .malformed, at: "components[0].components[0]", containing: "bom-ref 'x' is used twice")
     }
 
+    /// pip's vendored SBOM lists the product once more among the components under the
+    /// same bom-ref: accepted (the same thing named twice); a third use, or two
+    /// components sharing a ref, stays malformed. JSON and XML alike.
+    @Test func productRepeatedAmongTheComponentsIsNotADuplicate() throws {
+        let product = #"{"component": {"type": "library", "name": "pip", "bom-ref": "bom-ref:pip"}}"#
+        let document = try parse(cycloneDXJSON(components: #"{"type": "library", "name": "pip", "bom-ref": "bom-ref:pip"}, {"name": "certifi", "bom-ref": "c"}"#,
+                                               metadata: product))
+        #expect(document.components.map(\.name) == ["pip", "certifi"])
+        expectError(cycloneDXJSON(components: #"{"name": "pip", "bom-ref": "bom-ref:pip"}, {"name": "pip2", "bom-ref": "bom-ref:pip"}"#, metadata: product),
+                    .malformed, at: "components[1]", containing: "bom-ref 'bom-ref:pip' is used twice")
+        let xml = """
+            <?xml version="1.0"?>
+            <bom xmlns="http://cyclonedx.org/schema/bom/1.4" version="1">
+              <metadata><component type="library" bom-ref="bom-ref:pip"><name>pip</name></component></metadata>
+              <components><component type="library" bom-ref="bom-ref:pip"><name>pip</name></component></components>
+            </bom>
+            """
+        #expect(try parse(xml).components.map(\.name) == ["pip"])
+    }
+
     @Test func hashesAreCheckedAndNormalised() throws {
         let sha256 = String(repeating: "AB", count: 32)
         let document = try parse(cycloneDXJSON(components: #"""

@@ -511,21 +511,27 @@ final class IntakeRun {
     func collision(_ path: String, earlier: String) {
         findings.append(IntakeFinding(code: .duplicateEntry, path: path,
             message: "collides with \(earlier) under case folding or Unicode normalisation (one would overwrite the other on Windows or macOS)",
-            isAdvisory: true))
+            advisory: .nameCollision))
     }
 
     func checkMode(_ path: String, _ mode: UInt32) {
         if mode & 0o6000 != 0 {
             let bits = [mode & 0o4000 != 0 ? "setuid" : nil, mode & 0o2000 != 0 ? "setgid" : nil].compactMap { $0 }
             findings.append(IntakeFinding(code: .setuid, path: path,
-                message: "\(bits.joined(separator: " and ")) bit set (mode \(String(mode & 0o7777, radix: 8))): the built-in policy forbids such files (policy archive.setuid: warn allows them)", isAdvisory: true))
+                message: "\(bits.joined(separator: " and ")) bit set (mode \(String(mode & 0o7777, radix: 8))): the built-in policy forbids such files (policy archive.setuid: warn allows them)", advisory: .setuid))
         }
     }
 
     /// Links whose targets leave the root, resolved through the other links.
     func reportEscapingLinks(_ graph: LinkGraph, prefix: String) {
-        for (path, reason) in graph.escapingLinks() {
-            finding(.linkEscape, prefix + path, reason)
+        for (path, reason, outside) in graph.escapingLinks() {
+            if outside {
+                // A link by itself (nothing written through it: that is judged where it
+                // happens, always an error): the policy decides (archive.symlinksOutside).
+                findings.append(IntakeFinding(code: .linkEscape, path: prefix + path, message: reason, advisory: .symlinkOutside))
+            } else {
+                finding(.linkEscape, prefix + path, reason)
+            }
         }
     }
 
@@ -692,7 +698,7 @@ final class IntakeRun {
                         // archive.nameCollisions: a warning by default).
                         findings.append(IntakeFinding(code: .duplicateEntry, path: path,
                             message: "the member name appears more than once in \(containerPath) (usual in a static library; `ar x` would keep the later one)",
-                            isAdvisory: true))
+                            advisory: .nameCollision))
                     case .duplicate:
                         finding(.duplicateEntry, path, "the same path appears more than once in \(containerPath)")
                     case .collides(let earlier):

@@ -164,14 +164,25 @@ public struct IntakeFinding: Sendable, Equatable {
     public var code: Code
     public var path: String
     public var message: String
-    /// Severity is the policy's to decide (name collisions: warning by default; setuid bits: error by default).
-    public var isAdvisory = false
+    /// Findings whose severity is the policy's to decide, and which setting decides it.
+    public enum Advisory: Sendable, Equatable {
+        /// `archive.nameCollisions` (warning by default).
+        case nameCollision
+        /// `archive.setuid` (error by default).
+        case setuid
+        /// `archive.symlinksOutside`: a symbolic link whose target leaves the delivery,
+        /// by itself (error by default). Writing through a link and hard links to the
+        /// outside are always errors.
+        case symlinkOutside
+    }
+    public var advisory: Advisory?
+    public var isAdvisory: Bool { advisory != nil }
 
-    public init(code: Code, path: String, message: String, isAdvisory: Bool = false) {
+    public init(code: Code, path: String, message: String, advisory: Advisory? = nil) {
         self.code = code
         self.path = path
         self.message = message
-        self.isAdvisory = isAdvisory
+        self.advisory = advisory
     }
 }
 
@@ -310,11 +321,12 @@ public struct LinkGraph: Sendable {
     }
 
     /// Every link whose target leaves the root or loops, with the reason.
-    public func escapingLinks() -> [(path: String, reason: String)] {
-        var out: [(String, String)] = []
+    /// `outside`: the link leads out of the delivery (else: a loop).
+    public func escapingLinks() -> [(path: String, reason: String, outside: Bool)] {
+        var out: [(String, String, Bool)] = []
         for (path, target) in links.sorted(by: { $0.key < $1.key }) {
             if target.hasPrefix("/") || target.utf8.contains(UInt8(ascii: "\\")) {
-                out.append((path, "symbolic link to \(target) leaves the delivery (absolute target)"))
+                out.append((path, "symbolic link to \(target) leaves the delivery (absolute target)", true))
                 continue
             }
             let parent = path.split(separator: "/").dropLast().joined(separator: "/")
@@ -323,9 +335,9 @@ public struct LinkGraph: Sendable {
                 continue
             case .escapes(let via):
                 let chain = via.map { $0 == path ? "" : " (through the link \($0))" } ?? ""
-                out.append((path, "symbolic link to \(target) leaves the delivery\(chain)"))
+                out.append((path, "symbolic link to \(target) leaves the delivery\(chain)", true))
             case .loops:
-                out.append((path, "symbolic link to \(target): more than \(Self.maxHops) links deep (a loop)"))
+                out.append((path, "symbolic link to \(target): more than \(Self.maxHops) links deep (a loop)", false))
             }
         }
         return out

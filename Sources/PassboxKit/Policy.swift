@@ -15,6 +15,9 @@ public struct Policy: Sendable, Equatable {
     public var nameCollisions: Action = .warn
     /// Files with the setuid or setgid bit (`file.denied-type`).
     public var setuid: Action = .reject
+    /// Symbolic links whose target leaves the delivery (`archive.link-escape`): OS
+    /// packages carry them (openssl's /usr/lib/ssl/certs -> /etc/ssl/certs).
+    public var symlinksOutside: Action = .reject
     /// File types the plant does not accept in this delivery (`files.deny`):
     /// executable (any program or exec bit), elf, pe, mach-o, script, archive.
     public var deniedFileTypes: [String] = []
@@ -131,7 +134,8 @@ extension Policy {
                     switch key {
                     case "nameCollisions": policy.nameCollisions = action
                     case "setuid": policy.setuid = action
-                    default: throw fail("unknown key archive.\(key.prefix(80)) (known: nameCollisions, setuid)")
+                    case "symlinksOutside": policy.symlinksOutside = action
+                    default: throw fail("unknown key archive.\(key.prefix(80)) (known: nameCollisions, setuid, symlinksOutside)")
                     }
                 }
             case "sbom":

@@ -123,7 +123,7 @@ public enum Producer {
         guard encoded.count < maxEnvelopeBytes else {
             throw EvaluationError("the manifest of \(subjects.count) files would be \(encoded.count) bytes, more than the \(maxEnvelopeBytes) bytes passbox verify reads (about 190,000 files): sign archives of the files (an archive is one subject, its entries are covered), or make several manifests of parts of the delivery")
         }
-        let rejectedAnyway = inventory.findings.filter { !$0.isAdvisory || $0.code == .setuid }.map { "\($0.path): \($0.code.rawValue): \($0.message)" }
+        let rejectedAnyway = inventory.findings.filter { $0.advisory != .nameCollision }.map { "\($0.path): \($0.code.rawValue): \($0.message)" }
         return ManifestResult(envelope: encoded, subjects: subjects, links: links.count, skipped: skipped, rejectedAnyway: rejectedAnyway)
     }
 

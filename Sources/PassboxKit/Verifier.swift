@@ -374,8 +374,13 @@ struct Matcher {
 
         for finding in inventory.findings {
             var severity = Severity.error
-            if finding.isAdvisory {
-                let action = finding.code == .setuid ? policy.setuid : policy.nameCollisions
+            if let advisory = finding.advisory {
+                let action: Policy.Action
+                switch advisory {
+                case .nameCollision: action = policy.nameCollisions
+                case .setuid: action = policy.setuid
+                case .symlinkOutside: action = policy.symlinksOutside
+                }
                 severity = action == .reject ? .error : .warning
             }
             findings.append(Finding(code: finding.code.rawValue, severity: severity, path: finding.path, message: finding.message))

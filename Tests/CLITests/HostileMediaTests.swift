@@ -144,6 +144,36 @@ func escapedFiles() -> [String] {
         #expect(r.findings("file.denied-type").first?["severity"] as? String == "warning")
     }
 
+    /// OS packages carry symbolic links that leave the package (openssl's
+    /// /usr/lib/ssl/certs -> /etc/ssl/certs, tzdata's localtime -> /etc/localtime): an
+    /// error by default; `archive.symlinksOutside: warn` lets a plant that installs such
+    /// packages accept them. A file written through a link and a hard link to the
+    /// outside stay errors under that policy.
+    @Test func symlinksOutsideCanBeAllowedByPolicy() throws {
+        let w = try Workspace()
+        try shell("""
+            mkdir -p pkg/usr/lib/ssl && echo conf > pkg/usr/lib/ssl/openssl.cnf.dist \
+              && ln -s /etc/ssl/certs pkg/usr/lib/ssl/certs && ln -s ../../../../etc/localtime pkg/usr/lib/ssl/localtime \
+              && tar -C pkg -cJf pkg.tar.xz .
+            """, cwd: w.dir)
+        let key = try w.key("vendor")
+        try w.manifest("pkg.tar.xz", keys: [key], output: "m.dsse.json")
+        let strict = try w.verify(["pkg.tar.xz", "--manifest", "m.dsse.json"])
+        #expect(strict.status == 1)
+        #expect(strict.findings("archive.link-escape").map { $0["severity"] as? String } == ["error", "error"])
+        try w.write("policy.yaml", "archive:\n  symlinksOutside: warn\n")
+        let allowed = try w.verify(["pkg.tar.xz", "--manifest", "m.dsse.json", "--policy", "policy.yaml"])
+        #expect(allowed.status == 0, "\(allowed.stdout)")
+        #expect(allowed.findings("archive.link-escape").map { $0["severity"] as? String } == ["warning", "warning"])
+        for fixture in ["link-escape-through-symlink.tar", "link-escape-hardlink.tar", "link-escape-symlink-loop.tar"] {
+            try FileManager.default.copyItem(at: HostileFixtures.directory.appendingPathComponent(fixture), to: w.url(fixture))
+            try w.manifest(fixture, keys: [key], output: "\(fixture).dsse.json")
+            let r = try w.verify([fixture, "--manifest", "\(fixture).dsse.json", "--policy", "policy.yaml"])
+            #expect(r.status == 1, "\(fixture): \(r.stdout)")
+            #expect(r.findings("archive.link-escape").contains { $0["severity"] as? String == "error" }, "\(fixture)")
+        }
+    }
+
     /// A manifest that lists the harmless entries of a hostile archive verifies
     /// them, and the archive is still rejected.
     @Test func signedBenignEntriesDoNotSaveAHostileArchive() throws {

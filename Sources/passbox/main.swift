@@ -213,7 +213,7 @@ struct ManifestCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("passbox: not listed (not a regular file): \(s)\n".utf8))
             }
             for s in result.rejectedAnyway {
-                FileHandle.standardError.write(Data("passbox: warning: verify will reject this delivery whatever the manifest says: \(s)\n".utf8))
+                FileHandle.standardError.write(Data("passbox: warning: under the built-in policy, verify rejects this whatever the manifest says: \(s)\n".utf8))
             }
             let links = result.links > 0 ? ", \(result.links) symbolic link(s)" : ""
             print("wrote \(output): \(result.subjects.count) subject(s)\(links), signed by \(keys.map { String($0.publicKey.fingerprint.prefix(16)) }.joined(separator: ", "))")

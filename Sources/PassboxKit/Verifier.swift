@@ -394,6 +394,7 @@ struct Matcher {
         for i in items.indices where items[i].kind != .directory && !evidence.contains(i) {
             // Subject names some item of the delivery has (the others are missing).
             subjectsByName.markPresent(items[i].path)
+            if items[i].kind == .symlink, linksByName[items[i].path] != nil { linksSeen.insert(items[i].path) }
             if let c = items[i].container, trustedContainers.contains(c) {
                 status[i] = .covered
                 if items[i].kind == .archive { trustedContainers.insert(i) }
@@ -420,7 +421,6 @@ struct Matcher {
                                             message: "symbolic link to \(target), recorded by no trusted manifest (`passbox manifest create` records a tree's links)"))
                     continue
                 }
-                linksSeen.insert(items[i].path)
                 if let other = listed.first(where: { $0.target != target }) {
                     status[i] = .mismatch
                     findings.append(Finding(code: "file.mismatch", severity: .error, path: items[i].path,

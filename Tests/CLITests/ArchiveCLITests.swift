@@ -328,6 +328,20 @@ final class ArchiveCLITests: XCTestCase {
         XCTAssertTrue(mixed.findings("archive.corrupt").isEmpty, "\(mixed.findingCodes)")
     }
 
+    /// A tree's manifest (recording its links) and another naming the tar of it: the
+    /// links inside the verified tar are covered, and present, not missing.
+    func testRecordedLinksInsideAVerifiedArchiveAreNotMissing() throws {
+        let w = try Workspace()
+        try w.write("tree/lib/libctl.so.2.4", "library\n")
+        try shell("ln -s libctl.so.2.4 tree/lib/libctl.so.2 && tar -C tree -cf tree.tar .", cwd: w.dir)
+        let key = try w.key("acme")
+        try w.manifest("tree", keys: [key], output: "tree.dsse.json")
+        try w.manifest("tree.tar", keys: [key], output: "tar.dsse.json")
+        let r = try w.verify(["tree.tar", "--manifest", "tree.dsse.json", "--manifest", "tar.dsse.json"])
+        XCTAssertEqual(r.status, 0, "\(r.findingCodes)")
+        XCTAssertEqual(r.findingCodes, [])
+    }
+
     func testOtherFormatsOpen() throws {
         let w = try Workspace()
         try w.write("src/a.bin", Data((0..<20000).map { UInt8(truncatingIfNeeded: $0 &* 31) }))

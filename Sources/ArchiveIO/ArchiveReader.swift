@@ -53,6 +53,9 @@ public final class ArchiveReader {
     private let context: CallbackContext
     private var opened = false
     private var finished = false
+    /// ar's own tables that libarchive hands out as entries and `nextEntry` skips, so
+    /// far; counted by callers against their entry limits.
+    public internal(set) var skippedIndexTables = 0
 
     final class CallbackContext {
         let input: any ArchiveInput
@@ -199,22 +202,34 @@ extension ArchiveReader {
 
     /// The next entry's header, or nil after the last one.
     public func nextEntry() throws -> ArchiveEntryInfo? {
-        context.inHeader = true
-        context.headerBytes = 0
-        defer { context.inHeader = false }
         try open()
-        guard !finished else { return nil }
-        var entry: OpaquePointer?
-        let status = archive_read_next_header(handle, &entry)
-        if status == ARCHIVE_EOF {
-            finished = true
-            return nil
+        while true {
+            context.inHeader = true
+            context.headerBytes = 0
+            defer { context.inHeader = false }
+            guard !finished else { return nil }
+            var entry: OpaquePointer?
+            let status = archive_read_next_header(handle, &entry)
+            if status == ARCHIVE_EOF {
+                finished = true
+                return nil
+            }
+            guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
+                finished = true
+                throw currentError()
+            }
+            let info = Self.describe(entry)
+            // GNU/SVR4 ar's symbol index ("/" in every static library, "/SYM64/") and
+            // long-name table ("//"): not members (ar x does not write them; their bytes
+            // belong to the archive), though libarchive lists them. Taken for entries,
+            // they were absolute paths: every .a was archive.path-traversal, and admit
+            // could not unpack one.
+            if info.path == "/" || info.path == "//" || info.path == "/SYM64/", formatDescription.hasPrefix("ar") {
+                skippedIndexTables += 1
+                continue
+            }
+            return info
         }
-        guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
-            finished = true
-            throw currentError()
-        }
-        return Self.describe(entry)
     }
 
     /// Longest name or link target turned into a string; longer ones are cut and flagged.

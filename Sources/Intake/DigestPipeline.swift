@@ -452,10 +452,10 @@ final class DigestPipeline: @unchecked Sendable {
             taken |= 1 << UInt64(owner(owners, algorithm))
         }
         var p = owners
+        // A worker that already hashes this stream would hash it twice as long: only
+        // when the producer is clearly the slower side (or in tests) does it take more.
+        let doubling = slowWindows >= 3 || sharing == .handOffAfterFirstPiece
         for algorithm in costOrder where owner(owners, algorithm) == Self.producer {
-            // A worker that already hashes this stream would hash it twice as long: only
-            // when the producer is clearly the slower side (or in tests) does it take more.
-            let doubling = slowWindows >= 3 || sharing == .handOffAfterFirstPiece
             guard let w = leastLoaded(excluding: taken) ?? (doubling ? leastLoaded(excluding: 0) : nil) else { continue }
             taken |= 1 << UInt64(w)
             let shift = 8 * UInt32(algorithm)

@@ -654,19 +654,16 @@ final class IntakeRun {
         var links = LinkGraph()
         var names = CollisionTracker()
         var listed: [String] = []
+        var countedIndexTables = 0
         defer { reportEscapingLinks(links, prefix: frame.prefix) }
         do {
             while let entry = try reader.nextEntry() {
                 sawEntry = true
                 if items[container].format == nil { items[container].format = formatDescription() }
-                // ar's own tables, which libarchive hands out as entries: GNU/SVR4 "/" (the
-                // symbol index of every static library) and "/SYM64/", and "//" (long
-                // names). Not members (ar x does not write them), and their bytes are
-                // hashed with the archive; taken for absolute paths, they rejected every
-                // delivery holding a .a file as archive.path-traversal.
-                if entry.path == "/" || entry.path == "//" || entry.path == "/SYM64/", reader.formatDescription.hasPrefix("ar") {
-                    try countEntry(frame.prefix + entry.path)
-                    continue
+                // ar's index tables the reader skipped still count against maxEntries.
+                while countedIndexTables < reader.skippedIndexTables {
+                    countedIndexTables += 1
+                    try countEntry(containerPath)
                 }
                 let shownName: String
                 let checked = entry.nameTruncated

@@ -90,6 +90,26 @@ final class AdmitExtractCLITests: XCTestCase {
         }
     }
 
+    /// A static library is unpacked too: its ar index tables ("/", "//"), which
+    /// libarchive lists as entries, are skipped by the reader itself, so verify and the
+    /// extraction see the same members (skipped only in verify, the "/" entry was an
+    /// unsafe name that aborted the extraction).
+    func testStaticLibraryIsExtracted() throws {
+        let ws = try Workspace()
+        try ws.write("sdk/src/ctl.c", "int passbox_ctl(void) { return 1; }\n")
+        try shell("cd sdk/src && clang -c ctl.c -o a-long-object-file-name.o && ar rcs ../libctl.a a-long-object-file-name.o && rm -r ../src",
+                  cwd: ws.dir)
+        let key = try ws.key("vendor")
+        try ws.manifest("sdk", keys: [key], output: "m.dsse.json")
+        try stationKey(ws)
+        try ws.write("policy.yaml", "admit:\n  extract: true\n")
+        let r = try admit(ws, "sdk", extra: ["--manifest", "m.dsse.json", "--policy", "policy.yaml"])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let name = try folder(ws)
+        let admitted = try listing(ws, "share/\(name)")
+        XCTAssertTrue(admitted.contains { $0.hasSuffix("/a-long-object-file-name.o") }, "\(admitted)")
+    }
+
     func testArchiveInsideADirectoryDeliveryIsExtractedBesideTheFiles() throws {
         let ws = try Workspace()
         try ws.write("kit/a.txt", "a\n")

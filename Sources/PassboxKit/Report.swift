@@ -15,7 +15,7 @@ public enum Severity: String, Sendable, Codable, Comparable {
     public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
 }
 
-/// One reason. Codes are contract.md's stable finding codes.
+/// One reason. Codes are the stable finding codes of docs/report.md.
 public struct Finding: Sendable, Codable, Equatable {
     public var code: String
     public var severity: Severity
@@ -38,7 +38,7 @@ public enum FileStatus: String, Sendable, Codable {
     case verified, covered, unlisted, mismatch, missing, skipped
 }
 
-/// The report: what `--format json` prints, key for key (contract.md).
+/// The report: what `--format json` prints, key for key (docs/report.md).
 public struct Report: Sendable, Codable {
     public struct Delivery: Sendable, Codable {
         public var path: String

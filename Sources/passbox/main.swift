@@ -6,7 +6,7 @@ import Intake
 import PassboxKit
 import Station
 
-/// Exit codes (contract.md): 0 accepted, 1 rejected, 2 could not evaluate.
+/// Exit codes (docs/report.md): 0 accepted, 1 rejected, 2 could not evaluate.
 enum Exit {
     static let accepted: Int32 = 0
     static let rejected: Int32 = 1
@@ -62,7 +62,7 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }
 
-/// verify's and admit's report formats (contract.md: text | json | sarif | html).
+/// verify's and admit's report formats (docs/report.md: text | json | sarif | html).
 enum VerifyFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, sarif, html
 }

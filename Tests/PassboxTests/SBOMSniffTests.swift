@@ -12,7 +12,9 @@ import Testing
     /// Every CycloneDX and SPDX document of the corpus in a format passbox reads
     /// (valid or not: the parser decides that) is recognised from the first MiB, as
     /// intake reads it. (SPDX's XML form is not one of them.)
-    @Test func corpusSBOMsAreRecognised() throws {
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: corpus.path),
+                   "skipped: no test corpus at ../shared/corpus beside the repository"))
+    func corpusSBOMsAreRecognised() throws {
         let files = FileManager.default.enumerator(at: Self.corpus, includingPropertiesForKeys: nil)?
             .compactMap { $0 as? URL }
             .filter { ["json", "xml", "spdx"].contains($0.pathExtension) && !$0.lastPathComponent.hasSuffix(".spdx.xml") } ?? []

@@ -1,6 +1,7 @@
 import Attestation
 import CryptoIO
 import Foundation
+import SafeText
 import Intake
 import SBOM
 
@@ -270,9 +271,11 @@ extension SBOMReport {
     /// components that are not approved, grouped by status and reason.
     public func text(perGroup: Int = 50) -> String {
         var out = ""
+        // Fields come from the SBOM: escaped (SafeText) before they reach a terminal.
+        let safe = terminalSafe
         for d in documents {
-            var line = "  \(d.path)  \(d.format) \(d.specVersion), \(d.components) component(s)"
-            if let product = d.product { line += ", product \(product)" }
+            var line = "  \(safe(d.path))  \(d.format) \(safe(d.specVersion)), \(d.components) component(s)"
+            if let product = d.product { line += ", product \(safe(product))" }
             if let signed = d.signed { line += signed ? ", signed" : ", NOT covered by a trusted manifest" }
             out += line + "\n"
         }
@@ -290,11 +293,11 @@ extension SBOMReport {
             out += "  \(status) (\(group.count))\n"
             for key in order {
                 let entries = byReason[key] ?? []
-                out += "    \(key) (\(entries.count)):\n"
+                out += "    \(safe(key)) (\(entries.count)):\n"
                 for entry in entries.prefix(perGroup) {
                     let name = entry.purl ?? (entry.version.map { "\(entry.name)@\($0)" } ?? entry.name)
                     let reason = entry.rule == nil ? "" : "  — \(entry.reason)"
-                    out += "      \(name)\(reason)\n"
+                    out += "      \(safe(name))\(safe(reason))\n"
                 }
                 if entries.count > perGroup { out += "      …and \(entries.count - perGroup) more (see --format json)\n" }
             }

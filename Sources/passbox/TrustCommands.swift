@@ -195,7 +195,7 @@ struct TrustList: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try emit(String(decoding: try encoder.encode(listing), as: UTF8.self) + "\n", to: nil)
         case .text:
-            try emit(text(listing), to: nil)
+            try emitText(text(listing), to: nil)
         }
     }
 
@@ -337,7 +337,7 @@ struct TrustCheck: ParsableCommand {
         for w in warnings { out += "warning: \(w)\n" }
         for i in infos { out += "info: \(i)\n" }
         out += "passbox trust check: \(errors.count) error(s), \(warnings.count) warning(s), \(infos.count) note(s)\n"
-        try emit(out, to: nil)
+        try emitText(out, to: nil)
         throw ExitCode(errors.isEmpty ? Exit.accepted : Exit.cannotEvaluate)
     }
 

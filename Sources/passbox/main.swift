@@ -4,6 +4,7 @@ import CryptoIO
 import Foundation
 import Intake
 import PassboxKit
+import SafeText
 import Station
 
 /// Exit codes (docs/report.md): 0 accepted, 1 rejected, 2 could not evaluate.
@@ -122,7 +123,7 @@ struct Verify: ParsableCommand {
             }
             if report.verdict == .rejected { worst = Exit.rejected }
             if let problem = recordAudit(command: "verify", input: path, report: report, state: options.state, siem: siem) {
-                FileHandle.standardError.write(Data("passbox: warning: not recorded in the audit log: \(problem)\n".utf8))
+                complain("passbox: warning: not recorded in the audit log: \(problem)")
             }
             reports.append(report)
         }
@@ -168,7 +169,7 @@ struct SBOMList: ParsableCommand {
             let head = notApproved == 0
                 ? "passbox sbom: all \(result.sbom.components.count) component(s) approved\n"
                 : "passbox sbom: \(notApproved) of \(result.sbom.components.count) component(s) not approved\n"
-            try emit(head + result.sbom.text(), to: output)
+            try emitText(head + result.sbom.text(), to: output)
         }
         throw ExitCode(result.verdict == "approved" ? Exit.accepted : Exit.rejected)
     }
@@ -210,13 +211,13 @@ struct ManifestCommand: ParsableCommand {
                 throw CannotEvaluate("cannot write \(output)")
             }
             for s in result.skipped {
-                FileHandle.standardError.write(Data("passbox: not listed (not a regular file): \(s)\n".utf8))
+                complain("passbox: not listed (not a regular file): \(s)")
             }
             for s in result.rejectedAnyway {
-                FileHandle.standardError.write(Data("passbox: warning: under the built-in policy, verify rejects this whatever the manifest says: \(s)\n".utf8))
+                complain("passbox: warning: under the built-in policy, verify rejects this whatever the manifest says: \(s)")
             }
             let links = result.links > 0 ? ", \(result.links) symbolic link(s)" : ""
-            print("wrote \(output): \(result.subjects.count) subject(s)\(links), signed by \(keys.map { String($0.publicKey.fingerprint.prefix(16)) }.joined(separator: ", "))")
+            say("wrote \(output): \(result.subjects.count) subject(s)\(links), signed by \(keys.map { String($0.publicKey.fingerprint.prefix(16)) }.joined(separator: ", "))")
         }
     }
 }
@@ -237,9 +238,9 @@ struct Keygen: ParsableCommand {
 
     func run() throws {
         let files = try Producer.generateKey(algorithm.value, outputBase: output)
-        print("private key \(files.privateKeyPath) (keep it secret; mode 0600)")
-        print("public key  \(files.publicKeyPath) (copy into TrustStore/keys/ to trust it)")
-        print("fingerprint \(files.fingerprint)")
+        say("private key \(files.privateKeyPath) (keep it secret; mode 0600)")
+        say("public key  \(files.publicKeyPath) (copy into TrustStore/keys/ to trust it)")
+        say("fingerprint \(files.fingerprint)")
     }
 }
 
@@ -327,6 +328,29 @@ func emit(_ text: String, to output: String?) throws {
     try emit(to: output) { write in try text.send(to: write) }
 }
 
+// Text for a person goes through SafeText: names and messages quoting a delivery, an
+// SBOM, a key or a certificate must not drive the terminal (docs/report.md).
+
+/// One line on standard output, control characters escaped.
+func say(_ line: String) {
+    print(terminalSafe(line))
+}
+
+/// One line on standard error, control characters escaped.
+func complain(_ line: String) {
+    FileHandle.standardError.write(Data((terminalSafe(line) + "\n").utf8))
+}
+
+/// Several lines on standard error (help and usage texts), each escaped.
+func complainLines(_ text: String) {
+    FileHandle.standardError.write(Data((terminalSafeLines(text) + "\n").utf8))
+}
+
+/// A multi-line text for a person (listings), each line escaped, to stdout or `output`.
+func emitText(_ text: String, to output: String?) throws {
+    try emit(terminalSafeLines(text), to: output)
+}
+
 /// Gives `produce` a function that writes bytes; they go to stdout, or replace
 /// `output` atomically (a new file renamed over it, so a reader never sees half a
 /// report). A symbolic link, device or pipe named by `output` (/dev/stdout, a FIFO) is
@@ -406,10 +430,10 @@ do {
 } catch let exitCode as ExitCode {
     finish(exitCode.rawValue)
 } catch let error as CannotEvaluate {
-    FileHandle.standardError.write(Data("passbox: \(error.message)\n".utf8))
+    complain("passbox: \(error.message)")
     finish(Exit.cannotEvaluate)
 } catch let error as EvaluationError {
-    FileHandle.standardError.write(Data("passbox: \(error.message)\n".utf8))
+    complain("passbox: \(error.message)")
     finish(Exit.cannotEvaluate)
 } catch {
     let code = Passbox.exitCode(for: error)
@@ -417,6 +441,6 @@ do {
         exitingNormally = true
         Passbox.exit(withError: error) // --help, --version
     }
-    FileHandle.standardError.write(Data((Passbox.fullMessage(for: error) + "\n").utf8))
+    complainLines(Passbox.fullMessage(for: error))
     finish(Exit.cannotEvaluate)
 }

@@ -80,6 +80,10 @@ public struct Report: Sendable, Codable {
         public var version: String?
         public var kind: String?
     }
+    /// Where passbox looked for manifests and signatures.
+    public struct Evidence: Sendable, Codable {
+        public var lookedIn: [String]
+    }
     public struct Summary: Sendable, Codable {
         public var files: Int
         public var bytes: Int64
@@ -90,6 +94,9 @@ public struct Report: Sendable, Codable {
     public var mediaType = reportMediaType
     public var verdict: Verdict
     public var delivery: Delivery
+    /// Where evidence was looked for (the delivery root, beside a single file,
+    /// registered manifests, `--manifest`).
+    public var evidence: Evidence?
     public var files: [File]
     public var manifests: [Manifest]
     /// Present when the delivery has an SBOM or the policy requires one.

@@ -134,7 +134,9 @@ struct LogCommand: ParsableCommand {
                 throw CannotEvaluate(error.message)
             }
             if !check.intact { warn("warning: the audit log does not verify; run `passbox log verify`") }
-            let records = check.records.filter { r in
+            // Records that fail verification themselves are shown, and marked.
+            let selected = check.records.indices.filter { i in
+                let r = check.records[i]
                 if let verdict, r.verdict != verdict.rawValue { return false }
                 if let sinceDate {
                     guard let t = parseRFC3339(r.time), t >= sinceDate else { return false }
@@ -143,15 +145,29 @@ struct LogCommand: ParsableCommand {
             }
             switch format {
             case .json:
+                // Each record as it is in the log, with "verified": false on a record
+                // that fails verification.
                 let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(records), as: UTF8.self))
+                var objects: [Any] = []
+                for i in selected {
+                    let data = try encoder.encode(check.records[i])
+                    guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { continue }
+                    if check.fails(i) { object["verified"] = false }
+                    objects.append(object)
+                }
+                let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+                print(String(decoding: data, as: UTF8.self))
             case .text:
-                for r in records {
+                for i in selected {
+                    let r = check.records[i]
                     let codes = r.findings.isEmpty ? "" : " [\(r.findings.joined(separator: ","))]"
                     let admitted = r.admitted.map { " -> \($0)" } ?? ""
                     let medium = r.medium.map { " (medium \($0.summary))" } ?? ""
-                    say("\(r.seq)\t\(r.time)\t\(r.user)@\(r.station)\t\(r.command)\t\(r.verdict)\t\(r.input)\(medium)\tsha256:\(r.deliverySha256.prefix(16))\(codes)\(admitted)")
+                    let mark = check.fails(i) ? "UNVERIFIED " : ""
+                    // Tab-separated fields, each escaped (SafeText) on its own.
+                    let fields = ["\(mark)\(r.seq)", r.time, "\(r.user)@\(r.station)", r.command, r.verdict, "\(r.input)\(medium)",
+                                  "sha256:\(r.deliverySha256.prefix(16))\(codes)\(admitted)"]
+                    print(fields.map(terminalSafe).joined(separator: "\t"))
                 }
             }
         }

@@ -18,8 +18,7 @@ struct Passbox: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "passbox",
         abstract: "Supply-chain integrity gate: verify deliveries against signed manifests and a trust store.",
-        discussion: "Exit status: 0 accepted, 1 rejected (the report says why), 2 could not evaluate.",
-        version: passboxVersion,
+        discussion: "Exit status: 0 accepted, 1 rejected (the report says why), 2 could not evaluate. `passbox --version` prints the version.",
         subcommands: [Verify.self, Admit.self, SBOMList.self, ManifestCommand.self, Keygen.self,
                       ReceiptCommand.self, LogCommand.self, TrustCommand.self])
 }
@@ -40,7 +39,7 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Report format: text, json, sarif (SARIF 2.1.0) or html.")
     var format: VerifyFormat = .text
 
-    @Option(name: .long, help: "Write the report there instead of stdout.")
+    @Option(name: .shortAndLong, help: "Write the report there instead of stdout.")
     var output: String?
 
     @Option(name: .long, help: "Judge validity at this RFC 3339 time (default: now).")
@@ -146,7 +145,7 @@ struct SBOMList: ParsableCommand {
     @Option(name: .long, help: "Report format: text or json.")
     var format: ReportFormat = .text
 
-    @Option(name: .long, help: "Write the report there instead of stdout.")
+    @Option(name: .shortAndLong, help: "Write the report there instead of stdout.")
     var output: String?
 
     func run() throws {
@@ -189,9 +188,12 @@ struct ManifestCommand: ParsableCommand {
         @Option(name: .long, help: "Private key (PEM) to sign with; repeat for several signers.")
         var key: [String]
 
-        @Option(name: .long) var vendor: String?
-        @Option(name: .long) var product: String?
-        @Option(name: .long) var version: String?
+        @Option(name: .long, help: "The vendor, recorded in the delivery predicate (trust.yaml scopes signers by it).")
+        var vendor: String?
+        @Option(name: .long, help: "The product, recorded in the delivery predicate (rollback is judged per vendor and product).")
+        var product: String?
+        @Option(name: .long, help: "The delivery's version, recorded in the delivery predicate (e.g. 2.4.1).")
+        var version: String?
         @Option(name: .long, help: "firmware, recipe or tool.") var kind: DeliveryKindOption?
         @Option(name: .long, help: "An SBOM of the delivery (a path inside PATH) to name by digest in the predicate (repeatable).")
         var sbom: [String] = []
@@ -422,6 +424,12 @@ atexit {
     let message = "passbox: a library ended the process (libarchive out of memory: see limits.maxMemory); no verdict\n"
     _ = message.withCString { write(2, $0, strlen($0)) }
     _exit(Exit.cannotEvaluate)
+}
+// `passbox --version` alone (not `version:` in the configuration, which would list a
+// second --version under `manifest create`, whose --version is the delivery's).
+if CommandLine.arguments.dropFirst().elementsEqual(["--version"]) {
+    print(passboxVersion)
+    finish(Exit.accepted)
 }
 do {
     var command = try Passbox.parseAsRoot()

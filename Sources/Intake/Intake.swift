@@ -8,7 +8,8 @@ import Glibc
 public struct IntakeOptions: Sendable {
     public var limits = IntakeLimits()
     /// Digests computed for every item (spread over the hashing workers: see DigestPipeline).
-    public var algorithms: [DigestAlgorithm] = [.sha256, .sha512]
+    /// sha256 by default; others only when asked for (docs/usage.md "Digests").
+    public var algorithms: [DigestAlgorithm] = [.sha256]
     /// Which files at the delivery root to keep in memory (manifests, signatures).
     public var captureRootFile: @Sendable (String) -> Bool = { _ in false }
     /// Which files anywhere on the medium (not inside archives) to keep, by path

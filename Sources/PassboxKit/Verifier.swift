@@ -13,7 +13,10 @@ public struct VerifyOptions: Sendable {
     public var policy: Policy = .builtIn
     /// Validity is judged at this time (keys, certificates, manifests).
     public var at: Date = Date()
-    public var algorithms: [DigestAlgorithm] = [.sha256, .sha512]
+    /// Computed for every file: sha256 always, and what `--digests` or the policy's
+    /// `digests:` add. An algorithm a manifest names a file by alone is computed too,
+    /// in a second pass when the manifest turns up after the bytes (docs/usage.md).
+    public var algorithms: [DigestAlgorithm] = [.sha256]
 
     public init(trustStoreDirectory: String) {
         self.trustStoreDirectory = trustStoreDirectory
@@ -104,7 +107,7 @@ public enum Verifier {
         intakeOptions.captureLimit = maxManifestBytes
         intakeOptions.captureContent = { looksLikeSBOM($0) }
         intakeOptions.captureNamed = { isSBOMFileName($0) }
-        let inventory: Inventory
+        var inventory: Inventory
         do {
             inventory = try Intake.run(path: path, options: intakeOptions)
         } catch let error as IntakeError {
@@ -193,6 +196,29 @@ public enum Verifier {
         let (earlyEnvelopes, earlyLists) = early.wait()
         let checks = earlyEnvelopes + envelopes.map { verifier.check($0) }
             + earlyLists + lists.map { verifier.check($0, detached: detached) } + signedFiles
+
+        // A trusted manifest that names files by digests this run did not compute (a
+        // sha512-only subject): those are computed in a second pass over the delivery,
+        // never left unchecked (the manifest may turn up only after the bytes it names,
+        // in the root of an archive delivery).
+
+        let needed = algorithmsNeeded(by: checks, computed: intakeOptions.algorithms)
+        if !needed.isEmpty {
+            var again = intakeOptions
+            again.algorithms = intakeOptions.algorithms + needed
+            let second: Inventory
+            do {
+                second = try Intake.run(path: path, options: again)
+            } catch let error as IntakeError {
+                throw EvaluationError("second pass for \(needed.map(\.rawValue).joined(separator: ", ")): \(error.message)")
+            }
+            if let changed = changedBetweenPasses(inventory, second) {
+                findings.append(Finding(code: "archive.corrupt", severity: .error, path: changed,
+                                        message: "the content changed between the first read and the second (for \(needed.map(\.rawValue).joined(separator: ", ")) digests): the medium is being modified"))
+            } else {
+                inventory = second
+            }
+        }
         // Evidence the operator named (`--manifest`) that does not parse cannot be
         // evaluated: exit 2, as for an unreadable one (docs/usage.md).
         for check in checks where check.origin == .explicit {
@@ -244,6 +270,31 @@ public enum Verifier {
             throw EvaluationError("manifest \(error)")
         }
     }
+}
+
+/// Algorithms that verified manifests name some subject by and that were not
+/// computed, for subjects that share no computed algorithm (sha256 is computed always,
+/// so in practice: sha384- or sha512-only subjects).
+func algorithmsNeeded(by checks: [ManifestCheck], computed: [DigestAlgorithm]) -> [DigestAlgorithm] {
+    var needed = Set<DigestAlgorithm>()
+    for check in checks {
+        guard let manifest = check.verified else { continue }
+        for subject in manifest.statement.subjects where !computed.contains(where: { subject.digests.has($0) }) {
+            for (algorithm, _) in subject.digests where !computed.contains(algorithm) { needed.insert(algorithm) }
+        }
+    }
+    return DigestAlgorithm.allCases.filter { needed.contains($0) }
+}
+
+/// The first item whose content differs between two reads of the same delivery
+/// (by sha256, or a different list of items), or nil when they agree.
+func changedBetweenPasses(_ first: Inventory, _ second: Inventory) -> String? {
+    guard first.items.count == second.items.count else { return first.deliveryPath }
+    for i in first.items.indices {
+        let a = first.items[i], b = second.items[i]
+        if a.path != b.path || a.size != b.size || a.digests.sha256 != b.digests.sha256 { return a.path }
+    }
+    return nil
 }
 
 /// Manifests named after a single-file delivery, beside it (`fw.zip.dsse.json`).

@@ -48,8 +48,8 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "The station's own state directory (audit log, versions admitted).")
     var state: String?
 
-    @Option(name: .long, help: "Digests to compute, comma-separated (default: sha256,sha512).")
-    var digests: String = "sha256,sha512"
+    @Option(name: .long, help: "Digests to compute besides sha256, comma-separated: sha384, sha512 (default: sha256 only, and what the policy's digests: or a manifest asks for).")
+    var digests: String?
 
     @Option(name: .long, help: "Also send each decision to a syslog collector: udp://HOST:PORT or tcp://HOST:PORT (default: the policy's siem.syslog).")
     var syslog: String?
@@ -201,11 +201,22 @@ struct ManifestCommand: ParsableCommand {
         @Option(name: .shortAndLong, help: "Where to write the envelope (e.g. delivery.dsse.json).")
         var output: String
 
+        @Option(name: .long, help: "Digests each subject carries, comma-separated (default: sha256; e.g. sha256,sha512).")
+        var digests: String = "sha256"
+
         func run() throws {
             guard !key.isEmpty else { throw CannotEvaluate("--key is required") }
             let keys = try key.map { try Producer.loadPrivateKey($0) }
             let predicate = DeliveryPredicate(vendor: vendor, product: product, version: version, kind: kind?.rawValue)
-            let result = try Producer.createManifest(path: path, keys: keys, predicate: predicate, sboms: sbom, excluding: output)
+            var algorithms: [DigestAlgorithm] = []
+            for name in digests.split(separator: ",") {
+                guard let algorithm = DigestAlgorithm(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                    throw CannotEvaluate("--digests: unknown algorithm \(name) (sha256, sha384, sha512)")
+                }
+                if !algorithms.contains(algorithm) { algorithms.append(algorithm) }
+            }
+            let result = try Producer.createManifest(path: path, keys: keys, predicate: predicate, sboms: sbom, excluding: output,
+                                                     algorithms: algorithms)
             if FileManager.default.fileExists(atPath: output) {
                 throw CannotEvaluate("\(output) already exists; remove it first")
             }
@@ -295,14 +306,17 @@ func makeVerifyOptions(_ o: CommonOptions) throws -> VerifyOptions {
         }
         options.at = date
     }
-    var algorithms: [DigestAlgorithm] = []
-    for name in o.digests.split(separator: ",") {
-        guard let algorithm = DigestAlgorithm(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
-            throw CannotEvaluate("--digests: unknown algorithm \(name) (sha256, sha384, sha512)")
+    // sha256 always; then the policy's digests: and --digests.
+    var algorithms: [DigestAlgorithm] = [.sha256]
+    for algorithm in options.policy.digests where !algorithms.contains(algorithm) { algorithms.append(algorithm) }
+    if let digests = o.digests {
+        for name in digests.split(separator: ",") {
+            guard let algorithm = DigestAlgorithm(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                throw CannotEvaluate("--digests: unknown algorithm \(name) (sha256, sha384, sha512)")
+            }
+            if !algorithms.contains(algorithm) { algorithms.append(algorithm) }
         }
-        if !algorithms.contains(algorithm) { algorithms.append(algorithm) }
     }
-    guard !algorithms.isEmpty else { throw CannotEvaluate("--digests needs at least one algorithm") }
     options.algorithms = algorithms
     do {
         try Intake.capMemory(options.policy.limits.maxMemory)

@@ -650,8 +650,7 @@ private func reasonText(_ s: PGPSignature) -> String {
 }
 
 func isoDate(_ seconds: Int64) -> String {
-    let f = ISO8601DateFormatter()
-    return f.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+    RFC3339.format(Date(timeIntervalSince1970: TimeInterval(seconds)))
 }
 
 // MARK: - Detached document signatures

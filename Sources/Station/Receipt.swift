@@ -61,7 +61,7 @@ public enum Receipt {
         if let v = facts.version { passbox["version"] = v }
         let predicate: [String: Any] = [
             "verifier": ["id": passboxVerifierID, "version": ["passbox": version]],
-            "timeVerified": rfc3339(facts.time),
+            "timeVerified": rfc3339Milliseconds(facts.time),
             "resourceUri": facts.resourceURI,
             "policy": policy,
             "inputAttestations": facts.attestations.map { a -> [String: Any] in

@@ -43,7 +43,7 @@ public struct VersionStore: Sendable {
         var all = try load()
         let key = Self.key(vendor: vendor, product: product)
         if let existing = all[key], compareVersions(version, existing.version) != .orderedDescending { return }
-        all[key] = Entry(version: version, deliverySha256: deliverySha256, time: rfc3339(Date()))
+        all[key] = Entry(version: version, deliverySha256: deliverySha256, time: rfc3339Milliseconds(Date()))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try ensureStateDirectory(directory)

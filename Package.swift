@@ -53,6 +53,7 @@ let package = Package(
         .target(name: "SBOM", exclude: ["README.md"]),
         .testTarget(name: "SBOMTests", dependencies: ["SBOM"]),
         .testTarget(name: "VendorFormatTests", dependencies: ["Attestation", "CryptoIO"]),
+        .testTarget(name: "LibraryTests", dependencies: ["PassboxKit", "Station", "Attestation", "CryptoIO"]),
     ],
     swiftLanguageModes: [.v6]
 )

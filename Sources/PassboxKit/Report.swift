@@ -1,4 +1,5 @@
 import CryptoIO
+import Attestation
 import Foundation
 @_exported import enum Intake.FindingCode
 @_exported import enum Intake.ItemKind
@@ -176,8 +177,7 @@ public struct Report: Sendable, Codable {
     }
 
     public func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONOutput.encoder()
         return try encoder.encode(self)
     }
 }

@@ -1,3 +1,4 @@
+import Attestation
 import Foundation
 
 /// Writes a report as JSON without holding all of it in memory.
@@ -103,8 +104,7 @@ public struct ReportJSONWriter {
     }
 
     static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONOutput.encoder()
         return encoder
     }
 

@@ -90,8 +90,7 @@ public enum Receipt {
     /// Signs the statement into a DSSE envelope (pretty JSON, newline-terminated).
     public static func envelope(_ facts: ReceiptFacts, key: PrivateKey, version: String) throws -> Data {
         let env = try signEnvelope(payloadType: inTotoPayloadType, payload: try statement(facts, version: version), keys: [key])
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONOutput.encoder()
         return try encoder.encode(env) + Data("\n".utf8)
     }
 

@@ -1,3 +1,4 @@
+import Attestation
 import Foundation
 import SBOM
 
@@ -44,8 +45,7 @@ public struct VersionStore: Sendable {
         let key = Self.key(vendor: vendor, product: product)
         if let existing = all[key], compareVersions(version, existing.version) != .orderedDescending { return }
         all[key] = Entry(version: version, deliverySha256: deliverySha256, time: rfc3339Milliseconds(Date()))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONOutput.encoder()
         try ensureStateDirectory(directory)
         try replaceAtomically(path, try encoder.encode(all) + Data("\n".utf8), mode: 0o600)
     }

@@ -91,7 +91,7 @@ struct LogCommand: ParsableCommand {
             case .json:
                 // Each record as it is in the log, with "verified": false on a record
                 // that fails verification.
-                let encoder = JSONEncoder()
+                let encoder = JSONOutput.encoder(compact: true)
                 var objects: [Any] = []
                 for i in selected {
                     let data = try encoder.encode(check.records[i])

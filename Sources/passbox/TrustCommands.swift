@@ -168,8 +168,7 @@ struct TrustList: ParsableCommand {
 
         switch format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let encoder = JSONOutput.encoder()
             try emit(String(decoding: try encoder.encode(listing), as: UTF8.self) + "\n", to: nil)
         case .text:
             try emitText(text(listing), to: nil)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Attestation
 import Foundation
 import Intake
 import PassboxKit
@@ -65,8 +66,7 @@ struct SBOMList: ParsableCommand {
         let result = try SBOMCommand.run(files: files, policy: loaded)
         switch format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let encoder = JSONOutput.encoder()
             try emit(String(decoding: try encoder.encode(result), as: UTF8.self) + "\n", to: output)
         case .text:
             let notApproved = result.sbom.components.filter { $0.status != "approved" }.count

@@ -25,3 +25,14 @@ func rfc3339(_ date: Date) -> String { RFC3339.format(date) }
 
 /// `RFC3339.parse`.
 public func parseRFC3339(_ text: String) -> Date? { RFC3339.parse(text) }
+
+/// The one JSON encoder factory: reports, receipts, manifests, listings and state
+/// files are written with sorted keys and unescaped slashes; pretty-printed for
+/// people unless `compact` (payloads that are signed).
+public enum JSONOutput {
+    public static func encoder(compact: Bool = false) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = compact ? [.sortedKeys, .withoutEscapingSlashes] : [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}

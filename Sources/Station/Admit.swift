@@ -135,6 +135,14 @@ extension Admission {
         }
         let (record, problem) = request.recorder.append(command: "admit", input: request.path, report: report, admitted: copied.name)
         if let problem { throw abandon("the audit log cannot be written: \(problem)") }
+        // The inventory record, like the audit record, comes before the rename: a
+        // delivery that could not be recorded is not admitted.
+        if let failure = request.recorder.store(Decision(
+            command: "admit", input: request.path, report: report, audit: record, admittedFolder: copied.name,
+            receiptPath: receiptPath, receiptSha256: Receipt.sha256(ofFile: receiptPath),
+            policySha256: request.recorder.policySha256, trustStoreSha256: request.recorder.trustStoreSha256)) {
+            throw abandon(failure)
+        }
         do {
             try commit(incoming: copied.incoming, destination: request.destination, finalName: copied.name)
         } catch {

@@ -34,11 +34,17 @@ public struct DecisionRecorder: Sendable {
     public var log: AuditLog
     public var siem: SIEMDestination?
     public var version: String
+    /// The inventory, when one is configured: every decision, queryable.
+    public var store: (any DecisionStore)?
+    /// sha256 of the policy file (nil: built-in) and of the trust store, for the records.
+    public var policySha256: String?
+    public var trustStoreSha256: String?
 
-    public init(stateDirectory: String, siem: SIEMDestination?, version: String) {
+    public init(stateDirectory: String, siem: SIEMDestination?, version: String, store: (any DecisionStore)? = nil) {
         log = AuditLog(directory: stateDirectory)
         self.siem = siem
         self.version = version
+        self.store = store
     }
 
     /// Appends the record of `report` and sends it to the SIEM. Returns the record
@@ -47,8 +53,23 @@ public struct DecisionRecorder: Sendable {
     public func record(command: String, input: String, report: Report, admitted: String? = nil) -> (record: AuditRecord, problems: [String]) {
         let (record, problem) = append(command: command, input: input, report: report, admitted: admitted)
         var problems = problem.map { ["not recorded in the audit log: \($0)"] } ?? []
+        if let failure = store(Decision(command: command, input: input, report: report, audit: record,
+                                        policySha256: policySha256, trustStoreSha256: trustStoreSha256)) {
+            problems.append(failure)
+        }
         if let failure = send(record, recorded: problem == nil) { problems.append(failure) }
         return (record, problems)
+    }
+
+    /// Writes the decision into the inventory, if one is configured; the problem as text.
+    public func store(_ decision: Decision) -> String? {
+        guard let store else { return nil }
+        do {
+            try store.record(decision)
+            return nil
+        } catch {
+            return "not recorded in the inventory: \(error)"
+        }
     }
 
     /// Appends the audit record only (admit sends to the SIEM after the folder is in place).

@@ -109,6 +109,33 @@ public struct Report: Sendable, Codable {
     public struct Evidence: Sendable, Codable {
         public var lookedIn: [String]
     }
+    /// The policy the delivery was judged by: a file (with its sha256) or "built-in".
+    public struct PolicyReference: Sendable, Codable, Equatable {
+        public var source: String
+        public var sha256: String?
+        public init(source: String, sha256: String?) {
+            self.source = source
+            self.sha256 = sha256
+        }
+    }
+    /// The trust store the signatures were checked against, with the sha256 over its files.
+    public struct TrustStoreReference: Sendable, Codable, Equatable {
+        public var path: String
+        public var sha256: String?
+        public init(path: String, sha256: String?) {
+            self.path = path
+            self.sha256 = sha256
+        }
+    }
+    /// `admit`: where the delivery went.
+    public struct Admitted: Sendable, Codable, Equatable {
+        public var folder: String
+        public var receipt: String
+        public init(folder: String, receipt: String) {
+            self.folder = folder
+            self.receipt = receipt
+        }
+    }
     public struct Summary: Sendable, Codable {
         public var files: Int
         public var bytes: Int64
@@ -118,6 +145,18 @@ public struct Report: Sendable, Codable {
 
     public var mediaType = reportMediaType
     public var verdict: Verdict
+    /// When the delivery was judged (RFC 3339), by which passbox, on which station.
+    public var time: String?
+    public var passboxVersion: String?
+    public var station: String?
+    /// The digest that names the delivery in the audit log and the receipt.
+    public var deliveryDigest: [String: String]?
+    public var policy: PolicyReference?
+    public var trustStore: TrustStoreReference?
+    /// The audit record of this decision (absent when it could not be recorded).
+    public var auditSeq: Int?
+    /// `admit`, accepted: the admitted folder and the receipt.
+    public var admitted: Admitted?
     public var delivery: Delivery
     /// Where evidence was looked for (the delivery root, beside a single file,
     /// registered manifests, `--manifest`).
@@ -135,7 +174,8 @@ public struct Report: Sendable, Codable {
     public var complete = true
 
     enum CodingKeys: String, CodingKey {
-        case mediaType, verdict, delivery, evidence, files, manifests, sbom, findings, summary
+        case mediaType, verdict, time, passboxVersion, station, deliveryDigest, policy, trustStore, auditSeq, admitted
+        case delivery, evidence, files, manifests, sbom, findings, summary
     }
 
     public init(verdict: Verdict, delivery: Delivery, evidence: Evidence? = nil, files: [File], manifests: [Manifest],

@@ -98,8 +98,10 @@ extension Admission {
 
         guard report.verdict == .accepted, let copied else {
             let (record, problems) = request.recorder.record(command: "admit", input: request.path, report: report)
+            let recorded = !problems.contains { $0.hasPrefix("not recorded in the audit log") }
+            report.annotate(recorder: request.recorder, record: recorded ? record : nil, policyFile: request.policyFile)
             outcome.report = report
-            outcome.auditSeq = problems.isEmpty ? record.seq : nil
+            outcome.auditSeq = report.auditSeq
             outcome.warnings += problems
             if let quarantine = request.quarantine {
                 do {
@@ -158,6 +160,8 @@ extension Admission {
                 outcome.warnings.append("admitted, but the version could not be remembered for rollback protection: \(error)")
             }
         }
+        report.annotate(recorder: request.recorder, record: record, policyFile: request.policyFile)
+        report.admitted = Report.Admitted(folder: request.destination + "/" + copied.name, receipt: receiptPath)
         outcome.report = report
         outcome.folder = copied.name
         outcome.receipt = receiptPath

@@ -28,6 +28,18 @@ public struct AuditRecord: Sendable, Codable, Equatable {
     public var admitted: String?
     /// The block device the input path was on, when the system says (absent in older records).
     public var medium: MediumIdentity?
+    /// The input as an absolute real path, when it exists (absent in older records).
+    public var path: String?
+    /// What the applied manifest says the delivery is (passbox's predicate), when known.
+    public var vendor: String?
+    public var product: String?
+    public var version: String?
+    public var kind: String?
+    /// sha256 of the policy file ("built-in" policy: absent) and of the trust store.
+    public var policySha256: String?
+    public var trustStoreSha256: String?
+    /// Why it could not be evaluated (verdict `error`: exit 2, no report).
+    public var error: String?
     /// The previous record's hash (64 zeros for the first record).
     public var prev: String
     /// SHA-256 over the canonical encoding of this record without `hash`.
@@ -52,8 +64,8 @@ public struct AuditRecord: Sendable, Codable, Equatable {
     }
 
     /// The canonical encoding: one JSON object, keys in byte order, no whitespace,
-    /// strings with only the escapes JSON requires, `admitted` and `medium` omitted when
-    /// absent (`medium` is an object encoded the same way).
+    /// strings with only the escapes JSON requires, `admitted`, `medium` and the later
+    /// optional fields omitted when absent (`medium` is an object encoded the same way).
     public func canonical(includingHash: Bool) -> String {
         var fields: [(String, String)] = [
             ("command", jsonQuote(command)),
@@ -69,6 +81,11 @@ public struct AuditRecord: Sendable, Codable, Equatable {
         ]
         if let admitted { fields.append(("admitted", jsonQuote(admitted))) }
         if let medium { fields.append(("medium", medium.canonical)) }
+        // Later fields, each only when present: older records keep their hash.
+        for (key, value) in [("path", path), ("vendor", vendor), ("product", product), ("version", version), ("kind", kind),
+                             ("policySha256", policySha256), ("trustStoreSha256", trustStoreSha256), ("error", error)] {
+            if let value { fields.append((key, jsonQuote(value))) }
+        }
         if includingHash { fields.append(("hash", jsonQuote(hash))) }
         fields.sort { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
         return "{" + fields.map { "\(jsonQuote($0.0)):\($0.1)" }.joined(separator: ",") + "}"

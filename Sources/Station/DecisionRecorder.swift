@@ -74,9 +74,36 @@ public struct DecisionRecorder: Sendable {
 
     /// Appends the audit record only (admit sends to the SIEM after the folder is in place).
     public func append(command: String, input: String, report: Report, admitted: String? = nil) -> (AuditRecord, String?) {
-        let draft = AuditRecord(command: command, input: input, deliverySha256: deliveryDigest(report),
+        var draft = AuditRecord(command: command, input: input, deliverySha256: deliveryDigest(report),
                                 verdict: report.verdict.rawValue, findings: findingCodes(report), admitted: admitted,
                                 medium: Medium.identify(path: input))
+        let described = report.manifests.first { $0.status == .verified && $0.product != nil }
+        draft.vendor = described?.vendor
+        draft.product = described?.product
+        draft.version = described?.version
+        draft.kind = described?.kind
+        return append(draft)
+    }
+
+    /// A command that could not evaluate (exit 2: unreadable path, malformed trust store,
+    /// a report that could not be written) is recorded and sent like any decision, with
+    /// verdict `error` and the reason.
+    @discardableResult
+    public func recordError(command: String, input: String, message: String) -> (record: AuditRecord, problems: [String]) {
+        var draft = AuditRecord(command: command, input: input, deliverySha256: "", verdict: "error", findings: [],
+                                medium: Medium.identify(path: input))
+        draft.error = String(message.prefix(4096))
+        let (record, problem) = append(draft)
+        var problems = problem.map { ["not recorded in the audit log: \($0)"] } ?? []
+        if let failure = send(record, recorded: problem == nil) { problems.append(failure) }
+        return (record, problems)
+    }
+
+    private func append(_ draft: AuditRecord) -> (AuditRecord, String?) {
+        var draft = draft
+        draft.path = realPath(draft.input)
+        draft.policySha256 = policySha256
+        draft.trustStoreSha256 = trustStoreSha256
         do {
             return (try log.append(draft), nil)
         } catch {
@@ -94,5 +121,20 @@ public struct DecisionRecorder: Sendable {
         } catch {
             return "decision not sent to the SIEM: \(error)"
         }
+    }
+}
+
+extension Report {
+    /// What the station adds to a report once its decision is recorded: the station,
+    /// the delivery digest, the policy's and trust store's digests, the audit record.
+    public mutating func annotate(recorder: DecisionRecorder, record: AuditRecord?, policyFile: String?) {
+        station = stationName()
+        deliveryDigest = ["sha256": PassboxKit.deliveryDigest(self)]
+        policy = PolicyReference(source: policyFile ?? "built-in", sha256: recorder.policySha256)
+        if var trust = trustStore {
+            trust.sha256 = recorder.trustStoreSha256
+            trustStore = trust
+        }
+        auditSeq = record.flatMap { $0.seq > 0 ? $0.seq : nil }
     }
 }

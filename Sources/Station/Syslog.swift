@@ -79,6 +79,19 @@ public struct SIEMEvent: Sendable, Equatable {
     public var time: String
     public var user: String
     public var station: String
+    /// The audit record's optional context (absolute path, predicate, digests, error).
+    public var path: String?
+    public var vendor: String?
+    public var product: String?
+    public var version: String?
+    public var kind: String?
+    public var policySha256: String?
+    public var trustStoreSha256: String?
+    public var error: String?
+
+    /// RFC 5424 MSGID: one per event type, `VERIFY-ACCEPTED`, `ADMIT-REJECTED`,
+    /// `VERIFY-ERROR` (could not evaluate) ...
+    public var messageID: String { "\(command)-\(verdict)".uppercased() }
 
     public init(record: AuditRecord, recorded: Bool) {
         command = record.command
@@ -91,6 +104,14 @@ public struct SIEMEvent: Sendable, Equatable {
         time = record.time
         user = record.user
         station = record.station
+        path = record.path
+        vendor = record.vendor
+        product = record.product
+        version = record.version
+        kind = record.kind
+        policySha256 = record.policySha256
+        trustStoreSha256 = record.trustStoreSha256
+        error = record.error
     }
 }
 
@@ -102,15 +123,15 @@ public enum Syslog {
     /// Longest delivery path put into a message (UDP datagrams stay well under 8 KiB).
     static let maxDeliveryBytes = 1024
 
-    /// PRI: local0, notice (5) for accepted, warning (4) for anything else.
+    /// PRI: local0, notice (5) for accepted, error (3) for could not evaluate, warning (4) for rejected.
     public static func priority(verdict: String) -> Int {
-        facility * 8 + (verdict == "accepted" ? 5 : 4)
+        facility * 8 + (verdict == "accepted" ? 5 : verdict == "error" ? 3 : 4)
     }
 
     /// The whole syslog message (RFC 5424 header, then SD and MSG or a CEF line).
     public static func message(_ event: SIEMEvent, format: SIEMFormat, version: String,
                                processID: Int32 = getpid()) -> String {
-        let header = "<\(priority(verdict: event.verdict))>1 \(event.time) \(headerField(event.station, max: 255)) passbox \(processID)"
+        let header = "<\(priority(verdict: event.verdict))>1 \(event.time) \(headerField(event.station, max: 255)) passbox \(processID) \(headerField(event.messageID, max: 32))"
         let delivery = truncated(event.delivery, maxBytes: maxDeliveryBytes)
         switch format {
         case .rfc5424:
@@ -121,21 +142,28 @@ public enum Syslog {
             if let seq = event.seq { params.append(("seq", String(seq))) } else { params.append(("recorded", "false")) }
             if let admitted = event.admitted { params.append(("admitted", admitted)) }
             params.append(("user", event.user))
+            for (key, value) in [("path", event.path), ("vendor", event.vendor), ("product", event.product), ("version", event.version),
+                                 ("kind", event.kind), ("policySha256", event.policySha256), ("trustStoreSha256", event.trustStoreSha256),
+                                 ("error", event.error)] {
+                if let value { params.append((key, truncated(value, maxBytes: maxDeliveryBytes))) }
+            }
             let sd = "[" + sdID + params.map { " \($0.0)=\"\(sdEscape(terminalSafe($0.1)))\"" }.joined() + "]"
             var text = "passbox \(event.command) \(event.verdict) \(oneLine(delivery)) sha256:\(event.sha256.prefix(16))"
             if !event.findings.isEmpty { text += " findings: " + event.findings.joined(separator: ",") }
             if let admitted = event.admitted { text += " admitted as \(admitted)" }
-            return "\(header) - \(sd) \(text)"
+            if let error = event.error { text += " error: " + oneLine(truncated(error, maxBytes: maxDeliveryBytes)) }
+            return "\(header) \(sd) \(text)"
         case .cef:
-            return "\(header) - - \(cef(event, delivery: delivery, version: version))"
+            return "\(header) - \(cef(event, delivery: delivery, version: version))"
         }
     }
 
     /// `CEF:0|passbox|passbox|VERSION|command|name|severity|extension`.
     static func cef(_ event: SIEMEvent, delivery: String, version: String) -> String {
         let accepted = event.verdict == "accepted"
-        let name = accepted ? (event.admitted != nil ? "Delivery admitted" : "Delivery accepted") : "Delivery rejected"
-        let severity = accepted ? 3 : 6
+        let name = event.verdict == "error" ? "Delivery could not be evaluated"
+            : accepted ? (event.admitted != nil ? "Delivery admitted" : "Delivery accepted") : "Delivery rejected"
+        let severity = accepted ? 3 : event.verdict == "error" ? 7 : 6
         var ext: [(String, String)] = [
             ("rt", String(Int64(((parseRFC3339(event.time) ?? Date()).timeIntervalSince1970 * 1000).rounded()))),
             ("dvchost", event.station), ("suser", event.user),
@@ -144,6 +172,12 @@ public enum Syslog {
         ]
         if let seq = event.seq { ext += [("cn1Label", "auditSeq"), ("cn1", String(seq))] }
         if let admitted = event.admitted { ext += [("cs2Label", "admitted"), ("cs2", admitted)] }
+        if let path = event.path { ext += [("filePath", truncated(path, maxBytes: maxDeliveryBytes))] }
+        let product = [event.vendor, event.product, event.version, event.kind.map { "(\($0))" }].compactMap { $0 }.joined(separator: " ")
+        if !product.isEmpty { ext += [("cs3Label", "product"), ("cs3", truncated(product, maxBytes: maxDeliveryBytes))] }
+        if let policy = event.policySha256 { ext += [("cs4Label", "policySha256"), ("cs4", policy)] }
+        if let trust = event.trustStoreSha256 { ext += [("cs5Label", "trustStoreSha256"), ("cs5", trust)] }
+        if let error = event.error { ext += [("msg", truncated(error, maxBytes: maxDeliveryBytes))] }
         let header = ["CEF:0", "passbox", "passbox", cefHeaderEscape(version), cefHeaderEscape(event.command),
                       cefHeaderEscape(name), String(severity)].joined(separator: "|")
         return header + "|" + ext.map { "\($0.0)=\(terminalSafe(cefExtensionEscape($0.1)))" }.joined(separator: " ")

@@ -25,33 +25,41 @@ struct Admit: ParsableCommand {
     @OptionGroup var options: CommonOptions
 
     func run() throws {
-        let settings = try Settings(options)
+        let outputs = try ReportOutputs(options)
+        let settings = try Settings.orUsageError(options)
         let request = AdmitRequest(
-            path: path, destination: to, quarantine: quarantine, stationKey: try Producer.loadPrivateKey(stationKey),
+            path: path, destination: to, quarantine: quarantine,
+            stationKey: try settings.evaluating(command: "admit", input: path) { try Producer.loadPrivateKey(stationKey) },
             verify: settings.verify, station: settings.policyFile.station, policyFile: options.policy,
             recorder: settings.recorder, stateDirectory: settings.stateDirectory)
-        let outcome: AdmitOutcome
-        do {
-            outcome = try watched(path, limits: settings.verify.policy.limits) {
-                try Admission.admit(request, writeQuarantine: writeQuarantineReports)
+        let display = TerminalProgress(quiet: options.quiet || options.status)
+        display.start(path)
+        let outcome = try settings.evaluating(command: "admit", input: path) {
+            defer { display.finish(path) }
+            return try watched(path, limits: settings.verify.policy.limits) {
+                try Admission.admit(request, progress: display.progress, writeQuarantine: quarantineReports)
             }
-        } catch let error as EvaluationError {
-            throw CannotEvaluate("\(path): \(error.message)")
         }
         for warning in outcome.warnings { warn("warning: \(warning)") }
-        for written in outcome.quarantined { warn("rejected; report written to \(written)") }
-        try writeReports([outcome.report], as: options.format, to: options.output)
+        for written in outcome.quarantined where !options.status { warn("rejected; report written to \(written)") }
+        try settings.evaluating(command: "admit", input: path) { try outputs.write([outcome.report]) }
         guard let folder = outcome.folder, let receipt = outcome.receipt else { throw ExitCode(Exit.rejected) }
-        warn("admitted \(outcome.files) file(s) as \(to)/\(folder) (receipt \(receipt))")
+        if !options.status { warn("admitted \(outcome.files) file(s) as \(to)/\(folder) (receipt \(receipt))") }
     }
 
-    /// The report of a rejected delivery, into the quarantine folder.
-    private func writeQuarantineReports(_ report: Report, _ directory: String) throws -> [String] {
-        let name = safeFolderName("\(URL(fileURLWithPath: path).standardizedFileURL.lastPathComponent)-\(deliveryDigest(report).prefix(12))-\(Int(Date().timeIntervalSince1970)).report.json")
-        try replaceAtomically(directory + "/" + name) { write in
+    /// The report of a rejected delivery, into the quarantine folder: JSON for tools and
+    /// HTML for a person, named `<delivery>-<digest>-<ISO 8601 time>.report.json|html`.
+    private func quarantineReports(_ report: Report, _ directory: String) throws -> [String] {
+        let time = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC") ?? .current,
+                                               formatOptions: [.withYear, .withMonth, .withDay, .withTime, .withTimeZone])
+        let base = safeFolderName("\(URL(fileURLWithPath: path).standardizedFileURL.lastPathComponent)-\(deliveryDigest(report).prefix(12))-\(time)")
+        let json = directory + "/" + base + ".report.json"
+        try replaceAtomically(json) { write in
             try ReportJSONWriter().write(report, to: write)
             try [UInt8(ascii: "\n")].withUnsafeBytes(write)
         }
-        return [directory + "/" + name]
+        let html = directory + "/" + base + ".report.html"
+        try replaceAtomically(html, Data(ReportFormats.html([report]).utf8))
+        return [json, html]
     }
 }

@@ -23,8 +23,14 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Report format: text, json, sarif (SARIF 2.1.0) or html.")
     var format: VerifyFormat = .text
 
-    @Option(name: .shortAndLong, help: "Write the report there instead of stdout.")
-    var output: String?
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to FILE instead of stdout, or one format to a file besides the screen: json=FILE, sarif=FILE, html=FILE, text=FILE (repeatable).", valueName: "[FORMAT=]FILE"))
+    var output: [String] = []
+
+    @Flag(name: .shortAndLong, help: "Print the verdict line only (files given with -o are still written).")
+    var quiet = false
+
+    @Flag(name: .long, help: "Print nothing: the exit status says it (0 accepted, 1 rejected, 2 could not evaluate).")
+    var status = false
 
     @Option(name: .long, help: "Judge validity at this RFC 3339 time (default: now).")
     var at: String?
@@ -92,6 +98,35 @@ struct Settings {
         recorder.policySha256 = o.policy.flatMap { Receipt.sha256(ofFile: $0) }
         recorder.trustStoreSha256 = Receipt.trustStoreDigest(verify.trustStoreDirectory)
     }
+}
+
+extension Settings {
+    /// The settings. A malformed option (policy, `--syslog`, `--at`) is a usage error:
+    /// nothing was evaluated, so nothing is recorded (exit 2).
+    static func orUsageError(_ o: CommonOptions) throws -> Settings {
+        try Settings(o)
+    }
+
+    /// Runs `work`; an error that ends the command (exit 2) is recorded first, with its reason.
+    func evaluating<T>(command: String, input: String, _ work: () throws -> T) throws -> T {
+        do {
+            return try work()
+        } catch let error as EvaluationError {
+            let failure = CannotEvaluate("\(input): \(error.message)")
+            recorder.recordError(command: command, input: input, message: failure.message)
+            throw failure
+        } catch {
+            if error is ExitCode { throw error }
+            recorder.recordError(command: command, input: input, message: reason(for: error))
+            throw error
+        }
+    }
+}
+
+/// Why a command could not evaluate, as the audit record says it (no "passbox: ").
+func reason(for error: Error) -> String {
+    let message = exitStatus(for: error).message ?? "\(error)"
+    return message.hasPrefix("passbox: ") ? String(message.dropFirst(9)) : message
 }
 
 /// sha256 always, then the policy's digests:, then `--digests`.

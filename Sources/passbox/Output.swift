@@ -39,6 +39,43 @@ func writeReports(_ reports: [Report], as format: VerifyFormat, to output: Strin
     }
 }
 
+/// Where a run's reports go: the screen (stdout) in `--format`, unless `-o FILE`
+/// takes it there instead; `-o FORMAT=FILE` adds one format in a file; `--quiet`
+/// leaves the verdict lines only on the screen, `--status` nothing.
+struct ReportOutputs {
+    var screen: VerifyFormat?
+    var quiet = false
+    var files: [(format: VerifyFormat, path: String)] = []
+
+    init(_ options: CommonOptions) throws {
+        var screen: VerifyFormat? = options.format
+        for value in options.output {
+            if let eq = value.firstIndex(of: "="), let format = VerifyFormat(rawValue: String(value[..<eq])) {
+                let path = String(value[value.index(after: eq)...])
+                guard !path.isEmpty else { throw CannotEvaluate("-o \(value): a file name must follow \(format.rawValue)=") }
+                files.append((format, path))
+            } else {
+                files.append((options.format, value))
+                screen = nil
+            }
+        }
+        self.screen = options.status ? nil : screen
+        quiet = options.quiet && !options.status
+    }
+
+    /// Writes every file, then the screen.
+    func write(_ reports: [Report]) throws {
+        for file in files { try writeReports(reports, as: file.format, to: file.path) }
+        if quiet {
+            for report in reports {
+                say("passbox verify: \(report.verdict == .accepted ? "ACCEPTED" : "REJECTED")  \(report.delivery.path)")
+            }
+        } else if let screen {
+            try writeReports(reports, as: screen, to: nil)
+        }
+    }
+}
+
 func emit(_ text: String, to output: String?) throws {
     try emit(to: output) { write in try text.send(to: write) }
 }

@@ -16,24 +16,33 @@ struct Verify: ParsableCommand {
     @OptionGroup var options: CommonOptions
 
     func run() throws {
-        let settings = try Settings(options)
+        let outputs = try ReportOutputs(options)
+        let settings = try Settings.orUsageError(options)
         var worst = Exit.accepted
         var reports: [Report] = []
         for path in paths {
-            let report: Report
-            do {
-                report = try watched(path, limits: settings.verify.policy.limits) { try Verifier.verify(path: path, options: settings.verify) }
-            } catch let error as EvaluationError {
-                throw CannotEvaluate("\(path): \(error.message)")
+            var report = try settings.evaluating(command: "verify", input: path) {
+                try verifyWithProgress(path, settings: settings, quiet: options.quiet || options.status)
             }
             if report.verdict == .rejected { worst = Exit.rejected }
-            for problem in settings.recorder.record(command: "verify", input: path, report: report).problems {
-                complain("passbox: warning: \(problem)")
-            }
+            let (record, problems) = settings.recorder.record(command: "verify", input: path, report: report)
+            for problem in problems { complain("passbox: warning: \(problem)") }
+            report.annotate(recorder: settings.recorder, record: problems.contains { $0.hasPrefix("not recorded in the audit log") } ? nil : record,
+                            policyFile: options.policy)
             reports.append(report)
         }
-        try writeReports(reports, as: options.format, to: options.output)
+        try settings.evaluating(command: "verify", input: paths.joined(separator: " ")) { try outputs.write(reports) }
         throw ExitCode(worst)
+    }
+}
+
+/// Verifies one delivery under the watchdog, drawing progress on a terminal.
+func verifyWithProgress(_ path: String, settings: Settings, quiet: Bool) throws -> Report {
+    let display = TerminalProgress(quiet: quiet)
+    display.start(path)
+    defer { display.finish(path) }
+    return try watched(path, limits: settings.verify.policy.limits) {
+        try Verifier.verify(path: path, options: settings.verify, progress: display.progress)
     }
 }
 

@@ -191,7 +191,7 @@ final class SIEMCLITests: XCTestCase {
         XCTAssertEqual(m.host, hostName())
         XCTAssertEqual(m.app, "passbox")
         XCTAssertNotNil(Int(m.procID))
-        XCTAssertEqual(m.msgID, "-")
+        XCTAssertEqual(m.msgID, "VERIFY-REJECTED") // one MSGID per event type
         XCTAssertEqual(m.sdID, "passbox@32473")
         XCTAssertEqual(m.params["verdict"], "rejected")
         XCTAssertEqual(m.params["command"], "verify")

@@ -102,9 +102,14 @@ public enum Verifier {
 
         // 8. The report and its verdict.
         progress?.enter(.done)
-        return ReportAssembly(inventory: inventory, checks: checks, applied: applied, coverage: coverage,
-                              lookedIn: sources.lookedIn(inventory))
+        var report = ReportAssembly(inventory: inventory, checks: checks, applied: applied, coverage: coverage,
+                                    lookedIn: sources.lookedIn(inventory))
             .report(findings: findings, sbom: sbom.report)
+        report.time = RFC3339.format(Date())
+        report.passboxVersion = passboxVersion
+        report.policy = Report.PolicyReference(source: options.policy.source, sha256: nil)
+        report.trustStore = Report.TrustStoreReference(path: options.trustStoreDirectory, sha256: nil)
+        return report
     }
 
     /// Intake as verification needs it: the policy's limits, the digests asked for, and

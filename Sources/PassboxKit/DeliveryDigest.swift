@@ -1,6 +1,6 @@
 import CryptoIO
 import Foundation
-import PassboxKit
+
 
 /// The sha256 that names a delivery in the audit log, the receipt and the admitted
 /// folder's name.

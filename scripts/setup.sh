@@ -10,7 +10,8 @@ PASSBOX_BUILD_PACKAGES=(libarchive-dev libssl-dev pkg-config)
 # a station without Swift (and starts in 6 ms instead of 11; 3-4% faster on 50,000 files).
 PASSBOX_RELEASE_FLAGS=(-c release --static-swift-stdlib)
 # Test needs: the real tools that make test deliveries and signatures.
-PASSBOX_TEST_PACKAGES=(openssl python3 zip p7zip-full libarchive-tools xz-utils zstd bzip2 cpio tar minisign signify-openbsd gnupg sqv)
+PASSBOX_TEST_PACKAGES=(openssl python3 zip p7zip-full libarchive-tools xz-utils zstd bzip2 cpio tar minisign signify-openbsd gnupg sqv
+  rsyslog chromium chromium-driver bsdutils)
 
 # Debian package -> a command or file that shows it is installed.
 probe() {
@@ -23,6 +24,9 @@ probe() {
     xz-utils) command -v xz >/dev/null ;;
     time) [ -x /usr/bin/time ] ;;
     gnupg) command -v gpg >/dev/null ;;
+    rsyslog) [ -x /usr/sbin/rsyslogd ] ;;
+    chromium-driver) command -v chromedriver >/dev/null ;;
+    bsdutils) command -v script >/dev/null ;;
     *) command -v "$1" >/dev/null ;;
   esac
 }
@@ -52,11 +56,12 @@ ensure_swift() {
   fi
 }
 
-# Test needs from PyPI: the reference SBOM libraries (Tests/Fixtures/make_sboms.py).
-PASSBOX_TEST_PYTHON=(cyclonedx-python-lib spdx-tools)
+# Test needs from PyPI: the reference SBOM libraries (Tests/Fixtures/make_sboms.py),
+# selenium (drives headless Chromium), jsonschema + rfc3986-validator (SARIF schema).
+PASSBOX_TEST_PYTHON=(cyclonedx-python-lib spdx-tools selenium jsonschema rfc3986-validator)
 
 ensure_python_packages() {
-  if python3 -c "import cyclonedx, spdx_tools" 2>/dev/null; then return 0; fi
+  if python3 -c "import cyclonedx, spdx_tools, selenium, jsonschema, rfc3986_validator" 2>/dev/null; then return 0; fi
   command -v pip3 >/dev/null || python3 -m pip --version >/dev/null 2>&1 || ensure_packages python3-pip
   echo "passbox setup: installing ${PASSBOX_TEST_PYTHON[*]} from PyPI" >&2
   python3 -m pip install -q --disable-pip-version-check "${PASSBOX_TEST_PYTHON[@]}" >&2 ||

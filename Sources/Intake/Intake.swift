@@ -638,15 +638,16 @@ final class IntakeRun {
         if depth > limits.maxDepth {
             throw limitExceeded(containerPath, "archives nested deeper than \(limits.maxDepth) (limits.maxDepth)")
         }
-        // A compressed stream is decompressed by one libarchive reader and the archive
-        // inside read by another, through passbox: so what one entry header pulls is
-        // seen and bounded (`entryHeaderBudget`), instead of a header of gigabytes
-        // being filled inside libarchive up to limits.maxMemory.
+        // A compressed stream is decompressed by one libarchive reader (gzip by ISA-L
+        // ahead of it) and the archive inside read by another, through passbox: so
+        // what one entry header pulls is seen and bounded (`entryHeaderBudget`),
+        // instead of a header of gigabytes being filled inside libarchive up to
+        // limits.maxMemory.
         let decompressor = sniffed == .compressed ? try Decompressor(input: input) : nil
         let reader = try ArchiveReader(input: decompressor ?? input, filters: decompressor == nil)
         if decompressor != nil { reader.headerBudget = entryHeaderBudget }
         func formatDescription() -> String {
-            ([reader.formatDescription] + (decompressor?.filterNames ?? [])).joined(separator: " / ")
+            ([reader.formatDescription] + (decompressor?.filterNames ?? [])).filter { !$0.isEmpty }.joined(separator: " / ")
         }
         let frame = Frame(item: container, prefix: rootLevel ? "" : containerPath + "!/", depth: depth, parent: parent, input: input)
         var currentPath = containerPath
@@ -759,6 +760,10 @@ final class IntakeRun {
                                              sparseSize: entry.isSparse ? entry.declaredSize : nil)
                     try processEntry(stream: stream, item: index, frame: frame)
                 }
+            }
+            if let decompressor {
+                currentPath = containerPath // a damaged end of the stream is the archive's
+                try readCompressedTail(decompressor, frame: frame, path: containerPath)
             }
             try input.drain()
             if let declaredLength, UInt64(input.delivered) < declaredLength {

@@ -59,29 +59,47 @@ public final class GzipStream {
     }
 
     /// The next inflated bytes (valid until the next call), or an empty buffer at the end.
+    /// The buffer is filled across member boundaries (a member of a few bytes is not
+    /// handed out alone: libarchive's read-ahead then sizes its buffers differently).
+    /// An error found after some bytes came out is thrown by the next call.
     public func read() throws -> UnsafeRawBufferPointer {
-        while true {
-            switch phase {
-            case .done:
-                return UnsafeRawBufferPointer(start: nil, count: 0)
-            case .header:
-                try readHeader(start: [])
-                phase = .body
-            case .between:
-                if let start = try anotherMember() {
-                    try readHeader(start: start)
+        if let failure { throw failure }
+        var filled = 0
+        do {
+            while filled < output.count {
+                switch phase {
+                case .done:
+                    return handOut(filled)
+                case .header:
+                    try readHeader(start: [])
                     phase = .body
-                } else {
-                    phase = .done
-                }
-            case .body:
-                let produced = try inflate()
-                if produced > 0 {
-                    inflatedBytes += Int64(produced)
-                    return UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(output)[0..<produced])
+                case .between:
+                    if let start = try anotherMember() {
+                        try readHeader(start: start)
+                        phase = .body
+                    } else {
+                        phase = .done
+                    }
+                case .body:
+                    let produced = try inflate(into: filled)
+                    filled += produced
+                    // Full, or the input is spent for now: hand out what there is.
+                    if produced > 0 && phase == .body { return handOut(filled) }
                 }
             }
+        } catch let error as GzipError {
+            failure = error
+            if filled == 0 { throw error }
         }
+        return handOut(filled)
+    }
+
+    /// Set once the stream proved damaged: every later read throws it.
+    private var failure: GzipError?
+
+    private func handOut(_ count: Int) -> UnsafeRawBufferPointer {
+        inflatedBytes += Int64(count)
+        return UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(output)[0..<count])
     }
 
     // MARK: input
@@ -162,21 +180,22 @@ public final class GzipStream {
 
     // MARK: body
 
-    /// Inflates into `output`; returns the bytes produced (0 once the member ended).
-    private func inflate() throws -> Int {
+    /// Inflates into `output` from `offset`; returns the bytes produced (`phase` is
+    /// `.between` once the member ended, its trailer checked).
+    private func inflate(into offset: Int) throws -> Int {
         while true {
             if position >= chunk.count, !inputEnded { _ = try refill() }
             let available = chunk.count - position
             let fed = min(available, 1 << 30)
             state.pointee.next_in = chunk.baseAddress.map { UnsafeMutablePointer(mutating: $0.assumingMemoryBound(to: UInt8.self) + position) }
             state.pointee.avail_in = UInt32(fed)
-            guard let out = output.baseAddress else { return 0 }
-            state.pointee.next_out = out.assumingMemoryBound(to: UInt8.self)
-            state.pointee.avail_out = UInt32(output.count)
+            guard let out = output.baseAddress, offset < output.count else { return 0 }
+            state.pointee.next_out = (out + offset).assumingMemoryBound(to: UInt8.self)
+            state.pointee.avail_out = UInt32(output.count - offset)
             let status = isal_inflate(state)
             let consumed = fed - Int(state.pointee.avail_in)
             position += consumed
-            let produced = output.count - Int(state.pointee.avail_out)
+            let produced = output.count - offset - Int(state.pointee.avail_out)
             if status < 0 { throw error(status) }
             if state.pointee.block_state == ISAL_BLOCK_FINISH {
                 phase = .between

@@ -379,9 +379,6 @@ public final class Decompressor: ArchiveInput {
     /// True once the stream turned out to be gzip, inflated by ISA-L: its CRC32s and
     /// ISIZEs are checked as each member ends, so a caller reads it to its end.
     public var readsGzip: Bool { front.gzip != nil }
-
-    /// gzip members read so far (0 when the stream is not gzip).
-    public var gzipMembers: Int { front.gzip?.members ?? 0 }
 }
 
 /// libarchive keeps UTF-8 names only in a UTF-8 locale. Call once at start.

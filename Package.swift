@@ -35,20 +35,26 @@ let package = Package(
         .target(name: "ArchiveIO", dependencies: ["CLibArchive", "InflateIO"]),
         .target(name: "CryptoIO", dependencies: ["CLibCrypto", "CLibCryptoShims"]),
 
+        // Escaping of delivery text for terminals and logs (pure Swift).
+        .target(name: "SafeText"),
+
         // Domain modules.
-        .target(name: "Intake", dependencies: ["ArchiveIO", "CryptoIO"]),
+        .target(name: "Intake", dependencies: ["ArchiveIO", "CryptoIO", "SafeText"]),
         .target(name: "Attestation", dependencies: ["CryptoIO", .product(name: "Yams", package: "Yams")],
                 exclude: ["VENDOR-FORMATS.md"]),
         .target(name: "PassboxKit", dependencies: [
-            "Intake", "Attestation", "CryptoIO", "SBOM",
+            "Intake", "Attestation", "CryptoIO", "SBOM", "SafeText",
         ]),
-        .target(name: "Station", dependencies: ["PassboxKit", "Attestation", "CryptoIO", "SBOM"]),
+        .target(name: "Station", dependencies: [
+            "PassboxKit", "Intake", "ArchiveIO", "Attestation", "CryptoIO", "SBOM", "SafeText",
+        ]),
         .executableTarget(name: "passbox", dependencies: [
-            "PassboxKit", "Station", "Intake", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "PassboxKit", "Station", "Intake", "Attestation", "CryptoIO", "SafeText",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "PassboxTests", dependencies: ["PassboxKit", "Intake", "Attestation", "CryptoIO", "ArchiveIO", "InflateIO"]),
-        .testTarget(name: "CLITests", dependencies: ["passbox", "Station"]),
+        .testTarget(name: "PassboxTests", dependencies: ["PassboxKit", "Intake", "Attestation", "CryptoIO", "ArchiveIO", "InflateIO", "SafeText"]),
+        .testTarget(name: "CLITests", dependencies: ["passbox", "Station", "CryptoIO"]),
         .target(name: "SBOM", exclude: ["README.md"]),
         .testTarget(name: "SBOMTests", dependencies: ["SBOM"]),
         .testTarget(name: "VendorFormatTests", dependencies: ["Attestation", "CryptoIO"]),

@@ -166,84 +166,13 @@ public struct VendorTrust: Sendable {
         self.requireCodeSigning = requireCodeSigning
     }
 
-    /// Reads `DIR/keys/*.pem|*.pub|*.asc|*.pgp`, `DIR/roots/*.pem` and `DIR/crls/*.pem|*.crl`.
-    /// A file that does not parse is a `TrustStoreError` (exit 2); files of other
-    /// kinds are returned in `ignored` (dot files and README.md are skipped silently).
+    /// Reads `DIR/keys/*.pem|*.pub|*.asc|*.pgp`, `DIR/roots/*.pem` and `DIR/crls/*.pem|*.crl`
+    /// (`TrustStoreContents.read`). A file that does not parse is a `TrustStoreError`
+    /// (exit 2); files of other kinds are returned in `ignored` (dot files and README.md
+    /// are skipped silently).
     public static func load(directory: String) throws -> (trust: VendorTrust, ignored: [String]) {
-        var trust = VendorTrust()
-        var ignored: [String] = []
-        for (file, name) in try listFiles(directory + "/keys") {
-            let lower = name.lowercased()
-            let base = String(name[..<(name.lastIndex(of: ".") ?? name.endIndex)])
-            if lower.hasSuffix(".pem") {
-                let data = try readBounded(file, limit: maxKeyFileBytes)
-                do {
-                    trust.keys.append(TrustedKey(name: base, file: file, key: try PublicKey(pemOrDER: data)))
-                } catch {
-                    throw TrustStoreError(file: file, problem: "not a usable public key: \(error)")
-                }
-            } else if lower.hasSuffix(".pub") {
-                let data = try readBounded(file, limit: 4096)
-                do {
-                    trust.ed25519Keys.append(TrustedEd25519Key(name: base, file: file, keyFile: try Ed25519KeyFile.parse(data)))
-                } catch {
-                    throw TrustStoreError(file: file, problem: "not a minisign or signify public key: \(error)")
-                }
-            } else if lower.hasSuffix(".asc") || lower.hasSuffix(".pgp") {
-                let data = try readBounded(file, limit: maxOpenPGPKeyFileBytes)
-                let certs: [OpenPGPCertificate]
-                do {
-                    certs = try OpenPGPCertificate.parseAll(data)
-                } catch {
-                    throw TrustStoreError(file: file, problem: "not an OpenPGP certificate: \(error)")
-                }
-                for (i, cert) in certs.enumerated() {
-                    trust.openPGPCertificates.append(TrustedOpenPGPCertificate(name: certs.count == 1 ? base : "\(base)#\(i + 1)", file: file, certificate: cert))
-                }
-            } else if name != "README.md" {
-                ignored.append(file)
-            }
-        }
-        for (file, name) in try listFiles(directory + "/roots") {
-            guard name.lowercased().hasSuffix(".pem") else {
-                if name != "README.md" { ignored.append(file) }
-                continue
-            }
-            do {
-                trust.roots += try Certificate.parseAll(try readBounded(file, limit: maxCertificateFileBytes))
-            } catch let error as TrustStoreError {
-                throw error
-            } catch {
-                throw TrustStoreError(file: file, problem: "not a PEM certificate: \(error)")
-            }
-        }
-        for (file, name) in try listFiles(directory + "/crls") {
-            let lower = name.lowercased()
-            guard lower.hasSuffix(".pem") || lower.hasSuffix(".crl") else {
-                if name != "README.md" { ignored.append(file) }
-                continue
-            }
-            do {
-                trust.crls += try RevocationList.parseAll(try readBounded(file, limit: maxCertificateFileBytes))
-            } catch let error as TrustStoreError {
-                throw error
-            } catch {
-                throw TrustStoreError(file: file, problem: "not a CRL: \(error)")
-            }
-        }
-        return (trust, ignored)
-    }
-
-    private static func listFiles(_ dir: String) throws -> [(path: String, name: String)] {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else { return [] }
-        do {
-            return try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
-                .filter { !$0.hasPrefix(".") }
-                .map { (dir + "/" + $0, $0) }
-        } catch {
-            throw TrustStoreError(file: dir, problem: "cannot list: \(error.localizedDescription)")
-        }
+        let contents = try TrustStoreContents.read(directory: directory)
+        return (contents.vendor, contents.ignored.filter { !$0.hasSuffix(")") })
     }
 }
 
@@ -560,6 +489,9 @@ public struct SignedChecksumList: Sendable {
     public var checks: [DetachedSignatureCheck]
     /// nil unless some check is valid.
     public var list: ChecksumList?
+    /// Why the list did not parse, when a valid signature made passbox read it (the
+    /// checks are kept: the report shows who signed what could not be read).
+    public var listError: String?
 
     /// Valid signers, distinct by the key that verified (SHA-256 of its SubjectPublicKeyInfo).
     public var distinctValidSigners: [VendorSigner] {
@@ -585,7 +517,11 @@ extension DetachedSignatureVerifier {
         guard checks.contains(where: { $0.status == .valid }) else {
             return SignedChecksumList(checks: checks, list: nil)
         }
-        return SignedChecksumList(checks: checks, list: try ChecksumList.parse(list))
+        do {
+            return SignedChecksumList(checks: checks, list: try ChecksumList.parse(list))
+        } catch {
+            return SignedChecksumList(checks: checks, list: nil, listError: "\(error)")
+        }
     }
 }
 

@@ -254,7 +254,7 @@ extension ManifestVerifier {
             return result
         }
         return judgeDetached(result, checks: signed.checks, type: "checksum-list") {
-            guard let list = signed.list else { throw ManifestError("the list did not parse") }
+            guard let list = signed.list else { throw ManifestError(signed.listError ?? "the list did not parse") }
             return list.subjects
         }
     }

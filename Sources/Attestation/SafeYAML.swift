@@ -10,7 +10,8 @@ public indirect enum YAMLValue: Sendable {
     /// A scalar with the typed readings YAML's core schema gives it.
     case scalar(text: String, int: Int?, double: Double?, bool: Bool?)
     case sequence([YAMLValue])
-    case mapping([(key: String, value: YAMLValue)])
+    /// Keys in document order, with the line each key is on (1-based; 0 when unknown).
+    case mapping([(key: String, value: YAMLValue)], lines: [Int])
 
     public var string: String? {
         if case .scalar(let text, _, _, _) = self { return text }
@@ -29,8 +30,14 @@ public indirect enum YAMLValue: Sendable {
         return nil
     }
     public var mapping: [(key: String, value: YAMLValue)]? {
-        if case .mapping(let pairs) = self { return pairs }
+        if case .mapping(let pairs, _) = self { return pairs }
         return nil
+    }
+    /// The line of a mapping's key (for messages: "line 12: ...").
+    public func line(ofKey key: String) -> Int? {
+        guard case .mapping(let pairs, let lines) = self, let i = pairs.firstIndex(where: { $0.key == key }), i < lines.count,
+              lines[i] > 0 else { return nil }
+        return lines[i]
     }
     public var sequence: [YAMLValue]? {
         if case .sequence(let items) = self { return items }
@@ -79,6 +86,7 @@ public enum SafeYAML {
             return .sequence(items)
         case .mapping(let mapping):
             var pairs: [(key: String, value: YAMLValue)] = []
+            var lines: [Int] = []
             var seen = Set<String>()
             for (key, value) in mapping {
                 guard case .scalar = key, let name = key.string else {
@@ -88,8 +96,9 @@ public enum SafeYAML {
                     throw Failure(message: "line \(key.mark?.line ?? 0): key '\(name.prefix(80))' appears twice")
                 }
                 pairs.append((name, try convert(value, depth: depth + 1, maxDepth: maxDepth, budget: &budget)))
+                lines.append(key.mark?.line ?? 0)
             }
-            return .mapping(pairs)
+            return .mapping(pairs, lines: lines)
         case .alias:
             throw Failure(message: "unresolved YAML alias")
         }

@@ -7,6 +7,8 @@ public struct SignerRule: Sendable, Equatable {
     public var name: String
     /// The `keys:` entries as written: file names in `keys/` or SHA-256 SPKI fingerprints.
     public var keyReferences: [String] = []
+    /// The line of trust.yaml its `keys:` are on (for messages), when known.
+    public var keysLine: Int?
     /// What the references resolve to (lower-case hex): SHA-256 of the SPKI of every
     /// key in the named files (OpenPGP: primary key and subkeys, and the v4
     /// fingerprint), and the fingerprints given directly. Filled by `TrustStore.load`.
@@ -135,6 +137,14 @@ public struct TrustPolicy: Sendable {
             }
             let rules = config.signers.filter { $0.names(signer) }
             if rules.isEmpty {
+                // A root vouches for every certificate it issues: once trust.yaml names
+                // certificates, one that no signer names is not trusted (a key in keys/
+                // is one signer the plant put there, and stays trusted for everything).
+                if let subject = signer.certificateSubject, config.signers.contains(where: { !$0.subjectPatterns.isEmpty }) {
+                    judgement.rejections.append(.untrusted(
+                        "certificate \(subject) chains to roots/, but trust.yaml names certificates (certificates: {subject: ...}) and none of its signers names this one"))
+                    continue
+                }
                 judgement.accepted.append(signer)
                 continue
             }
@@ -258,28 +268,20 @@ public struct KeyFileSummary: Sendable {
         return out
     }
 
-    /// Reads one key file by its extension (`.pem .pub .asc .pgp`). Throws `TrustStoreError`.
-    public static func read(_ path: String) throws -> KeyFileSummary {
-        let lower = path.lowercased()
-        if lower.hasSuffix(".pem") {
-            let key: PublicKey
-            do { key = try PublicKey(pemOrDER: try readBounded(path, limit: maxKeyFileBytes)) } catch let e as TrustStoreError { throw e } catch {
-                throw TrustStoreError(file: path, problem: "not a usable public key: \(error)")
-            }
-            return KeyFileSummary(entries: [Entry(format: "pem", algorithm: key.algorithm.description, fingerprint: key.fingerprint)])
-        }
-        if lower.hasSuffix(".pub") {
-            let file: Ed25519KeyFile
-            do { file = try Ed25519KeyFile.parse(try readBounded(path, limit: 4096)) } catch let e as TrustStoreError { throw e } catch {
-                throw TrustStoreError(file: path, problem: "not a minisign or signify public key: \(error)")
-            }
-            return KeyFileSummary(entries: [Entry(format: file.flavor.rawValue, algorithm: "ed25519", fingerprint: file.key.fingerprint, formatID: file.keyIDHex)])
-        }
-        if lower.hasSuffix(".asc") || lower.hasSuffix(".pgp") {
-            let certs: [OpenPGPCertificate]
-            do { certs = try OpenPGPCertificate.parseAll(try readBounded(path, limit: maxOpenPGPKeyFileBytes)) } catch let e as TrustStoreError { throw e } catch {
-                throw TrustStoreError(file: path, problem: "not an OpenPGP certificate: \(error)")
-            }
+    public init(entries: [Entry]) { self.entries = entries }
+
+    /// A PEM SubjectPublicKeyInfo key file.
+    public init(pem key: PublicKey) {
+        entries = [Entry(format: "pem", algorithm: key.algorithm.description, fingerprint: key.fingerprint)]
+    }
+
+    /// A minisign or signify public key file.
+    public init(ed25519 file: Ed25519KeyFile) {
+        entries = [Entry(format: file.flavor.rawValue, algorithm: "ed25519", fingerprint: file.key.fingerprint, formatID: file.keyIDHex)]
+    }
+
+    /// An OpenPGP certificate file (one or more certificates).
+    public init(openPGP certs: [OpenPGPCertificate]) {
             var entries: [Entry] = []
             for cert in certs {
                 var expires: Date?
@@ -293,33 +295,39 @@ public struct KeyFileSummary: Sendable {
                                          formatID: sub.key.fingerprintHex))
                 }
             }
-            return KeyFileSummary(entries: entries)
-        }
-        throw TrustStoreError(file: path, problem: "not a key file passbox reads (.pem .pub .asc .pgp)")
+            self.entries = entries
     }
 }
 
-/// Resolves the `keys:` entries of trust.yaml's signers to fingerprints. A named
-/// file that does not exist is an error: the configuration would silently mean less.
-public func resolveSignerKeys(_ config: inout TrustConfig, directory: String, file yamlPath: String) throws {
+/// Resolves the `keys:` entries of trust.yaml's signers to fingerprints, from the key
+/// files already read (`TrustStoreContents`). Every problem is returned (a named file
+/// that does not exist, or is no key file, would make the configuration silently mean
+/// less); the caller refuses the store when there is any.
+func resolveSignerKeys(_ config: inout TrustConfig, keyFiles: [String: Set<String>], directory: String) -> [String] {
+    var problems: [String] = []
     for index in config.signers.indices {
         var fingerprints = Set<String>()
+        let here = (config.signers[index].keysLine.map { "line \($0): " } ?? "") + "signers[\(index)] '\(config.signers[index].name)'"
         for reference in config.signers[index].keyReferences {
             if isFingerprintText(reference) {
                 fingerprints.insert(normalizeFingerprint(reference))
                 continue
             }
             guard isPlainKeyFileName(reference) else {
-                throw TrustStoreError(file: yamlPath, problem: "signer '\(config.signers[index].name)': '\(reference.prefix(80))' is neither a file name in keys/ nor a SHA-256 fingerprint")
+                problems.append("\(here): keys: '\(reference.prefix(80))' is neither a file name in keys/ nor a SHA-256 fingerprint")
+                continue
             }
-            let path = directory + "/keys/" + reference
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw TrustStoreError(file: yamlPath, problem: "signer '\(config.signers[index].name)': key file keys/\(reference) does not exist")
+            if let file = keyFiles[reference] {
+                fingerprints.formUnion(file)
+            } else if FileManager.default.fileExists(atPath: directory + "/keys/" + reference) {
+                problems.append("\(here): keys: keys/\(reference) is not a key file passbox reads (.pem .pub .asc .pgp)")
+            } else {
+                problems.append("\(here): keys: key file keys/\(reference) does not exist")
             }
-            fingerprints.formUnion(try KeyFileSummary.read(path).fingerprints)
         }
         config.signers[index].keyFingerprints = fingerprints
     }
+    return problems
 }
 
 /// A name in keys/: no path separators, no `..`, not hidden.

@@ -31,12 +31,23 @@ public struct TrustConfig: Sendable, Equatable {
 /// The trust store could not be read: passbox cannot evaluate (exit 2).
 public struct TrustStoreError: Error, CustomStringConvertible, Sendable {
     public let file: String
-    public let problem: String
+    /// Every problem found in the file (trust.yaml: all of its mistakes, each with its line).
+    public let problems: [String]
+    /// The first problem.
+    public var problem: String { problems.first ?? "" }
     public init(file: String, problem: String) {
         self.file = file
-        self.problem = problem
+        self.problems = [problem]
     }
-    public var description: String { "\(file): \(problem)" }
+    public init(file: String, problems: [String]) {
+        self.file = file
+        self.problems = problems.isEmpty ? ["unknown problem"] : problems
+    }
+    /// One problem: `FILE: problem`; several: a line for each.
+    public var description: String {
+        problems.count == 1 ? "\(file): \(problem)"
+            : "\(file): \(problems.count) mistakes:\n" + problems.map { "  \($0)" }.joined(separator: "\n")
+    }
 }
 
 public struct TrustStore: Sendable {
@@ -53,52 +64,9 @@ public struct TrustStore: Sendable {
         self.ignored = ignored
     }
 
-    /// Reads `DIR/keys/*.pem` and the optional `DIR/trust.yaml`.
+    /// Reads the trust store (`TrustStoreContents.read`) and keeps its DSSE keys and trust.yaml.
     public static func load(directory: String) throws -> TrustStore {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
-            throw TrustStoreError(file: directory, problem: "trust store directory does not exist")
-        }
-        let keysDir = directory + "/keys"
-        var keys: [TrustedKey] = []
-        var ignored: [String] = []
-        var seen: [String: String] = [:]
-        if FileManager.default.fileExists(atPath: keysDir) {
-            let names: [String]
-            do {
-                names = try FileManager.default.contentsOfDirectory(atPath: keysDir).sorted()
-            } catch {
-                throw TrustStoreError(file: keysDir, problem: "cannot list: \(error.localizedDescription)")
-            }
-            for name in names where !name.hasPrefix(".") {
-                let file = keysDir + "/" + name
-                guard name.hasSuffix(".pem") else {
-                    if name != "README.md" { ignored.append(file) }
-                    continue
-                }
-                let data = try readBounded(file, limit: maxKeyFileBytes)
-                let key: PublicKey
-                do {
-                    key = try PublicKey(pemOrDER: data)
-                } catch {
-                    throw TrustStoreError(file: file, problem: "not a usable public key: \(error)")
-                }
-                if let first = seen[key.fingerprint] {
-                    // The same key twice is still one signer; keep the first name.
-                    ignored.append("\(file) (same key as \(first))")
-                    continue
-                }
-                seen[key.fingerprint] = file
-                keys.append(TrustedKey(name: String(name.dropLast(4)), file: file, key: key))
-            }
-        }
-        var config = TrustConfig()
-        let yamlPath = directory + "/trust.yaml"
-        if FileManager.default.fileExists(atPath: yamlPath) {
-            config = try parseTrustConfig(try readBounded(yamlPath, limit: 1 << 20), file: yamlPath)
-            try resolveSignerKeys(&config, directory: directory, file: yamlPath)
-        }
-        return TrustStore(directory: directory, keys: keys, config: config, ignored: ignored)
+        try TrustStoreContents.read(directory: directory).store
     }
 
     /// The trusted key a DSSE keyid hint names (by fingerprint or file name), if any.
@@ -117,8 +85,9 @@ func readBounded(_ path: String, limit: Int) throws -> Data {
     }
 }
 
-/// Parses trust.yaml strictly: every key must be known. Key files named by
-/// signers are resolved by `TrustStore.load` (`resolveSignerKeys`).
+/// Parses trust.yaml strictly: every key must be known. Every mistake is found and
+/// reported together (`TrustStoreError.problems`, each with its line), not only the
+/// first. Key files named by signers are resolved by `TrustStoreContents.read`.
 public func parseTrustConfig(_ data: Data, file: String) throws -> TrustConfig {
     let document: YAMLValue
     do {
@@ -131,112 +100,149 @@ public func parseTrustConfig(_ data: Data, file: String) throws -> TrustConfig {
     guard let map = document.mapping else {
         throw TrustStoreError(file: file, problem: "the top level must be a mapping")
     }
-    func fail(_ problem: String) -> TrustStoreError { TrustStoreError(file: file, problem: problem) }
-    func threshold(_ value: YAMLValue, _ what: String) throws -> Int {
-        guard let n = value.int, n >= 1, n <= 64 else { throw fail("\(what) must be a whole number from 1 to 64") }
-        return n
-    }
-    func names(_ value: YAMLValue, _ what: String) throws -> [String] {
-        if let one = value.string, value.sequence == nil { return [one] }
-        guard let list = value.strings, !list.isEmpty, list.count <= 10_000, list.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 1024 }) else {
-            throw fail("\(what) must be a non-empty list of names")
-        }
-        return list
-    }
+    var problems = TrustYAMLProblems()
     for (key, value) in map {
+        let line = document.line(ofKey: key)
         switch key {
         case "version":
-            guard value.int == 1 else { throw fail("version must be 1") }
+            if value.int != 1 { problems.add(line, "version must be 1") }
         case "threshold":
-            config.threshold = try threshold(value, "threshold")
+            if let n = problems.threshold(value, "threshold", line) { config.threshold = n }
         case "revoked":
             if case .null = value { continue }
             guard let list = value.strings, list.count <= 100_000 else {
-                throw fail("revoked must be a list of SHA-256 fingerprints")
+                problems.add(line, "revoked must be a list of SHA-256 fingerprints")
+                continue
             }
             for item in list {
-                guard isFingerprintText(item) else {
-                    throw fail("revoked: '\(item.prefix(80))' is not a SHA-256 fingerprint (64 hex digits)")
+                if isFingerprintText(item) {
+                    config.revoked.append(normalizeFingerprint(item))
+                } else {
+                    problems.add(line, "revoked: '\(item.prefix(80))' is not a SHA-256 fingerprint (64 hex digits)")
                 }
-                config.revoked.append(normalizeFingerprint(item))
             }
         case "signers":
             if case .null = value { continue }
-            guard let list = value.sequence, list.count <= 10_000 else { throw fail("signers must be a list") }
-            for (index, item) in list.enumerated() {
-                config.signers.append(try parseSignerRule(item, index: index, file: file, threshold: threshold, names: names))
+            guard let list = value.sequence, list.count <= 10_000 else {
+                problems.add(line, "signers must be a list")
+                continue
             }
             var seen = Set<String>()
-            for rule in config.signers where !seen.insert(rule.name).inserted {
-                throw fail("signers: the name '\(rule.name.prefix(80))' is used twice")
+            for (index, item) in list.enumerated() {
+                guard let rule = parseSignerRule(item, index: index, listLine: line, problems: &problems) else { continue }
+                if !seen.insert(rule.name).inserted {
+                    problems.add(item.line(ofKey: "name") ?? line, "signers: the name '\(rule.name.prefix(80))' is used twice")
+                }
+                config.signers.append(rule)
             }
         default:
-            throw fail("unknown key '\(key.prefix(80))' (this version knows: version, threshold, signers, revoked)")
+            problems.add(line, "unknown key '\(key.prefix(80))' (this version knows: version, threshold, signers, revoked)")
         }
     }
+    if !problems.list.isEmpty { throw TrustStoreError(file: file, problems: problems.list) }
     return config
 }
 
-private func parseSignerRule(_ item: YAMLValue, index: Int, file: String,
-                             threshold: (YAMLValue, String) throws -> Int,
-                             names: (YAMLValue, String) throws -> [String]) throws -> SignerRule {
-    guard let map = item.mapping else {
-        throw TrustStoreError(file: file, problem: "signers[\(index)] must be a mapping (name, keys, vendors, products, kinds, ...)")
+/// The mistakes of one trust.yaml, each as "line N: what".
+struct TrustYAMLProblems {
+    var list: [String] = []
+
+    mutating func add(_ line: Int?, _ problem: String) {
+        list.append(line.map { "line \($0): \(problem)" } ?? problem)
     }
+
+    mutating func threshold(_ value: YAMLValue, _ what: String, _ line: Int?) -> Int? {
+        guard let n = value.int, n >= 1, n <= 64 else {
+            add(line, "\(what) must be a whole number from 1 to 64")
+            return nil
+        }
+        return n
+    }
+
+    mutating func names(_ value: YAMLValue, _ what: String, _ line: Int?) -> [String]? {
+        if let one = value.string, value.sequence == nil { return [one] }
+        guard let list = value.strings, !list.isEmpty, list.count <= 10_000, list.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 1024 }) else {
+            add(line, "\(what) must be a non-empty list of names")
+            return nil
+        }
+        return list
+    }
+}
+
+/// One `signers:` entry; nil (with its problems noted) when it cannot be used.
+private func parseSignerRule(_ item: YAMLValue, index: Int, listLine: Int?, problems: inout TrustYAMLProblems) -> SignerRule? {
+    guard let map = item.mapping else {
+        problems.add(listLine, "signers[\(index)] must be a mapping (name, keys, vendors, products, kinds, ...)")
+        return nil
+    }
+    let firstLine = map.first.flatMap { item.line(ofKey: $0.key) } ?? listLine
     guard let name = map.first(where: { $0.key == "name" })?.value.string, !name.isEmpty, name.utf8.count <= 256 else {
-        throw TrustStoreError(file: file, problem: "signers[\(index)] needs a name")
+        problems.add(firstLine, "signers[\(index)] needs a name")
+        return nil
     }
     let here = "signers[\(index)] '\(name)'"
-    func fail(_ problem: String) -> TrustStoreError { TrustStoreError(file: file, problem: "\(here): \(problem)") }
     var rule = SignerRule(name: name)
+    var usable = true
     for (key, value) in map {
+        let line = item.line(ofKey: key)
+        func fail(_ problem: String) {
+            problems.add(line, "\(here): \(problem)")
+            usable = false
+        }
         switch key {
         case "name":
             break
         case "keys":
-            rule.keyReferences = try names(value, "keys")
+            if let list = problems.names(value, "\(here): keys", line) { rule.keyReferences = list } else { usable = false }
+            rule.keysLine = line
         case "certificates":
             let entries: [YAMLValue] = value.sequence ?? [value]
             for entry in entries {
                 guard let fields = entry.mapping, !fields.isEmpty else {
-                    throw fail("certificates must be a mapping {subject: \"CN=...\"} or a list of them")
+                    fail("certificates must be a mapping {subject: \"CN=...\"} or a list of them")
+                    continue
                 }
                 for (field, pattern) in fields {
                     guard field == "subject" else {
-                        throw fail("unknown key 'certificates.\(field.prefix(80))' (this version knows: subject)")
+                        fail("unknown key 'certificates.\(field.prefix(80))' (this version knows: subject)")
+                        continue
                     }
                     guard let text = pattern.string, !text.isEmpty, text.utf8.count <= 1024 else {
-                        throw fail("certificates.subject must be a pattern such as \"CN=Acme Code Signing*\"")
+                        fail("certificates.subject must be a pattern such as \"CN=Acme Code Signing*\"")
+                        continue
                     }
                     rule.subjectPatterns.append(text)
                 }
             }
         case "vendors":
-            rule.vendors = try names(value, "vendors")
+            if let list = problems.names(value, "\(here): vendors", line) { rule.vendors = list } else { usable = false }
         case "products":
-            rule.products = try names(value, "products")
+            if let list = problems.names(value, "\(here): products", line) { rule.products = list } else { usable = false }
         case "kinds":
-            let kinds = try names(value, "kinds")
+            guard let kinds = problems.names(value, "\(here): kinds", line) else { usable = false; continue }
             for kind in kinds where !["firmware", "recipe", "tool"].contains(kind) {
-                throw fail("kinds: '\(kind.prefix(80))' is not firmware, recipe or tool")
+                fail("kinds: '\(kind.prefix(80))' is not firmware, recipe or tool")
             }
             rule.kinds = kinds
         case "validFrom", "validUntil":
             guard let text = value.string, let date = parseRFC3339(text) else {
-                throw fail("\(key) must be an RFC 3339 time such as 2027-12-31T23:59:59Z")
+                fail("\(key) must be an RFC 3339 time such as 2027-12-31T23:59:59Z")
+                continue
             }
             if key == "validFrom" { rule.validFrom = date } else { rule.validUntil = date }
         case "threshold":
-            rule.threshold = try threshold(value, "\(here): threshold")
+            if let n = problems.threshold(value, "\(here): threshold", line) { rule.threshold = n } else { usable = false }
         default:
-            throw fail("unknown key '\(key.prefix(80))' (a signer knows: name, keys, certificates, vendors, products, kinds, validFrom, validUntil, threshold)")
+            fail("unknown key '\(key.prefix(80))' (a signer knows: name, keys, certificates, vendors, products, kinds, validFrom, validUntil, threshold)")
         }
     }
-    guard !rule.keyReferences.isEmpty || !rule.subjectPatterns.isEmpty else {
-        throw fail("names no keys and no certificates")
+    if rule.keyReferences.isEmpty && rule.subjectPatterns.isEmpty && usable {
+        problems.add(firstLine, "\(here): names no keys and no certificates")
+        usable = false
     }
     if let from = rule.validFrom, let until = rule.validUntil, from > until {
-        throw fail("validFrom is after validUntil")
+        problems.add(item.line(ofKey: "validFrom") ?? firstLine, "\(here): validFrom is after validUntil")
+        usable = false
     }
-    return rule
+    return usable ? rule : nil
 }

@@ -8,7 +8,8 @@ import Glibc
 public struct IntakeOptions: Sendable {
     public var limits = IntakeLimits()
     /// Digests computed for every item (spread over the hashing workers: see DigestPipeline).
-    public var algorithms: [DigestAlgorithm] = [.sha256, .sha512]
+    /// sha256 by default; others only when asked for (docs/usage.md "Digests").
+    public var algorithms: [DigestAlgorithm] = [.sha256]
     /// Which files at the delivery root to keep in memory (manifests, signatures).
     public var captureRootFile: @Sendable (String) -> Bool = { _ in false }
     /// Which files anywhere on the medium (not inside archives) to keep, by path
@@ -19,6 +20,9 @@ public struct IntakeOptions: Sendable {
     /// Which other files to keep, judged on their first bytes (SBOMs, found by
     /// content); archives are never kept.
     public var captureContent: @Sendable (UnsafeRawBufferPointer) -> Bool = { _ in false }
+    /// Also kept, whatever their first bytes: files whose name asks for it (named like
+    /// an SBOM: such a file must be one), anywhere in the delivery.
+    public var captureNamed: @Sendable (String) -> Bool = { _ in false }
     /// Largest file kept in memory by `captureContent`; a larger one is listed in `Inventory.tooLargeToCapture`.
     public var contentCaptureLimit = 64 << 20
     /// All kept files together: past this, a file being kept is dropped and listed in
@@ -429,7 +433,8 @@ final class IntakeRun {
 
     /// Starts keeping a file judged by its first bytes (already read: `head`).
     func captureByContent(_ item: Int, head: [UInt8]) {
-        guard capturing.isEmpty || capturing[item] == nil, head.withUnsafeBytes({ captureContent($0) }) else { return }
+        guard capturing.isEmpty || capturing[item] == nil,
+              head.withUnsafeBytes({ captureContent($0) }) || options.captureNamed(items[item].path) else { return }
         capturing[item] = options.contentCaptureLimit
         head.withUnsafeBytes { capture(item, $0) }
     }

@@ -1,3 +1,4 @@
+import CryptoIO
 import Foundation
 import Intake
 import Attestation
@@ -36,6 +37,10 @@ public struct Policy: Sendable, Equatable {
     /// Archives `admit` unpacks instead of copying (`admit: {extract: true}` or a list of
     /// file-name patterns such as `["*.tar.gz"]`); empty: archives are admitted as files.
     public var admitExtract: [String] = []
+    /// Digests computed for every file besides sha256 (`digests: [sha512]`); sha256
+    /// is always computed. Others are computed anyway when a manifest names a file by
+    /// them alone (a second pass, docs/usage.md "Digests").
+    public var digests: [DigestAlgorithm] = []
     /// Where the policy came from ("built-in" or a file path).
     public var source = "built-in"
 
@@ -89,6 +94,14 @@ extension Policy {
             switch section {
             case "version":
                 guard value.int == 1 else { throw fail("version must be 1") }
+            case "digests":
+                guard let names = value.strings, names.count <= 3 else { throw fail("digests must be a list such as [sha256, sha512]") }
+                for name in names {
+                    guard let algorithm = DigestAlgorithm(rawValue: name.lowercased()) else {
+                        throw fail("digests: unknown algorithm '\(name.prefix(40))' (sha256, sha384, sha512)")
+                    }
+                    if !policy.digests.contains(algorithm) { policy.digests.append(algorithm) }
+                }
             case "manifest":
                 try actions(section, value) { key, action in
                     switch key {

@@ -71,9 +71,13 @@ public enum Producer {
     /// is refused here rather than written and then refused at the gate.
     public static func createManifest(path: String, keys: [PrivateKey], predicate: DeliveryPredicate?,
                                       sboms: [String] = [], excluding: String? = nil,
+                                      algorithms: [DigestAlgorithm] = [.sha256],
                                       maxEnvelopeBytes: Int = maxManifestBytes) throws -> ManifestResult {
         var options = IntakeOptions()
         options.openArchives = false // subjects are the files themselves
+        // sha256 by default; `--digests sha256,sha512` adds more (`--digests sha512`
+        // writes sha512 alone, as a vendor's own tools may).
+        options.algorithms = algorithms.isEmpty ? [.sha256] : algorithms
         let inventory: Inventory
         do {
             inventory = try Intake.run(path: path, options: options)

@@ -15,7 +15,7 @@ public enum Severity: String, Sendable, Codable, Comparable {
     public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
 }
 
-/// One reason. Codes are contract.md's stable finding codes.
+/// One reason. Codes are the stable finding codes of docs/report.md.
 public struct Finding: Sendable, Codable, Equatable {
     public var code: String
     public var severity: Severity
@@ -38,7 +38,7 @@ public enum FileStatus: String, Sendable, Codable {
     case verified, covered, unlisted, mismatch, missing, skipped
 }
 
-/// The report: what `--format json` prints, key for key (contract.md).
+/// The report: what `--format json` prints, key for key (docs/report.md).
 public struct Report: Sendable, Codable {
     public struct Delivery: Sendable, Codable {
         public var path: String
@@ -80,6 +80,10 @@ public struct Report: Sendable, Codable {
         public var version: String?
         public var kind: String?
     }
+    /// Where passbox looked for manifests and signatures.
+    public struct Evidence: Sendable, Codable {
+        public var lookedIn: [String]
+    }
     public struct Summary: Sendable, Codable {
         public var files: Int
         public var bytes: Int64
@@ -90,6 +94,9 @@ public struct Report: Sendable, Codable {
     public var mediaType = reportMediaType
     public var verdict: Verdict
     public var delivery: Delivery
+    /// Where evidence was looked for (the delivery root, beside a single file,
+    /// registered manifests, `--manifest`).
+    public var evidence: Evidence?
     public var files: [File]
     public var manifests: [Manifest]
     /// Present when the delivery has an SBOM or the policy requires one.

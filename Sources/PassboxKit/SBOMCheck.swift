@@ -1,6 +1,7 @@
 import Attestation
 import CryptoIO
 import Foundation
+import SafeText
 import Intake
 import SBOM
 
@@ -59,13 +60,26 @@ public func looksLikeSBOM(_ head: UnsafeRawBufferPointer) -> Bool {
 /// A name that says "SBOM": the names CycloneDX and SPDX recommend (`bom.json`,
 /// `bom.xml`, `*.cdx.json`, `*.cdx.xml`, `*.spdx`, `*.spdx.json`, ...) and `*.sbom`,
 /// `*.sbom.json`, `*.bom.json`, `*.bom.xml`, in any case.
+/// (Compared byte by byte, ASCII letters folded: intake asks it of every file, and
+/// `lowercased()` made a new string each time.)
 func isSBOMFileName(_ path: String) -> Bool {
-    let name = (path.split(separator: "/").last.map(String.init) ?? path).lowercased()
-    if name == "bom.json" || name == "bom.xml" { return true }
-    return [".cdx.json", ".cdx.xml", ".bom.json", ".bom.xml", ".sbom", ".sbom.json", ".sbom.xml",
-            ".spdx", ".spdx.json", ".spdx.yaml", ".spdx.yml", ".spdx.xml", ".spdx.rdf", ".spdx.rdf.xml", ".spdx.jsonld"]
-        .contains { name.hasSuffix($0) }
+    let bytes = path.utf8
+    let start = bytes.lastIndex(of: UInt8(ascii: "/")).map { bytes.index(after: $0) } ?? bytes.startIndex
+    let name = bytes[start...]
+    func endsWith(_ suffix: [UInt8]) -> Bool {
+        name.count >= suffix.count && zip(name.suffix(suffix.count), suffix).allSatisfy { byte, expected in
+            (0x41...0x5a).contains(byte) ? byte | 0x20 == expected : byte == expected
+        }
+    }
+    if sbomWholeNames.contains(where: { $0.count == name.count && endsWith($0) }) { return true }
+    return sbomSuffixes.contains(where: endsWith)
 }
+
+private let sbomWholeNames: [[UInt8]] = ["bom.json", "bom.xml"].map { Array($0.utf8) }
+private let sbomSuffixes: [[UInt8]] = [
+    ".cdx.json", ".cdx.xml", ".bom.json", ".bom.xml", ".sbom", ".sbom.json", ".sbom.xml",
+    ".spdx", ".spdx.json", ".spdx.yaml", ".spdx.yml", ".spdx.xml", ".spdx.rdf", ".spdx.rdf.xml", ".spdx.jsonld",
+].map { Array($0.utf8) }
 
 private let sbomMarkers: [[UInt8]] = ["\"bomFormat\"", "\"spdxVersion\"", "SPDXVersion:", "cyclonedx.org/schema/bom", "spdx.org/rdf/3"]
     .map { Array($0.utf8) }
@@ -173,7 +187,8 @@ struct SBOMCheck {
         for (index, data) in inventory.captured.sorted(by: { $0.key < $1.key }) where index < items.count && !evidence.contains(index) {
             let item = items[index]
             // Kept for other reasons too (manifests, lists, signatures): only SBOMs here.
-            guard data.withUnsafeBytes({ looksLikeSBOM($0) }) else { continue }
+            // A file named like an SBOM is judged as one whatever its first bytes.
+            guard data.withUnsafeBytes({ looksLikeSBOM($0) }) || isSBOMFileName(item.path) else { continue }
             let evaluation: SBOMEvaluation
             do {
                 evaluation = try SBOMEvaluation(data: data, rules: policy.sbomRules)
@@ -270,9 +285,11 @@ extension SBOMReport {
     /// components that are not approved, grouped by status and reason.
     public func text(perGroup: Int = 50) -> String {
         var out = ""
+        // Fields come from the SBOM: escaped (SafeText) before they reach a terminal.
+        let safe = terminalSafe
         for d in documents {
-            var line = "  \(d.path)  \(d.format) \(d.specVersion), \(d.components) component(s)"
-            if let product = d.product { line += ", product \(product)" }
+            var line = "  \(safe(d.path))  \(d.format) \(safe(d.specVersion)), \(d.components) component(s)"
+            if let product = d.product { line += ", product \(safe(product))" }
             if let signed = d.signed { line += signed ? ", signed" : ", NOT covered by a trusted manifest" }
             out += line + "\n"
         }
@@ -290,11 +307,11 @@ extension SBOMReport {
             out += "  \(status) (\(group.count))\n"
             for key in order {
                 let entries = byReason[key] ?? []
-                out += "    \(key) (\(entries.count)):\n"
+                out += "    \(safe(key)) (\(entries.count)):\n"
                 for entry in entries.prefix(perGroup) {
                     let name = entry.purl ?? (entry.version.map { "\(entry.name)@\($0)" } ?? entry.name)
                     let reason = entry.rule == nil ? "" : "  — \(entry.reason)"
-                    out += "      \(name)\(reason)\n"
+                    out += "      \(safe(name))\(safe(reason))\n"
                 }
                 if entries.count > perGroup { out += "      …and \(entries.count - perGroup) more (see --format json)\n" }
             }

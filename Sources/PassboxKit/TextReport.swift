@@ -1,11 +1,14 @@
 import Foundation
+import SafeText
 
 extension Report {
     /// For a person at the kiosk: what was checked, who signed, then one line per finding.
     /// At most `perCode` findings of one code are listed; JSON has them all.
     public func text(perCode: Int = 25) -> String {
         var out = ""
-        func line(_ s: String = "") { out += s + "\n" }
+        // Every line passes through SafeText: names, signers, vendors and messages come
+        // from the delivery and must not drive the terminal.
+        func line(_ s: String = "") { out += terminalSafe(s) + "\n" }
         line("passbox verify: \(verdict == .accepted ? "ACCEPTED" : "REJECTED")")
         var what = "\(delivery.path) (\(delivery.kind)"
         if let format = delivery.format { what += ", \(format)" }

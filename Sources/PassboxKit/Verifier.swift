@@ -13,7 +13,10 @@ public struct VerifyOptions: Sendable {
     public var policy: Policy = .builtIn
     /// Validity is judged at this time (keys, certificates, manifests).
     public var at: Date = Date()
-    public var algorithms: [DigestAlgorithm] = [.sha256, .sha512]
+    /// Computed for every file: sha256 always, and what `--digests` or the policy's
+    /// `digests:` add. An algorithm a manifest names a file by alone is computed too,
+    /// in a second pass when the manifest turns up after the bytes (docs/usage.md).
+    public var algorithms: [DigestAlgorithm] = [.sha256]
 
     public init(trustStoreDirectory: String) {
         self.trustStoreDirectory = trustStoreDirectory
@@ -31,14 +34,14 @@ public enum Verifier {
     /// Verifies one delivery. Throws only when it cannot evaluate (unreadable
     /// path, malformed trust store); every judgement is a finding in the report.
     public static func verify(path: String, options: VerifyOptions) throws -> Report {
-        let trustStore: TrustStore
-        let vendorTrust: VendorTrust
+        let contents: TrustStoreContents
         do {
-            trustStore = try TrustStore.load(directory: options.trustStoreDirectory)
-            vendorTrust = try VendorTrust.load(directory: options.trustStoreDirectory).trust
+            contents = try TrustStoreContents.read(directory: options.trustStoreDirectory)
         } catch let error as TrustStoreError {
             throw EvaluationError("trust store: \(error)")
         }
+        let trustStore = contents.store
+        let vendorTrust = contents.vendor
         var detached = DetachedSignatureVerifier(trust: vendorTrust, time: options.at)
         detached.trust.requireCRL = options.policy.requireCRL
 
@@ -68,6 +71,23 @@ public enum Verifier {
             }
         }
 
+        // A single file (a firmware image, an archive) with evidence named after it
+        // beside it, as `minisign -V -m FILE`, `cosign verify-blob` and `gpg --verify`
+        // users expect: fw.zip.dsse.json, .intoto.json, .intoto.jsonl (they apply, like
+        // manifests in a delivery's root) and fw.zip.minisig, .sig, .asc, .gpg, .p7s
+        // (checked over the file's bytes once it is read). Nothing else beside it counts.
+        var isDirectory: ObjCBool = false
+        let singleFile = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+        var besideSignatures: [(path: String, bytes: Data)] = []
+        if singleFile {
+            for suffix in besideManifestSuffixes where FileManager.default.fileExists(atPath: path + suffix) {
+                envelopes += manifests(in: try readManifestFile(path + suffix), path: path + suffix, origin: .delivery)
+            }
+            for signature in ChecksumList.signatureFileNames(for: path) where FileManager.default.fileExists(atPath: signature) {
+                besideSignatures.append((signature, try readManifestFile(signature)))
+            }
+        }
+
         // Manifests known before the delivery is read are checked while it is read (a
         // 50,000-file statement takes a quarter of a second to parse).
         let verifier = ManifestVerifier(trustStore: trustStore, time: options.at)
@@ -86,7 +106,8 @@ public enum Verifier {
         intakeOptions.captureMediumFile = { isSignatureFileName($0) }
         intakeOptions.captureLimit = maxManifestBytes
         intakeOptions.captureContent = { looksLikeSBOM($0) }
-        let inventory: Inventory
+        intakeOptions.captureNamed = { isSBOMFileName($0) }
+        var inventory: Inventory
         do {
             inventory = try Intake.run(path: path, options: intakeOptions)
         } catch let error as IntakeError {
@@ -148,28 +169,87 @@ public enum Verifier {
                     signatures.append((signatureName, data))
                 }
                 guard !signatures.isEmpty else { continue }
-                let file = (path as NSString).appendingPathComponent(name)
-                guard item.size <= Int64(maxSignedFileBytes), let content = try? readFile(file, limit: maxSignedFileBytes),
-                      Hex.encode(Hasher.digest(.sha256, content)) == item.digests.sha256 else {
-                    var check = ManifestCheck(path: signatures.map(\.path).joined(separator: ", "), origin: .delivery)
-                    check.format = "detached"
-                    check.problems.append(.malformed(item.size > Int64(maxSignedFileBytes)
-                        ? "\(name) is larger than \(maxSignedFileBytes) bytes: sign a checksum list that names it instead"
-                        : "\(name) changed on the medium while it was being checked"))
-                    signedFiles.append(check)
-                    continue
-                }
-                signedFiles.append(ManifestVerifier(trustStore: trustStore, time: options.at)
-                    .check(signedFile: name, content: content, digests: item.digests, signatures: signatures, detached: detached))
+                signedFiles.append(checkSignedFile(name, at: (path as NSString).appendingPathComponent(name), item: item,
+                                                   signatures: signatures, trustStore: trustStore, detached: detached, time: options.at))
             }
         }
+
+        // The single file's detached signatures beside it, over its bytes.
+        if !besideSignatures.isEmpty, let root = inventory.rootItem, root < inventory.items.count {
+            signedFiles.append(checkSignedFile(inventory.items[root].path, at: path, item: inventory.items[root],
+                                               signatures: besideSignatures, trustStore: trustStore, detached: detached, time: options.at))
+        }
+
+        // Where evidence was looked for (the report says it; so does manifest.none).
+        var lookedIn: [String] = []
+        switch inventory.deliveryKind {
+        case .directory: lookedIn.append("\(path) (the delivery root)")
+        case .archive: lookedIn.append("the root of \(path) (inside the archive)")
+        case .file: break
+        }
+        if singleFile {
+            lookedIn.append("beside \(path): " + (besideManifestSuffixes + ChecksumList.signatureFileNames(for: "")).joined(separator: " "))
+        }
+        if let dir = options.manifestsDirectory { lookedIn.append("\(dir) (registered manifests)") }
+        for file in options.manifestFiles { lookedIn.append("--manifest \(file)") }
 
         let (earlyEnvelopes, earlyLists) = early.wait()
         let checks = earlyEnvelopes + envelopes.map { verifier.check($0) }
             + earlyLists + lists.map { verifier.check($0, detached: detached) } + signedFiles
+
+        // A trusted manifest that names files by digests this run did not compute (a
+        // sha512-only subject): those are computed in a second pass over the delivery,
+        // never left unchecked (the manifest may turn up only after the bytes it names,
+        // in the root of an archive delivery).
+
+        let needed = algorithmsNeeded(by: checks, computed: intakeOptions.algorithms)
+        if !needed.isEmpty {
+            var again = intakeOptions
+            again.algorithms = intakeOptions.algorithms + needed
+            let second: Inventory
+            do {
+                second = try Intake.run(path: path, options: again)
+            } catch let error as IntakeError {
+                throw EvaluationError("second pass for \(needed.map(\.rawValue).joined(separator: ", ")): \(error.message)")
+            }
+            if let changed = changedBetweenPasses(inventory, second) {
+                findings.append(Finding(code: "archive.corrupt", severity: .error, path: changed,
+                                        message: "the content changed between the first read and the second (for \(needed.map(\.rawValue).joined(separator: ", ")) digests): the medium is being modified"))
+            } else {
+                inventory = second
+            }
+        }
+        // Evidence the operator named (`--manifest`) that does not parse cannot be
+        // evaluated: exit 2, as for an unreadable one (docs/usage.md).
+        for check in checks where check.origin == .explicit {
+            for case .malformed(let message) in check.problems {
+                throw EvaluationError("--manifest \(check.path): \(message)")
+            }
+        }
         var matcher = Matcher(inventory: inventory, evidence: evidence, checks: checks, policy: options.policy,
                               trustStore: trustStore, initialFindings: findings)
+        matcher.trustedKeys = contents.keyCount
+        matcher.lookedIn = lookedIn
+        matcher.trustedRoots = contents.roots.count
         return matcher.report()
+    }
+
+    /// A file with detached signatures: they are checked over its bytes, read again (up
+    /// to 256 MiB) and compared with the digests intake computed, so what was signed is
+    /// what was hashed.
+    private static func checkSignedFile(_ name: String, at file: String, item: Item, signatures: [(path: String, bytes: Data)],
+                                        trustStore: TrustStore, detached: DetachedSignatureVerifier, time: Date) -> ManifestCheck {
+        guard item.size <= Int64(maxSignedFileBytes), let content = try? readFile(file, limit: maxSignedFileBytes),
+              Hex.encode(Hasher.digest(.sha256, content)) == item.digests.sha256 else {
+            var check = ManifestCheck(path: signatures.map(\.path).joined(separator: ", "), origin: .delivery)
+            check.format = "detached"
+            check.problems.append(.malformed(item.size > Int64(maxSignedFileBytes)
+                ? "\(name) is larger than \(maxSignedFileBytes) bytes: sign a checksum list that names it instead"
+                : "\(name) changed on the medium while it was being checked"))
+            return check
+        }
+        return ManifestVerifier(trustStore: trustStore, time: time)
+            .check(signedFile: name, content: content, digests: item.digests, signatures: signatures, detached: detached)
     }
 
     /// A checksum list given on the command line or registered in advance, with the
@@ -191,6 +271,34 @@ public enum Verifier {
         }
     }
 }
+
+/// Algorithms that verified manifests name some subject by and that were not
+/// computed, for subjects that share no computed algorithm (sha256 is computed always,
+/// so in practice: sha384- or sha512-only subjects).
+func algorithmsNeeded(by checks: [ManifestCheck], computed: [DigestAlgorithm]) -> [DigestAlgorithm] {
+    var needed = Set<DigestAlgorithm>()
+    for check in checks {
+        guard let manifest = check.verified else { continue }
+        for subject in manifest.statement.subjects where !computed.contains(where: { subject.digests.has($0) }) {
+            for (algorithm, _) in subject.digests where !computed.contains(algorithm) { needed.insert(algorithm) }
+        }
+    }
+    return DigestAlgorithm.allCases.filter { needed.contains($0) }
+}
+
+/// The first item whose content differs between two reads of the same delivery
+/// (by sha256, or a different list of items), or nil when they agree.
+func changedBetweenPasses(_ first: Inventory, _ second: Inventory) -> String? {
+    guard first.items.count == second.items.count else { return first.deliveryPath }
+    for i in first.items.indices {
+        let a = first.items[i], b = second.items[i]
+        if a.path != b.path || a.size != b.size || a.digests.sha256 != b.digests.sha256 { return a.path }
+    }
+    return nil
+}
+
+/// Manifests named after a single-file delivery, beside it (`fw.zip.dsse.json`).
+let besideManifestSuffixes = [".dsse.json", ".intoto.json", ".intoto.jsonl"]
 
 /// Largest single file whose detached signature passbox checks (it is read into memory).
 let maxSignedFileBytes = 256 << 20
@@ -264,6 +372,11 @@ struct Matcher {
     let policy: Policy
     let trustStore: TrustStore
     var findings: [Finding]
+    /// What the trust store holds (`TrustStoreContents`: the one count every message uses).
+    var trustedKeys = 0
+    var trustedRoots = 0
+    /// Where evidence was looked for.
+    var lookedIn: [String] = []
 
     init(inventory: Inventory, evidence: Set<Int>, checks: [ManifestCheck], policy: Policy, trustStore: TrustStore, initialFindings: [Finding]) {
         self.inventory = inventory
@@ -278,6 +391,50 @@ struct Matcher {
     /// nil: no algorithm in common.
     static func digestsMatch(_ item: Item, _ subject: Subject) -> Bool? {
         subject.digests.agrees(with: item.digests)
+    }
+
+    /// The file a symbolic link leads to inside the delivery (following link chains,
+    /// at most 40 hops, as the kernel does), or nil when it leaves the delivery or its
+    /// container archive, is dangling, loops, or is not a file. Paths inside archives
+    /// resolve within the same archive (`tools.tar!/lib/x.so -> x.so.1`).
+    func resolvedLinkTarget(_ link: Int, paths: inout [String: Int]?) -> Int? {
+        let items = inventory.items
+        if paths == nil {
+            var map: [String: Int] = [:]
+            for i in items.indices where items[i].kind != .directory && !evidence.contains(i) {
+                if map[items[i].path] == nil { map[items[i].path] = i }
+            }
+            paths = map
+        }
+        var current = link
+        for _ in 0..<40 {
+            guard items[current].kind == .symlink, let target = items[current].linkTarget, !target.isEmpty,
+                  !target.hasPrefix("/") else {
+                return items[current].kind == .regular || items[current].kind == .archive || items[current].kind == .hardlink
+                    ? current : nil
+            }
+            let path = items[current].path
+            // The container prefix ("outer.tar!/") stays; the rest is resolved like a path.
+            var prefix = ""
+            var inner = Substring(path)
+            if let bang = path.range(of: "!/", options: .backwards) {
+                prefix = String(path[..<bang.upperBound])
+                inner = path[bang.upperBound...]
+            }
+            var parts = inner.split(separator: "/", omittingEmptySubsequences: true).dropLast().map(String.init)
+            for component in target.split(separator: "/", omittingEmptySubsequences: true) {
+                if component == "." { continue }
+                if component == ".." {
+                    guard !parts.isEmpty else { return nil } // leaves its root
+                    parts.removeLast()
+                } else {
+                    parts.append(String(component))
+                }
+            }
+            guard let next = paths?[prefix + parts.joined(separator: "/")] else { return nil }
+            current = next
+        }
+        return nil
     }
 
     mutating func report() -> Report {
@@ -342,6 +499,8 @@ struct Matcher {
             }
         }
         var linksSeen = Set<String>()
+        // Path -> item, built on the first symbolic link that a subject names.
+        var pathIndex: [String: Int]? = nil
 
         // Manifest problems: errors for manifests that speak for this delivery,
         // warnings for registered ones that may belong to another delivery.
@@ -368,7 +527,9 @@ struct Matcher {
         if applied.isEmpty {
             let verifiedElsewhere = checks.filter { $0.verified != nil }.count
             var message = "no manifest signed by a trusted key covers this delivery"
-            message += " (\(checks.count) manifest(s) checked, \(verifiedElsewhere) verified, \(trustStore.keys.count) trusted key(s))"
+            message += " (\(checks.count) manifest(s) checked, \(verifiedElsewhere) verified; the trust store holds \(trustedKeys) trusted key(s)"
+                + (trustedRoots > 0 ? " and \(trustedRoots) root certificate(s))" : ")")
+            if !lookedIn.isEmpty { message += "; looked in: " + lookedIn.joined(separator: "; ") }
             findings.append(Finding(code: "manifest.none", severity: .error, path: nil, message: message))
         }
 
@@ -416,6 +577,25 @@ struct Matcher {
                 // records it (passbox's predicate) records that target.
                 let target = items[i].linkTarget ?? ""
                 guard let listed = linksByName[items[i].path] else {
+                    // in-toto's convention (in-toto-run, `sha256sum *`): a subject names the
+                    // link with its target's content digest. Verified when the link
+                    // resolves to a file inside the delivery whose content every subject
+                    // of that name agrees with.
+                    if let named = subjectsByName.subjects(named: items[i].path) {
+                        let subjects = [named.first] + named.others
+                        if let t = resolvedLinkTarget(i, paths: &pathIndex),
+                           subjects.allSatisfy({ Self.digestsMatch(items[t], $0.subject) == true }) {
+                            status[i] = .verified
+                        } else {
+                            status[i] = .mismatch
+                            findings.append(Finding(code: "file.mismatch", severity: .error, path: items[i].path,
+                                                    message: "symbolic link to \(target), named by a trusted manifest with a digest, but "
+                                                        + (resolvedLinkTarget(i, paths: &pathIndex) == nil
+                                                            ? "it does not lead to a file inside the delivery"
+                                                            : "the content it leads to differs from the manifest")))
+                        }
+                        continue
+                    }
                     status[i] = .unlisted
                     findings.append(Finding(code: "file.unlisted", severity: unlistedSeverity, path: items[i].path,
                                             message: "symbolic link to \(target), recorded by no trusted manifest (`passbox manifest create` records a tree's links)"))
@@ -570,7 +750,8 @@ struct Matcher {
         let accepted = !applied.isEmpty && !ordered.contains { $0.severity == .error } && !inventory.stoppedEarly
         return Report(
             verdict: accepted ? .accepted : .rejected,
-            delivery: delivery, files: files, manifests: manifests, sbom: sbom.report, findings: ordered,
+            delivery: delivery, evidence: lookedIn.isEmpty ? nil : Report.Evidence(lookedIn: lookedIn),
+            files: files, manifests: manifests, sbom: sbom.report, findings: ordered,
             summary: Report.Summary(files: files.count, bytes: bytes,
                                     archives: archives, byStatus: byStatus))
     }

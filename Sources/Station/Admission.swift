@@ -29,7 +29,11 @@ public struct CopiedFile: Sendable {
     public var name: String
     public var size: Int64
     public var sha256: String
-    public var sha512: String
+    /// Present when verification computed sha512 (`--digests`, the policy's `digests:`,
+    /// or a manifest naming files by it): the copy is checked against every digest
+    /// verification had.
+    public var sha512: String?
+    public var sha384: String?
 }
 
 /// The medium changed between verification and copy: nothing is admitted.
@@ -91,7 +95,7 @@ public enum Admission {
             defer { close(input) }
             let out = try createIncomingFile(rootFD: rootFD, name: file.name, incoming: incoming, createdDirs: &createdDirs)
             defer { close(out) }
-            let hashes = EntryHashes(sha384: file.digests.sha384 != nil)
+            let hashes = EntryHashes(like: file.digests)
             let size = try copyHashing(from: input, reading: file.source, to: out, writing: "\(incoming)/\(file.name)",
                                        atMost: file.size, hashes: hashes, buffer: &buffer) {
                 FileChanged(path: file.source, message: "the file on the medium grew after it was verified (more than \(file.size) bytes)")
@@ -107,7 +111,7 @@ public enum Admission {
                 throw FileChanged(path: file.source, message: "the file on the medium changed after it was verified: \(differs.joined(separator: "; "))")
             }
             guard fsync(out) == 0 else { throw StationError("cannot sync \(file.name): \(errnoText())") }
-            copied.append(CopiedFile(name: file.name, size: size, sha256: hashes.sha256Hex, sha512: hashes.sha512Hex))
+            copied.append(CopiedFile(name: file.name, size: size, sha256: hashes.sha256Hex, sha512: hashes.sha512Hex, sha384: hashes.sha384Hex))
         }
         for archive in extract {
             copied += try Admission.extract(archive, sourceFD: sourceFD, sourceRoot: sourceRoot, rootFD: rootFD,

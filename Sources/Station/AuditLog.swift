@@ -183,18 +183,35 @@ public struct AuditLog: Sendable {
             public var message: String
         }
         public var records: [AuditRecord] = []
+        /// The line of audit.jsonl each record is on (parallel to `records`).
+        public var recordLines: [Int] = []
         public var problems: [Problem] = []
         public var warnings: [String] = []
         public var intact: Bool { problems.isEmpty }
+
+        /// Does this record (by its index in `records`) fail verification itself: edited,
+        /// out of sequence, or not chained to the one before it?
+        public func fails(_ index: Int) -> Bool {
+            guard index < recordLines.count else { return false }
+            let line = recordLines[index]
+            return problems.contains { $0.line == line }
+        }
     }
 
-    /// Reads and checks the whole log. Throws only when it cannot be read.
+    /// Reads and checks the whole log. Throws when it cannot be read, and when there is
+    /// none: a station that has no log cannot say its log is intact (a missing log, or
+    /// versions.json without one, is "could not evaluate", exit 2).
     public func verify() throws -> Check {
         var check = Check()
         let fm = FileManager.default
         let logExists = fm.fileExists(atPath: logPath)
         let headExists = fm.fileExists(atPath: headPath)
-        if !logExists && !headExists { return check }
+        if !logExists && !headExists {
+            if fm.fileExists(atPath: directory + "/versions.json") {
+                throw StationError("no audit log at \(logPath), but \(directory)/versions.json shows that this station has admitted deliveries: the log was removed, or moved")
+            }
+            throw StationError("no audit log at \(logPath): nothing was recorded in this state directory (see --state, $PASSBOX_STATE_DIR)")
+        }
         var data = Data()
         if logExists {
             guard let d = fm.contents(atPath: logPath) else { throw StationError("cannot read the audit log \(logPath)") }
@@ -226,6 +243,7 @@ public struct AuditLog: Sendable {
                 check.problems.append(.init(line: lineNumber, seq: record.seq, message: "record seq \(record.seq) does not chain to the record before it (prev hash differs): records deleted, reordered or replaced"))
             }
             check.records.append(record)
+            check.recordLines.append(lineNumber)
             expectedSeq = record.seq + 1
             expectedPrev = record.hash
         }

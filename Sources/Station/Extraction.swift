@@ -117,7 +117,7 @@ extension Admission {
             let name = destination(clean)
             let out = try createIncomingFile(rootFD: rootFD, name: name, incoming: incoming, createdDirs: &createdDirs)
             defer { close(out) }
-            let hashes = EntryHashes(sha384: want.digests.sha384 != nil)
+            let hashes = EntryHashes(like: want.digests)
             var size: Int64 = 0
             func take(_ chunk: UnsafeRawBufferPointer) throws {
                 size += Int64(chunk.count)
@@ -147,7 +147,7 @@ extension Admission {
             let problems = hashes.compare(with: want.digests)
             guard problems.isEmpty else { throw changed("\(clean): \(problems.joined(separator: "; "))") }
             guard fsync(out) == 0 else { throw StationError("cannot sync \(name): \(errnoText())") }
-            copied.append(CopiedFile(name: name, size: size, sha256: hashes.sha256Hex, sha512: hashes.sha512Hex))
+            copied.append(CopiedFile(name: name, size: size, sha256: hashes.sha256Hex, sha512: hashes.sha512Hex, sha384: hashes.sha384Hex))
             // Names of this link group that waited for its content.
             try release(group, from: clean)
             if group != clean { try release(clean, from: clean) }
@@ -188,7 +188,7 @@ extension Admission {
         defer { close(input) }
         let out = try createIncomingFile(rootFD: rootFD, name: to, incoming: incoming, createdDirs: &createdDirs)
         defer { close(out) }
-        let hashes = EntryHashes(sha384: want.digests.sha384 != nil)
+        let hashes = EntryHashes(like: want.digests)
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         let size = try copyHashing(from: input, reading: "\(incoming)/\(from)", to: out, writing: "\(incoming)/\(to)",
                                    atMost: want.size, hashes: hashes, buffer: &buffer) {
@@ -198,7 +198,7 @@ extension Admission {
         let problems = hashes.compare(with: want.digests)
         guard problems.isEmpty else { throw changed("\(to): \(problems.joined(separator: "; "))") }
         guard fsync(out) == 0 else { throw StationError("cannot sync \(to): \(errnoText())") }
-        return CopiedFile(name: to, size: size, sha256: hashes.sha256Hex, sha512: hashes.sha512Hex)
+        return CopiedFile(name: to, size: size, sha256: hashes.sha256Hex, sha512: hashes.sha512Hex, sha384: hashes.sha384Hex)
     }
 
     /// Creates `name` (0644, exclusive, no links followed) inside the incoming folder,
@@ -230,28 +230,35 @@ extension Admission {
     }
 }
 
-/// sha256 and sha512 (and sha384 when verification computed it) of bytes as they pass.
+/// sha256, and sha384/sha512 when verification computed them, of bytes as they pass.
 final class EntryHashes {
-    let sha256 = Hasher(.sha256), sha512 = Hasher(.sha512), sha384: Hasher?
-    private(set) var sha256Hex = "", sha512Hex = ""
+    let sha256 = Hasher(.sha256)
+    let sha512: Hasher?, sha384: Hasher?
+    private(set) var sha256Hex = ""
+    private(set) var sha512Hex: String?, sha384Hex: String?
 
-    init(sha384: Bool) { self.sha384 = sha384 ? Hasher(.sha384) : nil }
+    /// Hashes with every algorithm `digests` (what verification computed) has.
+    init(like digests: Digests) {
+        sha512 = digests.sha512 != nil ? Hasher(.sha512) : nil
+        sha384 = digests.sha384 != nil ? Hasher(.sha384) : nil
+    }
 
     func update(_ chunk: UnsafeRawBufferPointer) {
         sha256.update(chunk)
-        sha512.update(chunk)
+        sha512?.update(chunk)
         sha384?.update(chunk)
     }
 
     /// What differs from the verified digests (empty: all the same). Finalises.
     func compare(with want: Digests) -> [String] {
         sha256Hex = Hex.encode(sha256.finalize())
-        sha512Hex = Hex.encode(sha512.finalize())
+        sha512Hex = sha512.map { Hex.encode($0.finalize()) }
+        sha384Hex = sha384.map { Hex.encode($0.finalize()) }
         var differs: [String] = []
-        guard let want256 = want.sha256 else { return ["no sha256 from verification (include sha256 in --digests)"] }
+        guard let want256 = want.sha256 else { return ["no sha256 from verification"] }
         if sha256Hex != want256.lowercased() { differs.append("sha256 \(sha256Hex) now, \(want256) when verified") }
         if let want512 = want.sha512, sha512Hex != want512.lowercased() { differs.append("sha512 differs") }
-        if let want384 = want.sha384, let sha384, Hex.encode(sha384.finalize()) != want384.lowercased() { differs.append("sha384 differs") }
+        if let want384 = want.sha384, sha384Hex != want384.lowercased() { differs.append("sha384 differs") }
         return differs
     }
 }

@@ -75,7 +75,12 @@ public enum Receipt {
         ]
         let statement: [String: Any] = [
             "_type": statementTypeV1,
-            "subject": facts.files.map { ["name": $0.name, "digest": ["sha256": $0.sha256, "sha512": $0.sha512]] },
+            "subject": facts.files.map { file in
+                var digest = ["sha256": file.sha256]
+                if let sha512 = file.sha512 { digest["sha512"] = sha512 }
+                if let sha384 = file.sha384 { digest["sha384"] = sha384 }
+                return ["name": file.name, "digest": digest] as [String: Any]
+            },
             "predicateType": verificationSummaryType,
             "predicate": predicate,
         ]

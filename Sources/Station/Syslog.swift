@@ -1,4 +1,5 @@
 import Foundation
+import SafeText
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -119,7 +120,7 @@ public enum Syslog {
             if let seq = event.seq { params.append(("seq", String(seq))) } else { params.append(("recorded", "false")) }
             if let admitted = event.admitted { params.append(("admitted", admitted)) }
             params.append(("user", event.user))
-            let sd = "[" + sdID + params.map { " \($0.0)=\"\(sdEscape($0.1))\"" }.joined() + "]"
+            let sd = "[" + sdID + params.map { " \($0.0)=\"\(sdEscape(terminalSafe($0.1)))\"" }.joined() + "]"
             var text = "passbox \(event.command) \(event.verdict) \(oneLine(delivery)) sha256:\(event.sha256.prefix(16))"
             if !event.findings.isEmpty { text += " findings: " + event.findings.joined(separator: ",") }
             if let admitted = event.admitted { text += " admitted as \(admitted)" }
@@ -144,7 +145,7 @@ public enum Syslog {
         if let admitted = event.admitted { ext += [("cs2Label", "admitted"), ("cs2", admitted)] }
         let header = ["CEF:0", "passbox", "passbox", cefHeaderEscape(version), cefHeaderEscape(event.command),
                       cefHeaderEscape(name), String(severity)].joined(separator: "|")
-        return header + "|" + ext.map { "\($0.0)=\(cefExtensionEscape($0.1))" }.joined(separator: " ")
+        return header + "|" + ext.map { "\($0.0)=\(terminalSafe(cefExtensionEscape($0.1)))" }.joined(separator: " ")
     }
 
     /// RFC 5424 §6.3.3: `"`, `\` and `]` are escaped with a backslash.
@@ -183,9 +184,9 @@ public enum Syslog {
         return cleaned.isEmpty ? "-" : cleaned
     }
 
-    static func oneLine(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.map { ($0.value < 0x20 || $0.value == 0x7f) ? "?" : $0 }))
-    }
+    /// One line of text: control characters escaped (SafeText), so a delivery's name
+    /// can neither break the message nor drive the terminal of whoever reads the log.
+    static func oneLine(_ s: String) -> String { terminalSafe(s) }
 
     static func truncated(_ s: String, maxBytes: Int) -> String {
         guard s.utf8.count > maxBytes else { return s }

@@ -3,6 +3,7 @@ import Attestation
 import CryptoIO
 import Foundation
 import PassboxKit
+import SafeText
 import Station
 
 /// Records one decision in the audit log, then (when configured) sends it to the SIEM.
@@ -62,7 +63,7 @@ enum SyslogFormatOption: String, ExpressibleByArgument, CaseIterable {
 }
 
 func warn(_ text: String) {
-    FileHandle.standardError.write(Data("passbox: \(text)\n".utf8))
+    complain("passbox: \(text)")
 }
 
 struct LogCommand: ParsableCommand {
@@ -89,15 +90,15 @@ struct LogCommand: ParsableCommand {
             for w in check.warnings { warn("warning: \(w)") }
             if check.intact {
                 let tail = check.records.last.map { ", last seq \($0.seq) hash \($0.hash)" } ?? ""
-                print("audit log intact: \(check.records.count) record(s)\(tail)")
+                say("audit log intact: \(check.records.count) record(s)\(tail)")
                 return
             }
-            print("audit log TAMPERED: \(log.logPath)")
+            say("audit log TAMPERED: \(log.logPath)")
             for p in check.problems {
                 var at: [String] = []
                 if let line = p.line { at.append("line \(line)") } else { at.append("head file") }
                 if let seq = p.seq { at.append("seq \(seq)") }
-                print("  \(at.joined(separator: ", ")): \(p.message)")
+                say("  \(at.joined(separator: ", ")): \(p.message)")
             }
             throw ExitCode(Exit.rejected)
         }
@@ -133,7 +134,9 @@ struct LogCommand: ParsableCommand {
                 throw CannotEvaluate(error.message)
             }
             if !check.intact { warn("warning: the audit log does not verify; run `passbox log verify`") }
-            let records = check.records.filter { r in
+            // Records that fail verification themselves are shown, and marked.
+            let selected = check.records.indices.filter { i in
+                let r = check.records[i]
                 if let verdict, r.verdict != verdict.rawValue { return false }
                 if let sinceDate {
                     guard let t = parseRFC3339(r.time), t >= sinceDate else { return false }
@@ -142,15 +145,29 @@ struct LogCommand: ParsableCommand {
             }
             switch format {
             case .json:
+                // Each record as it is in the log, with "verified": false on a record
+                // that fails verification.
                 let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(records), as: UTF8.self))
+                var objects: [Any] = []
+                for i in selected {
+                    let data = try encoder.encode(check.records[i])
+                    guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { continue }
+                    if check.fails(i) { object["verified"] = false }
+                    objects.append(object)
+                }
+                let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+                print(String(decoding: data, as: UTF8.self))
             case .text:
-                for r in records {
+                for i in selected {
+                    let r = check.records[i]
                     let codes = r.findings.isEmpty ? "" : " [\(r.findings.joined(separator: ","))]"
                     let admitted = r.admitted.map { " -> \($0)" } ?? ""
                     let medium = r.medium.map { " (medium \($0.summary))" } ?? ""
-                    print("\(r.seq)\t\(r.time)\t\(r.user)@\(r.station)\t\(r.command)\t\(r.verdict)\t\(r.input)\(medium)\tsha256:\(r.deliverySha256.prefix(16))\(codes)\(admitted)")
+                    let mark = check.fails(i) ? "UNVERIFIED " : ""
+                    // Tab-separated fields, each escaped (SafeText) on its own.
+                    let fields = ["\(mark)\(r.seq)", r.time, "\(r.user)@\(r.station)", r.command, r.verdict, "\(r.input)\(medium)",
+                                  "sha256:\(r.deliverySha256.prefix(16))\(codes)\(admitted)"]
+                    print(fields.map(terminalSafe).joined(separator: "\t"))
                 }
             }
         }
@@ -455,11 +472,11 @@ struct ReceiptCommand: ParsableCommand {
             }
             if check.valid {
                 let what = content.map { "; content of \($0) matches" } ?? ""
-                print("receipt valid: signed by \(check.signers.joined(separator: ", ")), \(check.subjects) subject(s)\(what)")
+                say("receipt valid: signed by \(check.signers.joined(separator: ", ")), \(check.subjects) subject(s)\(what)")
                 return
             }
-            print("receipt INVALID: \(receipt)")
-            for p in check.problems { print("  \(p)") }
+            say("receipt INVALID: \(receipt)")
+            for p in check.problems { say("  \(p)") }
             throw ExitCode(Exit.rejected)
         }
     }

@@ -111,6 +111,8 @@ struct TrustList: ParsableCommand {
     struct Listing: Encodable {
         var trustStore: String
         var threshold: Int
+        /// Distinct keys (by SPKI fingerprint) across formats: the count every message uses.
+        var distinctKeys: Int
         var keys: [KeyRow]
         var roots: [RootRow]
         var crls: [CRLRow]
@@ -128,61 +130,40 @@ struct TrustList: ParsableCommand {
 
     func run() throws {
         let dir = trustStoreDirectory(trustStore)
-        let store: TrustStore
+        let contents: TrustStoreContents
         do {
-            store = try TrustStore.load(directory: dir)
+            contents = try TrustStoreContents.read(directory: dir)
         } catch let error as TrustStoreError {
             throw CannotEvaluate("trust store: \(error)")
         }
         let now = Date()
-        let config = store.config
+        let config = contents.store.config
         let revoked = Set(config.revoked)
-        var listing = Listing(trustStore: dir, threshold: config.threshold, keys: [], roots: [], crls: [],
+        var listing = Listing(trustStore: dir, threshold: config.threshold, distinctKeys: contents.keyCount, keys: [], roots: [], crls: [],
                               signers: config.signers.map(Self.signerRow), revoked: config.revoked, warnings: [])
-        for name in try listDirectory(dir + "/keys") where isKeyFileName(name) {
-            let summary: KeyFileSummary
-            do {
-                summary = try KeyFileSummary.read(dir + "/keys/" + name)
-            } catch let error as TrustStoreError {
-                throw CannotEvaluate("trust store: \(error)")
-            }
-            let base = String(name[..<(name.lastIndex(of: ".") ?? name.endIndex)])
-            for entry in summary.entries {
+        for file in contents.keyFiles {
+            for entry in file.summary.entries {
                 let ids = [entry.fingerprint, entry.formatID].compactMap { $0.map(normalizeFingerprint) }
                 let rules = config.signers.filter { rule in ids.contains { rule.keyFingerprints.contains($0) } }
                 let isRevoked = ids.contains { revoked.contains($0) }
-                listing.keys.append(KeyRow(name: base, file: "keys/\(name)", format: entry.format, algorithm: entry.algorithm,
+                listing.keys.append(KeyRow(name: file.name, file: "keys/\(file.fileName)", format: entry.format, algorithm: entry.algorithm,
                                            fingerprint: entry.fingerprint, formatID: entry.formatID,
                                            labels: entry.labels.isEmpty ? nil : entry.labels, expires: entry.expires.map(timeText),
                                            revoked: isRevoked, trustedBy: rules.map(Self.signerRow)))
-                if let w = expiryWarning("key \(base) (\(entry.format))", entry.expires, now: now) { listing.warnings.append(w) }
+                if let w = expiryWarning("key \(file.name) (\(entry.format))", entry.expires, now: now) { listing.warnings.append(w) }
             }
         }
-        for name in try listDirectory(dir + "/roots") where name.lowercased().hasSuffix(".pem") {
-            let certificates: [Certificate]
-            do {
-                certificates = try Certificate.parseAll(try boundedRead(dir + "/roots/" + name))
-            } catch {
-                throw CannotEvaluate("trust store: \(dir)/roots/\(name): not a PEM certificate: \(error)")
-            }
-            for c in certificates {
-                listing.roots.append(RootRow(file: "roots/\(name)", subject: c.info.subject, issuer: c.info.issuer, fingerprint: c.info.fingerprint,
-                                             notBefore: c.info.notBefore.map(timeText), notAfter: c.info.notAfter.map(timeText)))
-                if let w = expiryWarning("root \(c.info.subject) (roots/\(name))", c.info.notAfter, now: now) { listing.warnings.append(w) }
-            }
+        for root in contents.roots {
+            let c = root.certificate
+            listing.roots.append(RootRow(file: "roots/\(root.fileName)", subject: c.info.subject, issuer: c.info.issuer, fingerprint: c.info.fingerprint,
+                                         notBefore: c.info.notBefore.map(timeText), notAfter: c.info.notAfter.map(timeText)))
+            if let w = expiryWarning("root \(c.info.subject) (roots/\(root.fileName))", c.info.notAfter, now: now) { listing.warnings.append(w) }
         }
-        for name in try listDirectory(dir + "/crls") where name.lowercased().hasSuffix(".pem") || name.lowercased().hasSuffix(".crl") {
-            let lists: [RevocationList]
-            do {
-                lists = try RevocationList.parseAll(try boundedRead(dir + "/crls/" + name))
-            } catch {
-                throw CannotEvaluate("trust store: \(dir)/crls/\(name): not a CRL: \(error)")
-            }
-            for l in lists {
-                listing.crls.append(CRLRow(file: "crls/\(name)", issuer: l.issuer, nextUpdate: l.nextUpdate.map(timeText)))
-                if let next = l.nextUpdate, next < now {
-                    listing.warnings.append("CRL of \(l.issuer) (crls/\(name)) is stale: its next update was due \(timeText(next))")
-                }
+        for crl in contents.crls {
+            let l = crl.list
+            listing.crls.append(CRLRow(file: "crls/\(crl.fileName)", issuer: l.issuer, nextUpdate: l.nextUpdate.map(timeText)))
+            if let next = l.nextUpdate, next < now {
+                listing.warnings.append("CRL of \(l.issuer) (crls/\(crl.fileName)) is stale: its next update was due \(timeText(next))")
             }
         }
         for rule in config.signers {
@@ -195,7 +176,7 @@ struct TrustList: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try emit(String(decoding: try encoder.encode(listing), as: UTF8.self) + "\n", to: nil)
         case .text:
-            try emit(text(listing), to: nil)
+            try emitText(text(listing), to: nil)
         }
     }
 
@@ -207,7 +188,7 @@ struct TrustList: ParsableCommand {
     }
 
     private func text(_ l: Listing) -> String {
-        var out = "trust store \(l.trustStore): \(l.keys.count) key(s), \(l.roots.count) root(s), \(l.crls.count) CRL(s); each manifest needs \(l.threshold) distinct signer(s)\n"
+        var out = "trust store \(l.trustStore): \(l.distinctKeys) trusted key(s), \(l.roots.count) root(s), \(l.crls.count) CRL(s); each manifest needs \(l.threshold) distinct signer(s)\n"
         out += "\nkeys:\n"
         if l.keys.isEmpty { out += "  (none)\n" }
         for k in l.keys {
@@ -260,35 +241,21 @@ struct TrustCheck: ParsableCommand {
 
     func run() throws {
         let dir = trustStoreDirectory(trustStore)
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-            throw CannotEvaluate("trust store: \(dir): trust store directory does not exist")
-        }
         var errors: [String] = [], warnings: [String] = [], infos: [String] = []
-
-        // Every key file, with what it stands for.
-        var keyFiles: [(name: String, fingerprints: Set<String>)] = []
-        for name in try listDirectory(dir + "/keys") where isKeyFileName(name) {
-            do {
-                keyFiles.append((name, try KeyFileSummary.read(dir + "/keys/" + name).fingerprints))
-            } catch let error as TrustStoreError {
-                errors.append("\(error)")
-            }
+        let contents: TrustStoreContents
+        do {
+            contents = try TrustStoreContents.read(directory: dir)
+        } catch let error as TrustStoreError {
+            // Every mistake of the file (trust.yaml: each with its line), one per line.
+            for problem in error.problems { errors.append("\(error.file): \(problem)") }
+            try emitText(errors.map { "error: \($0)\n" }.joined() + "passbox trust check: \(errors.count) error(s), 0 warning(s), 0 note(s)\n", to: nil)
+            throw ExitCode(Exit.cannotEvaluate)
         }
+        // Every key file, with what it stands for.
+        let keyFiles = contents.keyFiles.map { (name: $0.fileName, fingerprints: $0.summary.fingerprints) }
         let allFingerprints = keyFiles.reduce(into: Set<String>()) { $0.formUnion($1.fingerprints) }
-
-        var config = TrustConfig()
-        let yamlPath = dir + "/trust.yaml"
-        if FileManager.default.fileExists(atPath: yamlPath) {
-            do {
-                let data = try boundedRead(yamlPath, limit: 1 << 20)
-                config = try parseTrustConfig(data, file: yamlPath)
-            } catch let error as TrustStoreError {
-                errors.append("\(error)")
-            } catch {
-                errors.append("\(yamlPath): cannot read: \(error.localizedDescription)")
-            }
-        } else {
+        let config = contents.store.config
+        if !contents.hasTrustYAML {
             infos.append("no trust.yaml: every key in keys/ is trusted for every delivery")
         }
 
@@ -337,7 +304,7 @@ struct TrustCheck: ParsableCommand {
         for w in warnings { out += "warning: \(w)\n" }
         for i in infos { out += "info: \(i)\n" }
         out += "passbox trust check: \(errors.count) error(s), \(warnings.count) warning(s), \(infos.count) note(s)\n"
-        try emit(out, to: nil)
+        try emitText(out, to: nil)
         throw ExitCode(errors.isEmpty ? Exit.accepted : Exit.cannotEvaluate)
     }
 

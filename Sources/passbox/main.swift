@@ -4,9 +4,10 @@ import CryptoIO
 import Foundation
 import Intake
 import PassboxKit
+import SafeText
 import Station
 
-/// Exit codes (contract.md): 0 accepted, 1 rejected, 2 could not evaluate.
+/// Exit codes (docs/report.md): 0 accepted, 1 rejected, 2 could not evaluate.
 enum Exit {
     static let accepted: Int32 = 0
     static let rejected: Int32 = 1
@@ -17,8 +18,7 @@ struct Passbox: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "passbox",
         abstract: "Supply-chain integrity gate: verify deliveries against signed manifests and a trust store.",
-        discussion: "Exit status: 0 accepted, 1 rejected (the report says why), 2 could not evaluate.",
-        version: passboxVersion,
+        discussion: "Exit status: 0 accepted, 1 rejected (the report says why), 2 could not evaluate. `passbox --version` prints the version.",
         subcommands: [Verify.self, Admit.self, SBOMList.self, ManifestCommand.self, Keygen.self,
                       ReceiptCommand.self, LogCommand.self, TrustCommand.self])
 }
@@ -39,7 +39,7 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Report format: text, json, sarif (SARIF 2.1.0) or html.")
     var format: VerifyFormat = .text
 
-    @Option(name: .long, help: "Write the report there instead of stdout.")
+    @Option(name: .shortAndLong, help: "Write the report there instead of stdout.")
     var output: String?
 
     @Option(name: .long, help: "Judge validity at this RFC 3339 time (default: now).")
@@ -48,8 +48,8 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "The station's own state directory (audit log, versions admitted).")
     var state: String?
 
-    @Option(name: .long, help: "Digests to compute, comma-separated (default: sha256,sha512).")
-    var digests: String = "sha256,sha512"
+    @Option(name: .long, help: "Digests to compute besides sha256, comma-separated: sha384, sha512 (default: sha256 only, and what the policy's digests: or a manifest asks for).")
+    var digests: String?
 
     @Option(name: .long, help: "Also send each decision to a syslog collector: udp://HOST:PORT or tcp://HOST:PORT (default: the policy's siem.syslog).")
     var syslog: String?
@@ -62,7 +62,7 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }
 
-/// verify's and admit's report formats (contract.md: text | json | sarif | html).
+/// verify's and admit's report formats (docs/report.md: text | json | sarif | html).
 enum VerifyFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, sarif, html
 }
@@ -122,7 +122,7 @@ struct Verify: ParsableCommand {
             }
             if report.verdict == .rejected { worst = Exit.rejected }
             if let problem = recordAudit(command: "verify", input: path, report: report, state: options.state, siem: siem) {
-                FileHandle.standardError.write(Data("passbox: warning: not recorded in the audit log: \(problem)\n".utf8))
+                complain("passbox: warning: not recorded in the audit log: \(problem)")
             }
             reports.append(report)
         }
@@ -145,7 +145,7 @@ struct SBOMList: ParsableCommand {
     @Option(name: .long, help: "Report format: text or json.")
     var format: ReportFormat = .text
 
-    @Option(name: .long, help: "Write the report there instead of stdout.")
+    @Option(name: .shortAndLong, help: "Write the report there instead of stdout.")
     var output: String?
 
     func run() throws {
@@ -168,7 +168,7 @@ struct SBOMList: ParsableCommand {
             let head = notApproved == 0
                 ? "passbox sbom: all \(result.sbom.components.count) component(s) approved\n"
                 : "passbox sbom: \(notApproved) of \(result.sbom.components.count) component(s) not approved\n"
-            try emit(head + result.sbom.text(), to: output)
+            try emitText(head + result.sbom.text(), to: output)
         }
         throw ExitCode(result.verdict == "approved" ? Exit.accepted : Exit.rejected)
     }
@@ -188,9 +188,12 @@ struct ManifestCommand: ParsableCommand {
         @Option(name: .long, help: "Private key (PEM) to sign with; repeat for several signers.")
         var key: [String]
 
-        @Option(name: .long) var vendor: String?
-        @Option(name: .long) var product: String?
-        @Option(name: .long) var version: String?
+        @Option(name: .long, help: "The vendor, recorded in the delivery predicate (trust.yaml scopes signers by it).")
+        var vendor: String?
+        @Option(name: .long, help: "The product, recorded in the delivery predicate (rollback is judged per vendor and product).")
+        var product: String?
+        @Option(name: .long, help: "The delivery's version, recorded in the delivery predicate (e.g. 2.4.1).")
+        var version: String?
         @Option(name: .long, help: "firmware, recipe or tool.") var kind: DeliveryKindOption?
         @Option(name: .long, help: "An SBOM of the delivery (a path inside PATH) to name by digest in the predicate (repeatable).")
         var sbom: [String] = []
@@ -198,11 +201,22 @@ struct ManifestCommand: ParsableCommand {
         @Option(name: .shortAndLong, help: "Where to write the envelope (e.g. delivery.dsse.json).")
         var output: String
 
+        @Option(name: .long, help: "Digests each subject carries, comma-separated (default: sha256; e.g. sha256,sha512).")
+        var digests: String = "sha256"
+
         func run() throws {
             guard !key.isEmpty else { throw CannotEvaluate("--key is required") }
             let keys = try key.map { try Producer.loadPrivateKey($0) }
             let predicate = DeliveryPredicate(vendor: vendor, product: product, version: version, kind: kind?.rawValue)
-            let result = try Producer.createManifest(path: path, keys: keys, predicate: predicate, sboms: sbom, excluding: output)
+            var algorithms: [DigestAlgorithm] = []
+            for name in digests.split(separator: ",") {
+                guard let algorithm = DigestAlgorithm(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                    throw CannotEvaluate("--digests: unknown algorithm \(name) (sha256, sha384, sha512)")
+                }
+                if !algorithms.contains(algorithm) { algorithms.append(algorithm) }
+            }
+            let result = try Producer.createManifest(path: path, keys: keys, predicate: predicate, sboms: sbom, excluding: output,
+                                                     algorithms: algorithms)
             if FileManager.default.fileExists(atPath: output) {
                 throw CannotEvaluate("\(output) already exists; remove it first")
             }
@@ -210,13 +224,13 @@ struct ManifestCommand: ParsableCommand {
                 throw CannotEvaluate("cannot write \(output)")
             }
             for s in result.skipped {
-                FileHandle.standardError.write(Data("passbox: not listed (not a regular file): \(s)\n".utf8))
+                complain("passbox: not listed (not a regular file): \(s)")
             }
             for s in result.rejectedAnyway {
-                FileHandle.standardError.write(Data("passbox: warning: under the built-in policy, verify rejects this whatever the manifest says: \(s)\n".utf8))
+                complain("passbox: warning: under the built-in policy, verify rejects this whatever the manifest says: \(s)")
             }
             let links = result.links > 0 ? ", \(result.links) symbolic link(s)" : ""
-            print("wrote \(output): \(result.subjects.count) subject(s)\(links), signed by \(keys.map { String($0.publicKey.fingerprint.prefix(16)) }.joined(separator: ", "))")
+            say("wrote \(output): \(result.subjects.count) subject(s)\(links), signed by \(keys.map { String($0.publicKey.fingerprint.prefix(16)) }.joined(separator: ", "))")
         }
     }
 }
@@ -237,9 +251,9 @@ struct Keygen: ParsableCommand {
 
     func run() throws {
         let files = try Producer.generateKey(algorithm.value, outputBase: output)
-        print("private key \(files.privateKeyPath) (keep it secret; mode 0600)")
-        print("public key  \(files.publicKeyPath) (copy into TrustStore/keys/ to trust it)")
-        print("fingerprint \(files.fingerprint)")
+        say("private key \(files.privateKeyPath) (keep it secret; mode 0600)")
+        say("public key  \(files.publicKeyPath) (copy into TrustStore/keys/ to trust it)")
+        say("fingerprint \(files.fingerprint)")
     }
 }
 
@@ -292,14 +306,17 @@ func makeVerifyOptions(_ o: CommonOptions) throws -> VerifyOptions {
         }
         options.at = date
     }
-    var algorithms: [DigestAlgorithm] = []
-    for name in o.digests.split(separator: ",") {
-        guard let algorithm = DigestAlgorithm(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
-            throw CannotEvaluate("--digests: unknown algorithm \(name) (sha256, sha384, sha512)")
+    // sha256 always; then the policy's digests: and --digests.
+    var algorithms: [DigestAlgorithm] = [.sha256]
+    for algorithm in options.policy.digests where !algorithms.contains(algorithm) { algorithms.append(algorithm) }
+    if let digests = o.digests {
+        for name in digests.split(separator: ",") {
+            guard let algorithm = DigestAlgorithm(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                throw CannotEvaluate("--digests: unknown algorithm \(name) (sha256, sha384, sha512)")
+            }
+            if !algorithms.contains(algorithm) { algorithms.append(algorithm) }
         }
-        if !algorithms.contains(algorithm) { algorithms.append(algorithm) }
     }
-    guard !algorithms.isEmpty else { throw CannotEvaluate("--digests needs at least one algorithm") }
     options.algorithms = algorithms
     do {
         try Intake.capMemory(options.policy.limits.maxMemory)
@@ -325,6 +342,29 @@ func watched<T>(_ path: String, limits: IntakeLimits, _ work: () throws -> T) re
 
 func emit(_ text: String, to output: String?) throws {
     try emit(to: output) { write in try text.send(to: write) }
+}
+
+// Text for a person goes through SafeText: names and messages quoting a delivery, an
+// SBOM, a key or a certificate must not drive the terminal (docs/report.md).
+
+/// One line on standard output, control characters escaped.
+func say(_ line: String) {
+    print(terminalSafe(line))
+}
+
+/// One line on standard error, control characters escaped.
+func complain(_ line: String) {
+    FileHandle.standardError.write(Data((terminalSafe(line) + "\n").utf8))
+}
+
+/// Several lines on standard error (help and usage texts), each escaped.
+func complainLines(_ text: String) {
+    FileHandle.standardError.write(Data((terminalSafeLines(text) + "\n").utf8))
+}
+
+/// A multi-line text for a person (listings), each line escaped, to stdout or `output`.
+func emitText(_ text: String, to output: String?) throws {
+    try emit(terminalSafeLines(text), to: output)
 }
 
 /// Gives `produce` a function that writes bytes; they go to stdout, or replace
@@ -399,6 +439,12 @@ atexit {
     _ = message.withCString { write(2, $0, strlen($0)) }
     _exit(Exit.cannotEvaluate)
 }
+// `passbox --version` alone (not `version:` in the configuration, which would list a
+// second --version under `manifest create`, whose --version is the delivery's).
+if CommandLine.arguments.dropFirst().elementsEqual(["--version"]) {
+    print(passboxVersion)
+    finish(Exit.accepted)
+}
 do {
     var command = try Passbox.parseAsRoot()
     try command.run()
@@ -406,10 +452,10 @@ do {
 } catch let exitCode as ExitCode {
     finish(exitCode.rawValue)
 } catch let error as CannotEvaluate {
-    FileHandle.standardError.write(Data("passbox: \(error.message)\n".utf8))
+    complain("passbox: \(error.message)")
     finish(Exit.cannotEvaluate)
 } catch let error as EvaluationError {
-    FileHandle.standardError.write(Data("passbox: \(error.message)\n".utf8))
+    complain("passbox: \(error.message)")
     finish(Exit.cannotEvaluate)
 } catch {
     let code = Passbox.exitCode(for: error)
@@ -417,6 +463,6 @@ do {
         exitingNormally = true
         Passbox.exit(withError: error) // --help, --version
     }
-    FileHandle.standardError.write(Data((Passbox.fullMessage(for: error) + "\n").utf8))
+    complainLines(Passbox.fullMessage(for: error))
     finish(Exit.cannotEvaluate)
 }

@@ -24,9 +24,14 @@ struct RunResult {
     var stdout: String
     var stderr: String
 
-    /// The JSON report on stdout.
+    /// The JSON report on stdout. A test that asks for it when stdout holds no JSON
+    /// object fails (an empty report would make every "has no finding X" check pass).
     var json: [String: Any] {
-        (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] ?? [:]
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] else {
+            XCTFail("stdout is not a JSON report (exit \(status)): \(stdout.prefix(300)) | stderr: \(stderr.prefix(300))")
+            return [:]
+        }
+        return object
     }
     var findingCodes: [String] {
         (json["findings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }

@@ -165,7 +165,8 @@ final class TrustScopeCLITests: XCTestCase {
         XCTAssertTrue(verify.stderr.contains("keys/missing.pem does not exist"), verify.stderr)
         let check = try w.passbox(["trust", "check", "--trust-store", "ts"])
         XCTAssertEqual(check.status, 2, check.stdout)
-        XCTAssertTrue(check.stdout.contains("error: signer 'acme': key file keys/missing.pem does not exist"), check.stdout)
+        // The file, the line and the key (every mistake is listed: here there is one).
+        XCTAssertTrue(check.stdout.contains("error: ts/trust.yaml: line 3: signers[0] 'acme': keys: key file keys/missing.pem does not exist"), check.stdout)
 
         try w.write("ts/trust.yaml", "signers:\n  - name: acme\n    keys: [acme.pem]\n    product: [x]\n")
         let typo = try w.verify(["delivery"])
@@ -225,7 +226,15 @@ final class TrustScopeCLITests: XCTestCase {
         try w.write("ts/trust.yaml", "signers:\n  - name: acme-cms\n    certificates: {subject: \"*CN=leaf-*\"}\n    validUntil: 2020-01-01T00:00:00Z\n")
         XCTAssertTrue(try w.verify(["delivery"]).findingCodes.contains("signature.expired"))
         try w.write("ts/trust.yaml", "signers:\n  - name: acme-cms\n    certificates: {subject: \"CN=nobody*\"}\n    kinds: [firmware]\n")
-        XCTAssertEqual(try w.verify(["delivery"]).status, 0, "a certificate no rule names stays trusted")
+        // Once trust.yaml names certificates, one that no signer names is not trusted
+        // (docs/trust-store.md, rule 2): the root vouches for others than the vendor.
+        let unnamed = try w.verify(["delivery"])
+        XCTAssertEqual(unnamed.status, 1, unnamed.stdout)
+        XCTAssertTrue(unnamed.findingCodes.contains("signature.untrusted"), "\(unnamed.findingCodes)")
+        // Without any certificates: entry (zero configuration for roots) it is trusted.
+        try w.write("ts/trust.yaml", "signers:\n  - name: other\n    keys: [\(String(repeating: "ab", count: 32))]\n")
+        XCTAssertEqual(try w.verify(["delivery"]).status, 0, "no certificates: entry, so the root's code-signing certificates are trusted")
+        try w.write("ts/trust.yaml", "signers:\n  - name: acme-cms\n    certificates: {subject: \"CN=nobody*\"}\n    kinds: [firmware]\n")
         let list = try w.passbox(["trust", "list", "--trust-store", "ts"])
         XCTAssertTrue(list.stdout.contains("Passbox Test Root") && list.stdout.contains("CN=nobody*"), list.stdout)
     }

@@ -81,7 +81,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let bytes = Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 7919) })
         try bytes.write(to: dir.appendingPathComponent("big.bin"))
-        let inventory = try Intake.run(path: dir.path)
+        var options = IntakeOptions()
+        options.algorithms = [.sha256, .sha512]
+        let inventory = try Intake.run(path: dir.path, options: options)
         let item = try #require(inventory.items.first { $0.path == "big.bin" })
         #expect(item.size == 3_000_000)
         #expect(item.digests[.sha256] == Hex.encode(Hasher.digest(.sha256, bytes)))

@@ -12,10 +12,15 @@ import Testing
     /// Every CycloneDX and SPDX document of the corpus in a format passbox reads
     /// (valid or not: the parser decides that) is recognised from the first MiB, as
     /// intake reads it. (SPDX's XML form is not one of them.)
-    @Test func corpusSBOMsAreRecognised() throws {
-        let files = FileManager.default.enumerator(at: Self.corpus, includingPropertiesForKeys: nil)?
-            .compactMap { $0 as? URL }
-            .filter { ["json", "xml", "spdx"].contains($0.pathExtension) && !$0.lastPathComponent.hasSuffix(".spdx.xml") } ?? []
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: corpus.path),
+                   "skipped: no test corpus at ../shared/corpus beside the repository"))
+    func corpusSBOMsAreRecognised() throws {
+        // The SBOM folders only (the corpus also holds OSV records and the SARIF schema).
+        let files = ["cyclonedx-1.6", "spdx-2.2"].flatMap { folder in
+            FileManager.default.enumerator(at: Self.corpus.appendingPathComponent(folder), includingPropertiesForKeys: nil)?
+                .compactMap { $0 as? URL } ?? []
+        }
+            .filter { ["json", "xml", "spdx"].contains($0.pathExtension) && !$0.lastPathComponent.hasSuffix(".spdx.xml") }
         #expect(files.count > 100, "corpus at \(Self.corpus.path)")
         for file in files {
             let head = try Data(contentsOf: file).prefix(1 << 20)

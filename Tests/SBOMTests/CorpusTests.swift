@@ -3,10 +3,23 @@ import SBOM
 import Testing
 
 /// `<repo>/../shared/corpus`, found from this file's path (CI clones the repo
-/// elsewhere with a copy of `shared/` beside it).
+/// elsewhere with a copy of `shared/` beside it; a user's clone has none).
+let corpusRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/corpus")
+
+/// Whether the corpus is there. Tests that read it are skipped without it, and
+/// `swift test` prints each skip with this comment.
+let corpusAvailable: Bool = {
+    var isDirectory: ObjCBool = false
+    return FileManager.default.fileExists(atPath: corpusRoot.path, isDirectory: &isDirectory) && isDirectory.boolValue
+}()
+
+/// The trait for tests that read the corpus: skipped, with a visible line, when it is absent.
+let needsCorpus = Testing.ConditionTrait.enabled(
+    if: corpusAvailable, "skipped: no test corpus at ../shared/corpus beside the repository")
+
 func corpusDirectory(_ name: String) throws -> URL {
-    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let directory = repo.deletingLastPathComponent().appendingPathComponent("shared/corpus/\(name)")
+    let directory = corpusRoot.appendingPathComponent(name)
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
         Issue.record("test corpus not found at \(directory.path): put a copy of shared/ beside the repository")
@@ -24,7 +37,7 @@ func corpusFiles(_ name: String, prefix: String) throws -> [URL] {
         .sorted { $0.lastPathComponent < $1.lastPathComponent }
 }
 
-@Suite struct CycloneDXCorpusTests {
+@Suite(needsCorpus) struct CycloneDXCorpusTests {
     @Test func everyValidFileParses() throws {
         let files = try corpusFiles("cyclonedx-1.6", prefix: "valid-")
         #expect(files.count > 80)
@@ -40,7 +53,7 @@ func corpusFiles(_ name: String, prefix: String) throws -> [URL] {
     }
 }
 
-@Suite struct CycloneDXCorpusContentTests {
+@Suite(needsCorpus) struct CycloneDXCorpusContentTests {
     @Test func validBOMComponentsProductAndLicenses() throws {
         let document = try SBOMDocument(contentsOf: try corpusDirectory("cyclonedx-1.6").appendingPathComponent("valid-bom-1.6.json"))
         #expect(document.product?.name == "Acme Application")
@@ -135,7 +148,7 @@ func corpusFiles(_ name: String, prefix: String) throws -> [URL] {
     }
 }
 
-@Suite struct SPDXCorpusTests {
+@Suite(needsCorpus) struct SPDXCorpusTests {
     @Test func jsonAndTagValueExamplesGiveTheSameComponents() throws {
         let directory = try corpusDirectory("spdx-2.2")
         let json = try SBOMDocument(contentsOf: directory.appendingPathComponent("SPDXJSONExample-v2.2.spdx.json"))

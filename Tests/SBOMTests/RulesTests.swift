@@ -2,7 +2,7 @@ import SBOM
 import Testing
 
 @Suite struct RulesTests {
-    /// The policy of contract.md's example.
+    /// The policy of docs/usage.md's example.
     static func contractRules() throws -> SBOMRules {
         try SBOMRules(
             allow: ["pkg:npm/lodash@vers:npm/>=4.17.21", "pkg:generic/acme/*"],

@@ -54,10 +54,11 @@ let package = Package(
         ]),
 
         .testTarget(name: "PassboxTests", dependencies: ["PassboxKit", "Intake", "Attestation", "CryptoIO", "ArchiveIO", "InflateIO", "SafeText"]),
-        .testTarget(name: "CLITests", dependencies: ["passbox", "Station", "CryptoIO"]),
+        .testTarget(name: "CLITests", dependencies: ["passbox", "Station", "CryptoIO", "Attestation"]),
         .target(name: "SBOM", exclude: ["README.md"]),
         .testTarget(name: "SBOMTests", dependencies: ["SBOM"]),
         .testTarget(name: "VendorFormatTests", dependencies: ["Attestation", "CryptoIO"]),
+        .testTarget(name: "LibraryTests", dependencies: ["PassboxKit", "Station", "Attestation", "CryptoIO"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -228,19 +228,6 @@ public func globMatch(pattern: String, _ text: String) -> Bool {
     return i == p.count
 }
 
-func rfc3339(_ date: Date) -> String {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime]
-    return f.string(from: date)
-}
-
-func parseRFC3339(_ text: String) -> Date? {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime]
-    if let d = f.date(from: text) { return d }
-    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return f.date(from: text)
-}
 
 /// A key file of `keys/` as trust.yaml and `passbox trust` see it.
 public struct KeyFileSummary: Sendable {

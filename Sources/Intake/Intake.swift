@@ -23,6 +23,8 @@ public struct IntakeOptions: Sendable {
     /// Also kept, whatever their first bytes: files whose name asks for it (named like
     /// an SBOM: such a file must be one), anywhere in the delivery.
     public var captureNamed: @Sendable (String) -> Bool = { _ in false }
+    /// Told what is read as it goes; cancels the run when asked (`IntakeProgress`).
+    public var progress: IntakeProgress?
     /// Largest file kept in memory by `captureContent`; a larger one is listed in `Inventory.tooLargeToCapture`.
     public var contentCaptureLimit = 64 << 20
     /// All kept files together: past this, a file being kept is dropped and listed in
@@ -247,6 +249,8 @@ final class IntakeRun {
     var totalBytes: Int64 = 0
     var entries = 0
     var stopped = false
+    /// Stopped because `options.progress` was cancelled (`run` then throws).
+    var cancelled = false
     /// The medium's own links and names (a directory delivery is one namespace).
     var mediaLinks = LinkGraph()
     var mediaNames = CollisionTracker()
@@ -280,6 +284,7 @@ final class IntakeRun {
                 try walkDirectory(root, absolute: path, relative: "", depth: 0)
             case S_IFREG:
                 let name = URL(fileURLWithPath: path).lastPathComponent
+                options.progress?.total(Int64(st.st_size))
                 rootItem = 0
                 try processDiskFile(absolute: path, relative: name, isDeliveryRoot: true)
                 kind = items.first?.kind == .archive ? .archive : .file
@@ -294,6 +299,7 @@ final class IntakeRun {
             throw error
         }
         finishDigests()
+        if cancelled { throw IntakeError("cancelled: \(path) was not read to the end") }
         return Inventory(
             deliveryPath: path, deliveryKind: kind, rootItem: rootItem, items: items,
             findings: findings, captured: captured, tooLargeToCapture: tooLarge, stoppedEarly: stopped)
@@ -371,6 +377,7 @@ final class IntakeRun {
 
     func addItem(_ item: Item) -> Int {
         items.append(item)
+        options.progress?.started(item.path)
         return items.count - 1
     }
 
@@ -412,6 +419,10 @@ final class IntakeRun {
     /// Stops the reading once `limits.maxSeconds` have passed (called as entries and
     /// bytes pass: a format parser that never calls back is the watchdog's to stop).
     func checkTime(_ path: String) throws {
+        if let progress = options.progress, progress.isCancelled {
+            cancelled = true
+            throw IntakeStop()
+        }
         if DispatchTime.now().uptimeNanoseconds > deadline {
             throw limitExceeded(path, "reading took longer than \(limits.maxSeconds) seconds (limits.maxSeconds)")
         }
@@ -522,7 +533,7 @@ final class IntakeRun {
     func checkMode(_ path: String, _ mode: UInt32) {
         if mode & 0o6000 != 0 {
             let bits = [mode & 0o4000 != 0 ? "setuid" : nil, mode & 0o2000 != 0 ? "setgid" : nil].compactMap { $0 }
-            findings.append(IntakeFinding(code: .setuid, path: path,
+            findings.append(IntakeFinding(code: .deniedType, path: path,
                 message: "\(bits.joined(separator: " and ")) bit set (mode \(String(mode & 0o7777, radix: 8))): the built-in policy forbids such files (policy archive.setuid: warn allows them)", advisory: .setuid))
         }
     }
@@ -598,6 +609,7 @@ final class IntakeRun {
         }
         guard first >= 0 else { throw IntakeError("cannot read \(absolute): \(String(cString: strerror(failure)))") }
         size = Int64(first)
+        options.progress?.read(first)
         firstChunk.withUnsafeBytes { capture(index, $0) }
         items[index].program = firstChunk.withUnsafeBytes { ProgramKind.sniff($0) }
         let kind = options.openArchives ? firstChunk.withUnsafeBytes { sniff($0) } : .none
@@ -625,6 +637,8 @@ final class IntakeRun {
                 if n == 0 { break }
                 guard n > 0 else { throw IntakeError("cannot read \(absolute): \(String(cString: strerror(failure)))") }
                 size += Int64(n)
+                options.progress?.read(n)
+                try checkTime(relative)
             }
         }
         pipeline.finish(index)
@@ -643,6 +657,8 @@ final class IntakeRun {
         if depth > limits.maxDepth {
             throw limitExceeded(containerPath, "archives nested deeper than \(limits.maxDepth) (limits.maxDepth)")
         }
+        options.progress?.archive(containerPath)
+        defer { options.progress?.archive(parent.map { items[$0.item].path }) }
         // A compressed stream is decompressed by one libarchive reader (gzip by ISA-L
         // ahead of it) and the archive inside read by another, through passbox: so
         // what one entry header pulls is seen and bounded (`entryHeaderBudget`),
@@ -1010,6 +1026,7 @@ final class FileStream: ByteStream {
             return nil
         }
         run.capture(item, bytes)
+        run.options.progress?.read(n)
         try run.checkTime(run.items[item].path)
         return bytes
     }
@@ -1203,6 +1220,7 @@ final class SeekableFileInput: CountingInput {
     func read() throws -> UnsafeRawBufferPointer {
         let n = pread(fd, buffer.baseAddress, buffer.count, off_t(position))
         guard n >= 0 else { throw IntakeError("read failed: \(String(cString: strerror(errno)))") }
+        run.options.progress?.read(n)
         let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
         try hash(through: position, bytes)
         position += Int64(n)

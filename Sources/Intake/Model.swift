@@ -149,18 +149,81 @@ public enum ProgramKind: String, Sendable, Codable {
 }
 
 /// Problems intake itself finds; codes are the contract's finding codes.
-public struct IntakeFinding: Sendable, Equatable {
-    public enum Code: String, Sendable {
-        case pathTraversal = "archive.path-traversal"
-        case linkEscape = "archive.link-escape"
-        case specialFile = "archive.special-file"
-        case duplicateEntry = "archive.duplicate-entry"
-        case limitExceeded = "archive.limit-exceeded"
-        case corrupt = "archive.corrupt"
-        case encrypted = "archive.encrypted"
-        /// A file with the setuid or setgid bit: a type the built-in policy forbids.
-        case setuid = "file.denied-type"
+/// The stable finding codes of a report (docs/report.md): every reason passbox gives
+/// is one of these. The raw value is what reports, SARIF, syslog and the audit log carry.
+public enum FindingCode: String, Sendable, Codable, CaseIterable, Comparable {
+    // Hostile media and archives (intake).
+    case pathTraversal = "archive.path-traversal"
+    case linkEscape = "archive.link-escape"
+    case specialFile = "archive.special-file"
+    case duplicateEntry = "archive.duplicate-entry"
+    case limitExceeded = "archive.limit-exceeded"
+    case corrupt = "archive.corrupt"
+    case encrypted = "archive.encrypted"
+    // Manifests and signatures.
+    case manifestNone = "manifest.none"
+    case manifestMalformed = "manifest.malformed"
+    case signatureInvalid = "signature.invalid"
+    case signatureUntrusted = "signature.untrusted"
+    case signatureExpired = "signature.expired"
+    case signatureRevoked = "signature.revoked"
+    case signatureOutOfScope = "signature.out-of-scope"
+    case signatureThreshold = "signature.threshold"
+    // Files.
+    case fileMismatch = "file.mismatch"
+    case fileMissing = "file.missing"
+    case fileUnlisted = "file.unlisted"
+    /// A file type the policy forbids (setuid/setgid always, `files.deny` types).
+    case deniedType = "file.denied-type"
+    // SBOMs.
+    case sbomMissing = "sbom.missing"
+    case sbomMalformed = "sbom.malformed"
+    case sbomUnsigned = "sbom.unsigned"
+    case componentUnapproved = "sbom.component-unapproved"
+    case componentDenied = "sbom.component-denied"
+    case licenseDenied = "sbom.license-denied"
+    case sbomHashMismatch = "sbom.hash-mismatch"
+    // Station.
+    case versionRollback = "version.rollback"
+
+    public static func < (a: FindingCode, b: FindingCode) -> Bool { a.rawValue < b.rawValue }
+
+    /// One line saying what the code means (SARIF rule descriptions, the HTML report).
+    public var summary: String {
+        switch self {
+        case .pathTraversal: "An entry name climbs out of its root"
+        case .linkEscape: "A symlink or hard link points outside the delivery"
+        case .specialFile: "Device node, FIFO or socket"
+        case .duplicateEntry: "The same path twice in one archive"
+        case .limitExceeded: "Depth, total bytes, ratio or entry count over the policy"
+        case .corrupt: "Unreadable or truncated archive"
+        case .encrypted: "An entry that cannot be read without a password"
+        case .manifestNone: "No manifest signed by a trusted key covers the delivery"
+        case .manifestMalformed: "A manifest or signature file that does not parse"
+        case .signatureInvalid: "A signature that does not verify"
+        case .signatureUntrusted: "Valid signature by a key or chain not in the trust store"
+        case .signatureExpired: "Key or certificate outside its validity"
+        case .signatureRevoked: "Key or certificate revoked"
+        case .signatureOutOfScope: "Trusted key used for a vendor/product/kind it is not trusted for"
+        case .signatureThreshold: "Fewer distinct trusted signers than required"
+        case .fileMismatch: "Digest or size differs from the manifest"
+        case .fileMissing: "Named by the manifest, absent from the delivery"
+        case .fileUnlisted: "Present in the delivery, named by no trusted manifest"
+        case .deniedType: "A file type the policy forbids"
+        case .sbomMissing: "Policy requires an SBOM and there is none"
+        case .sbomMalformed: "An SBOM that does not parse"
+        case .sbomUnsigned: "An SBOM not covered by a trusted manifest"
+        case .componentUnapproved: "A component that no allow rule matches"
+        case .componentDenied: "A component that a deny rule matches"
+        case .licenseDenied: "A component whose license expression the policy does not allow"
+        case .sbomHashMismatch: "An SBOM component hash that contradicts the delivered file"
+        case .versionRollback: "An older version of a product than the station already admitted"
+        }
     }
+}
+
+public struct IntakeFinding: Sendable, Equatable {
+    public typealias Code = FindingCode
     public var code: Code
     public var path: String
     public var message: String
@@ -186,7 +249,7 @@ public struct IntakeFinding: Sendable, Equatable {
     }
 }
 
-public enum DeliveryKind: String, Sendable {
+public enum DeliveryKind: String, Sendable, Codable {
     case directory, file, archive
 }
 

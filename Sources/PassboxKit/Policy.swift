@@ -28,15 +28,6 @@ public struct Policy: Sendable, Equatable {
     public var sbomRequired = false
     /// Which components the plant approves (allow/deny, licenses).
     public var sbomRules = SBOMRules(allowRules: nil, denyRules: [], licenses: LicenseRules.none)
-    /// Products an older version of which may be admitted (`rollback: {allow: [...]}`).
-    public var rollbackAllowed: [String] = []
-    /// Where each decision is also sent (`siem: {syslog: "udp://HOST:PORT"}`): udp:// or tcp://.
-    public var siemSyslog: String?
-    /// rfc5424 (default) or cef (`siem: {format: cef}`).
-    public var siemFormat: String?
-    /// Archives `admit` unpacks instead of copying (`admit: {extract: true}` or a list of
-    /// file-name patterns such as `["*.tar.gz"]`); empty: archives are admitted as files.
-    public var admitExtract: [String] = []
     /// Digests computed for every file besides sha256 (`digests: [sha512]`); sha256
     /// is always computed. Others are computed anyway when a manifest names a file by
     /// them alone (a second pass, docs/usage.md "Digests").
@@ -47,6 +38,54 @@ public struct Policy: Sendable, Equatable {
     public init() {}
 
     public static let builtIn = Policy()
+}
+
+/// What a station does beyond verifying: the `rollback:`, `admit:` and `siem:`
+/// sections of the same policy file (`PolicyFile`), apart from the verification
+/// policy (`Policy`), which says only what is accepted.
+public struct StationPolicy: Sendable, Equatable {
+    /// Products an older version of which may be admitted (`rollback: {allow: [...]}`).
+    public var rollbackAllowed: [String] = []
+    /// Where each decision is also sent (`siem: {syslog: "udp://HOST:PORT"}`): udp:// or tcp://.
+    public var siemSyslog: String?
+    /// rfc5424 (default) or cef (`siem: {format: cef}`).
+    public var siemFormat: String?
+    /// Archives `admit` unpacks instead of copying (`admit: {extract: true}` or a list of
+    /// file-name patterns such as `["*.tar.gz"]`); empty: archives are admitted as files.
+    public var admitExtract: [String] = []
+
+    public init() {}
+}
+
+/// A policy file: the verification policy and the station's settings, read together.
+public struct PolicyFile: Sendable, Equatable {
+    public var verification: Policy
+    public var station: StationPolicy
+
+    public init(verification: Policy = .builtIn, station: StationPolicy = StationPolicy()) {
+        self.verification = verification
+        self.station = station
+    }
+
+    /// The built-in policy and no station settings.
+    public static let builtIn = PolicyFile()
+
+    /// Reads a policy YAML (throws `PolicyError`: exit 2).
+    public static func load(path: String) throws -> PolicyFile {
+        let data: Data
+        do {
+            data = try readFile(path, limit: 1 << 20)
+        } catch {
+            throw PolicyError(file: path, problem: error.problem)
+        }
+        return try parse(data, file: path)
+    }
+
+    public static func parse(_ data: Data, file: String) throws -> PolicyFile {
+        var station = StationPolicy()
+        let verification = try Policy.parse(data, file: file, station: &station)
+        return PolicyFile(verification: verification, station: station)
+    }
 }
 
 /// The policy file could not be used: passbox cannot evaluate (exit 2).
@@ -70,6 +109,13 @@ extension Policy {
     }
 
     public static func parse(_ data: Data, file: String) throws -> Policy {
+        var station = StationPolicy()
+        return try parse(data, file: file, station: &station)
+    }
+
+    /// Parses the whole file: the verification policy is returned, the station's
+    /// sections (`rollback`, `admit`, `siem`) go into `station`.
+    static func parse(_ data: Data, file: String, station: inout StationPolicy) throws -> Policy {
         func fail(_ problem: String) -> PolicyError { PolicyError(file: file, problem: problem) }
         let document: YAMLValue
         do {
@@ -159,7 +205,7 @@ extension Policy {
                     guard key == "allow", let list = v.strings else {
                         throw fail("rollback: the only key is allow, a list of product names")
                     }
-                    policy.rollbackAllowed = list
+                    station.rollbackAllowed = list
                 }
             case "siem":
                 guard let map = value.mapping else { throw fail("siem must be a mapping") }
@@ -169,12 +215,12 @@ extension Policy {
                         guard let url = v.string, url.hasPrefix("udp://") || url.hasPrefix("tcp://"), url.count <= 1024 else {
                             throw fail("siem.syslog must be udp://HOST:PORT or tcp://HOST:PORT")
                         }
-                        policy.siemSyslog = url
+                        station.siemSyslog = url
                     case "format":
                         guard let f = v.string, f == "rfc5424" || f == "cef" else {
                             throw fail("siem.format must be rfc5424 or cef")
                         }
-                        policy.siemFormat = f
+                        station.siemFormat = f
                     default: throw fail("unknown key siem.\(key.prefix(80)) (known: syslog, format)")
                     }
                 }
@@ -193,9 +239,9 @@ extension Policy {
                 for (key, v) in map {
                     guard key == "extract" else { throw fail("unknown key admit.\(key.prefix(80)) (known: extract)") }
                     if let b = v.bool {
-                        policy.admitExtract = b ? ["*"] : []
+                        station.admitExtract = b ? ["*"] : []
                     } else if let list = v.strings, list.allSatisfy({ !$0.isEmpty && !$0.contains("/") && $0.utf8.count <= 255 }) {
-                        policy.admitExtract = list
+                        station.admitExtract = list
                     } else {
                         throw fail("admit.extract must be true, false, or a list of archive file-name patterns such as \"*.tar.gz\"")
                     }

@@ -121,8 +121,7 @@ public enum Producer {
         }
         let payload = try statementJSON(subjects: subjects, predicate: predicate)
         let envelope = try signEnvelope(payloadType: inTotoPayloadType, payload: payload, keys: keys)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONOutput.encoder()
         let encoded = try encoder.encode(envelope)
         guard encoded.count < maxEnvelopeBytes else {
             throw EvaluationError("the manifest of \(subjects.count) files would be \(encoded.count) bytes, more than the \(maxEnvelopeBytes) bytes passbox verify reads (about 190,000 files): sign archives of the files (an archive is one subject, its entries are covered), or make several manifests of parts of the delivery")
@@ -151,8 +150,7 @@ public enum Producer {
             },
             predicateType: deliveryPredicateType,
             predicate: predicate ?? DeliveryPredicate())
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONOutput.encoder(compact: true)
         return Array(try encoder.encode(out))
     }
 }

@@ -1,5 +1,9 @@
 import CryptoIO
+import Attestation
 import Foundation
+@_exported import enum Intake.FindingCode
+@_exported import enum Intake.ItemKind
+@_exported import enum Intake.DeliveryKind
 
 public let reportMediaType = "application/vnd.passbox.report+json;version=1"
 
@@ -17,12 +21,12 @@ public enum Severity: String, Sendable, Codable, Comparable {
 
 /// One reason. Codes are the stable finding codes of docs/report.md.
 public struct Finding: Sendable, Codable, Equatable {
-    public var code: String
+    public var code: FindingCode
     public var severity: Severity
     public var path: String?
     public var message: String
 
-    public init(code: String, severity: Severity, path: String?, message: String) {
+    public init(code: FindingCode, severity: Severity, path: String?, message: String) {
         self.code = code
         self.severity = severity
         self.path = path
@@ -34,15 +38,37 @@ public enum Verdict: String, Sendable, Codable {
     case accepted, rejected
 }
 
+/// A file's status (docs/report.md).
 public enum FileStatus: String, Sendable, Codable {
     case verified, covered, unlisted, mismatch, missing, skipped
+}
+
+/// A manifest's status in a report: it applies (`verified`), it verified but speaks for
+/// other deliveries (`not-applicable`), or it did not verify (`rejected`).
+public enum ManifestStatus: String, Sendable, Codable {
+    case verified
+    case notApplicable = "not-applicable"
+    case rejected
+}
+
+/// A signature's status in a report (docs/report.md).
+public enum SignatureStatus: String, Sendable, Codable {
+    /// Verified with a trusted key (or chain), and counted.
+    case valid
+    /// Names a trusted key but does not verify: the content was changed.
+    case invalid
+    /// Verifies with no key in the trust store.
+    case untrusted
+    /// Verified with a trusted key that trust.yaml does not let count here.
+    case notCounted = "not-counted"
+    case expired, revoked
 }
 
 /// The report: what `--format json` prints, key for key (docs/report.md).
 public struct Report: Sendable, Codable {
     public struct Delivery: Sendable, Codable {
         public var path: String
-        public var kind: String
+        public var kind: DeliveryKind
         public var format: String?
         public var size: Int64?
         public var digests: Digests?
@@ -50,14 +76,14 @@ public struct Report: Sendable, Codable {
     }
     public struct File: Sendable, Codable {
         public var path: String
-        public var kind: String
+        public var kind: ItemKind
         public var size: Int64
         public var digests: Digests
         public var status: FileStatus
     }
     public struct Signature: Sendable, Codable {
         public var signer: String
-        public var status: String
+        public var status: SignatureStatus
         public var keyid: String?
         public var algorithm: String?
         public var fingerprint: String?
@@ -68,8 +94,7 @@ public struct Report: Sendable, Codable {
     public struct Manifest: Sendable, Codable {
         public var path: String
         public var format: String
-        /// verified | not-applicable | rejected
-        public var status: String
+        public var status: ManifestStatus
         public var signatures: [Signature]
         public var subjects: Int?
         /// Symbolic links the manifest records (passbox's predicate), when it records any.
@@ -101,12 +126,58 @@ public struct Report: Sendable, Codable {
     public var manifests: [Manifest]
     /// Present when the delivery has an SBOM or the policy requires one.
     public var sbom: SBOMReport?
-    public var findings: [Finding]
+    /// Errors first, then warnings, then notes; in the order they were found within each.
+    /// Change them through `add(_:)` / `setFindings(_:)`, which keep the verdict right.
+    public private(set) var findings: [Finding]
     public var summary: Summary
+    /// A verified manifest applies and intake read everything (not encoded: the verdict
+    /// says it). A report without both is never accepted.
+    public var complete = true
+
+    enum CodingKeys: String, CodingKey {
+        case mediaType, verdict, delivery, evidence, files, manifests, sbom, findings, summary
+    }
+
+    public init(verdict: Verdict, delivery: Delivery, evidence: Evidence? = nil, files: [File], manifests: [Manifest],
+                sbom: SBOMReport? = nil, findings: [Finding], summary: Summary) {
+        self.verdict = verdict
+        self.delivery = delivery
+        self.evidence = evidence
+        self.files = files
+        self.manifests = manifests
+        self.sbom = sbom
+        self.findings = findings
+        self.summary = summary
+    }
+
+    /// Replaces the findings (sorted: errors first, stable) and recomputes the verdict.
+    public mutating func setFindings(_ list: [Finding]) {
+        findings = list.enumerated().sorted { a, b in
+            a.element.severity != b.element.severity ? a.element.severity < b.element.severity : a.offset < b.offset
+        }.map(\.element)
+        recomputeVerdict()
+    }
+
+    /// Adds a finding found after verification (a station's rollback check, a file
+    /// that changed while it was copied): the one place a finding is added afterwards,
+    /// so the verdict always follows the findings. An error goes first (it is the last
+    /// word on the delivery); anything else goes last.
+    public mutating func add(_ finding: Finding) {
+        if finding.severity == .error { findings.insert(finding, at: 0) } else { findings.append(finding) }
+        recomputeVerdict()
+    }
+
+    /// The report without its findings, verdict unchanged: only for the streaming JSON
+    /// writer, which encodes the findings into their place itself.
+    mutating func removeFindingsForEncoding() { findings = [] }
+
+    /// Fail closed: accepted only with a manifest that applies, a complete read, and no error.
+    private mutating func recomputeVerdict() {
+        verdict = complete && !findings.contains { $0.severity == .error } ? .accepted : .rejected
+    }
 
     public func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONOutput.encoder()
         return try encoder.encode(self)
     }
 }

@@ -8,13 +8,13 @@ public enum ReportFormats {
         var runs: [[String: Any]] = []
         for report in reports {
             var codes: [String] = []
-            for finding in report.findings where !codes.contains(finding.code) { codes.append(finding.code) }
+            for finding in report.findings where !codes.contains(finding.code.rawValue) { codes.append(finding.code.rawValue) }
             let rules: [[String: Any]] = codes.map { code in
-                ["id": code, "shortDescription": ["text": ruleDescriptions[code] ?? code]]
+                ["id": code, "shortDescription": ["text": FindingCode(rawValue: code)?.summary ?? code]]
             }
             let results: [[String: Any]] = report.findings.map { finding in
                 var result: [String: Any] = [
-                    "ruleId": finding.code,
+                    "ruleId": finding.code.rawValue,
                     "level": finding.severity == .error ? "error" : finding.severity == .warning ? "warning" : "note",
                     "message": ["text": finding.message],
                 ]
@@ -58,7 +58,7 @@ public enum ReportFormats {
         for report in reports {
             let verdict = report.verdict.rawValue
             out += "<h1 class=\"\(verdict)\">\(escape(verdict.uppercased())): \(escape(report.delivery.path))</h1>\n"
-            out += "<p>\(escape(report.delivery.kind))"
+            out += "<p>\(escape(report.delivery.kind.rawValue))"
             if let format = report.delivery.format { out += ", \(escape(format))" }
             out += "; \(report.summary.files) file(s), \(escape(formatBytes(report.summary.bytes))) read</p>\n"
             out += "<h2>Findings</h2>\n"
@@ -67,14 +67,14 @@ public enum ReportFormats {
             } else {
                 out += "<table><tr><th>severity</th><th>code</th><th>path</th><th>message</th></tr>\n"
                 for f in report.findings {
-                    out += "<tr><td>\(escape(f.severity.rawValue))</td><td><code>\(escape(f.code))</code></td><td><code>\(escape(f.path ?? ""))</code></td><td>\(escape(f.message))</td></tr>\n"
+                    out += "<tr><td>\(escape(f.severity.rawValue))</td><td><code>\(escape(f.code.rawValue))</code></td><td><code>\(escape(f.path ?? ""))</code></td><td>\(escape(f.message))</td></tr>\n"
                 }
                 out += "</table>\n"
             }
             out += "<h2>Manifests</h2>\n<table><tr><th>manifest</th><th>status</th><th>signers</th></tr>\n"
             for m in report.manifests {
-                let signers = m.signatures.map { "\($0.signer) (\($0.status))" }.joined(separator: ", ")
-                out += "<tr><td><code>\(escape(m.path))</code></td><td>\(escape(m.status))</td><td>\(escape(signers))</td></tr>\n"
+                let signers = m.signatures.map { "\($0.signer) (\($0.status.rawValue))" }.joined(separator: ", ")
+                out += "<tr><td><code>\(escape(m.path))</code></td><td>\(escape(m.status.rawValue))</td><td>\(escape(signers))</td></tr>\n"
             }
             out += "</table>\n<h2>Files</h2>\n<table><tr><th>path</th><th>status</th><th>size</th><th>sha256</th></tr>\n"
             for file in report.files {
@@ -87,7 +87,7 @@ public enum ReportFormats {
 
     /// The delivery root as a URI ending in "/" (paths in findings are relative to it).
     static func baseURI(_ report: Report) -> String {
-        let uri = URL(fileURLWithPath: report.delivery.path, isDirectory: report.delivery.kind == "directory").absoluteString
+        let uri = URL(fileURLWithPath: report.delivery.path, isDirectory: report.delivery.kind == .directory).absoluteString
         return uri.hasSuffix("/") ? uri : uri + "/"
     }
 
@@ -108,34 +108,4 @@ public enum ReportFormats {
         }
         return out
     }
-
-    static let ruleDescriptions: [String: String] = [
-        "archive.path-traversal": "An entry name climbs out of its root",
-        "archive.link-escape": "A symlink or hard link points outside the delivery",
-        "archive.special-file": "Device node, FIFO or socket",
-        "archive.duplicate-entry": "The same path twice in one archive",
-        "archive.limit-exceeded": "Depth, total bytes, ratio or entry count over the policy",
-        "archive.corrupt": "Unreadable or truncated archive",
-        "archive.encrypted": "An entry that cannot be read without a password",
-        "manifest.none": "No manifest signed by a trusted key covers the delivery",
-        "manifest.malformed": "A manifest or signature file that does not parse",
-        "signature.invalid": "A signature that does not verify",
-        "signature.untrusted": "Valid signature by a key or chain not in the trust store",
-        "signature.expired": "Key or certificate outside its validity",
-        "signature.revoked": "Key or certificate revoked",
-        "signature.out-of-scope": "Trusted key used for a vendor/product/kind it is not trusted for",
-        "signature.threshold": "Fewer distinct trusted signers than required",
-        "file.mismatch": "Digest or size differs from the manifest",
-        "file.missing": "Named by the manifest, absent from the delivery",
-        "file.unlisted": "Present in the delivery, named by no trusted manifest",
-        "file.denied-type": "A file type the policy forbids",
-        "sbom.missing": "Policy requires an SBOM and there is none",
-        "sbom.malformed": "An SBOM that does not parse",
-        "sbom.unsigned": "An SBOM not covered by a trusted manifest",
-        "sbom.component-unapproved": "A component that no allow rule matches",
-        "sbom.component-denied": "A component that a deny rule matches",
-        "sbom.license-denied": "A component whose license expression the policy does not allow",
-        "sbom.hash-mismatch": "An SBOM component hash that contradicts the delivered file",
-        "version.rollback": "An older version of a product than the station already admitted",
-    ]
 }

@@ -1,3 +1,4 @@
+import Attestation
 import Foundation
 
 /// Writes a report as JSON without holding all of it in memory.
@@ -21,7 +22,7 @@ public struct ReportJSONWriter {
     public func write(_ report: Report, to sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         var skeleton = report
         skeleton.files = []
-        skeleton.findings = []
+        skeleton.removeFindingsForEncoding()
         skeleton.sbom?.components = []
         let text = [UInt8](try Self.encoder.encode(skeleton))
 
@@ -103,8 +104,7 @@ public struct ReportJSONWriter {
     }
 
     static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONOutput.encoder()
         return encoder
     }
 
@@ -273,7 +273,7 @@ struct JSONBytes {
         pad(indent + 2)
         bytes.append(UInt8(ascii: "}"))
         key("kind", indent: indent + 2)
-        string(file.kind)
+        string(file.kind.rawValue)
         key("path", indent: indent + 2)
         string(file.path)
         key("size", indent: indent + 2)
@@ -290,7 +290,7 @@ struct JSONBytes {
         pad(indent)
         bytes.append(UInt8(ascii: "{"))
         key("code", indent: indent + 2, first: true)
-        string(finding.code)
+        string(finding.code.rawValue)
         key("message", indent: indent + 2)
         string(finding.message)
         if let path = finding.path {

@@ -181,7 +181,7 @@ struct SBOMCheck {
         }
 
         for index in inventory.tooLargeToCapture.sorted() where index < items.count && !evidence.contains(index) {
-            findings.append(Finding(code: "sbom.malformed", severity: .error, path: items[index].path,
+            findings.append(Finding(code: .sbomMalformed, severity: .error, path: items[index].path,
                                     message: "looks like an SBOM but is larger than passbox reads (64 MiB)"))
         }
         for (index, data) in inventory.captured.sorted(by: { $0.key < $1.key }) where index < items.count && !evidence.contains(index) {
@@ -198,10 +198,10 @@ struct SBOMCheck {
                 // a file. One the delivery calls an SBOM (by its predicate or its name)
                 // must be one.
                 if error.kind == .unrecognizedFormat && !namedByPredicate(item) && !isSBOMFileName(item.path) { continue }
-                findings.append(Finding(code: "sbom.malformed", severity: .error, path: item.path, message: "\(error)"))
+                findings.append(Finding(code: .sbomMalformed, severity: .error, path: item.path, message: "\(error)"))
                 continue
             } catch {
-                findings.append(Finding(code: "sbom.malformed", severity: .error, path: item.path, message: "\(error)"))
+                findings.append(Finding(code: .sbomMalformed, severity: .error, path: item.path, message: "\(error)"))
                 continue
             }
             let status = index < statuses.count ? statuses[index] : nil
@@ -211,18 +211,18 @@ struct SBOMCheck {
                 path: item.path, format: document.format.rawValue, specVersion: document.specVersion, signed: signed,
                 product: document.product?.displayName, components: document.components.count))
             if !signed {
-                findings.append(Finding(code: "sbom.unsigned", severity: .error, path: item.path,
+                findings.append(Finding(code: .sbomUnsigned, severity: .error, path: item.path,
                                         message: "no trusted manifest covers this SBOM: its \(document.components.count) component(s) are not trusted as approved"))
             }
             for (component, verdict) in zip(document.components, evaluation.verdicts) {
-                let code: String
+                let code: FindingCode
                 switch verdict.status {
                 case .approved: continue
-                case .denied: code = "sbom.component-denied"
-                case .licenseDenied: code = "sbom.license-denied"
+                case .denied: code = .componentDenied
+                case .licenseDenied: code = .licenseDenied
                 case .unapproved:
                     guard signed else { continue } // sbom.unsigned says it for all of them
-                    code = "sbom.component-unapproved"
+                    code = .componentUnapproved
                 }
                 findings.append(Finding(code: code, severity: .error, path: item.path,
                                         message: "\(component.displayName): \(verdict.reason)"))
@@ -232,11 +232,11 @@ struct SBOMCheck {
         }
 
         for ref in referenced where !items.contains(where: { $0.kind != .directory && namedByPredicate($0) }) {
-            findings.append(Finding(code: "sbom.missing", severity: .error, path: ref.name,
+            findings.append(Finding(code: .sbomMissing, severity: .error, path: ref.name,
                                     message: "the trusted manifest \(ref.manifest) names this SBOM by digest, but no delivered file has that digest"))
         }
-        if documents.isEmpty && policy.sbomRequired && !findings.contains(where: { $0.code == "sbom.malformed" }) {
-            findings.append(Finding(code: "sbom.missing", severity: .error, path: nil,
+        if documents.isEmpty && policy.sbomRequired && !findings.contains(where: { $0.code == .sbomMalformed }) {
+            findings.append(Finding(code: .sbomMissing, severity: .error, path: nil,
                                     message: "the policy requires an SBOM and the delivery has none"))
         }
         let report = documents.isEmpty && !policy.sbomRequired ? nil : SBOMReport(documents: documents, components: entries)
@@ -260,7 +260,7 @@ struct SBOMCheck {
                 for algorithm in DigestAlgorithm.allCases {
                     guard let declared = component.hashes[algorithm.rawValue], let actual = item.digests[algorithm] else { continue }
                     if declared.lowercased() != actual {
-                        findings.append(Finding(code: "sbom.hash-mismatch", severity: .error, path: item.path,
+                        findings.append(Finding(code: .sbomHashMismatch, severity: .error, path: item.path,
                             message: "\(sbomPath) says \(component.displayName) has \(algorithm.rawValue) \(declared.prefix(16))…, the delivered file has \(actual.prefix(16))…"))
                         break
                     }

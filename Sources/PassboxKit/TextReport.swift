@@ -25,7 +25,7 @@ extension Report {
         for (i, m) in manifests.enumerated() {
             let label = i == 0 ? "  manifests  " : "             "
             var text = "\(m.path) [\(m.status)]"
-            let signers = m.signatures.filter { $0.status == "valid" }.map { s in
+            let signers = m.signatures.filter { $0.status == .valid }.map { s in
                 "\(s.signer) (\(s.algorithm ?? "?"), \(s.fingerprint.map { String($0.prefix(16)) } ?? "?"))"
             }
             if !signers.isEmpty { text += " signed by \(signers.joined(separator: ", "))" }
@@ -47,17 +47,17 @@ extension Report {
             line("  findings   none")
         } else {
             line("  findings   \(findings.filter { $0.severity == .error }.count) error(s), \(findings.filter { $0.severity == .warning }.count) warning(s)")
-            var shown: [String: Int] = [:]
+            var shown: [FindingCode: Int] = [:]
             for f in findings {
                 shown[f.code, default: 0] += 1
                 let n = shown[f.code, default: 0]
                 if n <= perCode {
                     let path = f.path.map { "  \($0)" } ?? ""
-                    line("    \(f.severity.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(f.code)\(path): \(f.message)")
+                    line("    \(f.severity.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(f.code.rawValue)\(path): \(f.message)")
                 }
             }
             for (code, n) in shown.sorted(by: { $0.key < $1.key }) where n > perCode {
-                line("    …and \(n - perCode) more \(code) (see --format json)")
+                line("    …and \(n - perCode) more \(code.rawValue) (see --format json)")
             }
         }
         return out

@@ -36,7 +36,7 @@ public struct AuditRecord: Sendable, Codable, Equatable {
     public init(command: String, input: String, deliverySha256: String, verdict: String, findings: [String],
                 admitted: String? = nil, medium: MediumIdentity? = nil, time: Date = Date()) {
         self.seq = 0
-        self.time = rfc3339(time)
+        self.time = rfc3339Milliseconds(time)
         self.user = userName()
         self.station = stationName()
         self.command = command

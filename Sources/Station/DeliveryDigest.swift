@@ -35,5 +35,5 @@ public func isInsideArchive(_ path: String) -> Bool {
 /// Finding codes of a report, each once, in report order.
 public func findingCodes(_ report: Report) -> [String] {
     var seen = Set<String>()
-    return report.findings.map(\.code).filter { seen.insert($0).inserted }
+    return report.findings.map(\.code.rawValue).filter { seen.insert($0).inserted }
 }

@@ -1,3 +1,4 @@
+import Attestation
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -95,20 +96,8 @@ public func userName() -> String {
     return "uid:\(uid)"
 }
 
-/// RFC 3339 UTC with milliseconds.
-public func rfc3339(_ date: Date) -> String {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return f.string(from: date)
-}
-
-public func parseRFC3339(_ text: String) -> Date? {
-    let plain = ISO8601DateFormatter()
-    plain.formatOptions = [.withInternetDateTime]
-    let fractional = ISO8601DateFormatter()
-    fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return plain.date(from: text) ?? fractional.date(from: text)
-}
+/// RFC 3339 UTC with milliseconds (audit records, receipts).
+public func rfc3339Milliseconds(_ date: Date) -> String { RFC3339.format(date, fractional: true) }
 
 /// The state directory: `--state`, else `$PASSBOX_STATE_DIR`, else
 /// `$XDG_STATE_HOME/passbox`, else `~/.local/state/passbox`.

@@ -61,7 +61,7 @@ public enum Receipt {
         if let v = facts.version { passbox["version"] = v }
         let predicate: [String: Any] = [
             "verifier": ["id": passboxVerifierID, "version": ["passbox": version]],
-            "timeVerified": rfc3339(facts.time),
+            "timeVerified": rfc3339Milliseconds(facts.time),
             "resourceUri": facts.resourceURI,
             "policy": policy,
             "inputAttestations": facts.attestations.map { a -> [String: Any] in
@@ -90,8 +90,7 @@ public enum Receipt {
     /// Signs the statement into a DSSE envelope (pretty JSON, newline-terminated).
     public static func envelope(_ facts: ReceiptFacts, key: PrivateKey, version: String) throws -> Data {
         let env = try signEnvelope(payloadType: inTotoPayloadType, payload: try statement(facts, version: version), keys: [key])
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONOutput.encoder()
         return try encoder.encode(env) + Data("\n".utf8)
     }
 

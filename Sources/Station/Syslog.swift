@@ -1,3 +1,4 @@
+import Attestation
 import Foundation
 import SafeText
 #if canImport(Glibc)

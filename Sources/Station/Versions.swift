@@ -1,3 +1,4 @@
+import Attestation
 import Foundation
 import SBOM
 
@@ -43,9 +44,8 @@ public struct VersionStore: Sendable {
         var all = try load()
         let key = Self.key(vendor: vendor, product: product)
         if let existing = all[key], compareVersions(version, existing.version) != .orderedDescending { return }
-        all[key] = Entry(version: version, deliverySha256: deliverySha256, time: rfc3339(Date()))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        all[key] = Entry(version: version, deliverySha256: deliverySha256, time: rfc3339Milliseconds(Date()))
+        let encoder = JSONOutput.encoder()
         try ensureStateDirectory(directory)
         try replaceAtomically(path, try encoder.encode(all) + Data("\n".utf8), mode: 0o600)
     }

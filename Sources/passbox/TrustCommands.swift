@@ -41,11 +41,7 @@ private func isKeyFileName(_ name: String) -> Bool {
     return [".pem", ".pub", ".asc", ".pgp"].contains { lower.hasSuffix($0) }
 }
 
-private func timeText(_ date: Date) -> String {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime]
-    return f.string(from: date)
-}
+private func timeText(_ date: Date) -> String { RFC3339.format(date) }
 
 /// "expired on ..." / "expires on ... (within 30 days)" / nil.
 private func expiryWarning(_ what: String, _ date: Date?, now: Date) -> String? {
@@ -172,8 +168,7 @@ struct TrustList: ParsableCommand {
 
         switch format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let encoder = JSONOutput.encoder()
             try emit(String(decoding: try encoder.encode(listing), as: UTF8.self) + "\n", to: nil)
         case .text:
             try emitText(text(listing), to: nil)

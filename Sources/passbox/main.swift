@@ -1,6 +1,5 @@
 import ArgumentParser
 import Attestation
-import CryptoIO
 import Foundation
 import Intake
 import PassboxKit
@@ -14,6 +13,9 @@ enum Exit {
     static let cannotEvaluate: Int32 = 2
 }
 
+/// The CLI: a thin front end over PassboxKit and Station. Commands parse their
+/// options, call the library, and print; errors become exit codes in one place
+/// (`exitStatus(for:)`).
 struct Passbox: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "passbox",
@@ -23,390 +25,26 @@ struct Passbox: ParsableCommand {
                       ReceiptCommand.self, LogCommand.self, TrustCommand.self])
 }
 
-struct CommonOptions: ParsableArguments {
-    @Option(name: .long, help: "Trusted keys and roots (default: $PASSBOX_TRUST_STORE, else ./TrustStore).")
-    var trustStore: String?
-
-    @Option(name: .long, help: "Manifests registered in advance (default: ./Manifests if it exists).")
-    var manifests: String?
-
-    @Option(name: .long, help: "An extra manifest to consider (repeatable).")
-    var manifest: [String] = []
-
-    @Option(name: .long, help: "Policy YAML (default: the built-in strict policy).")
-    var policy: String?
-
-    @Option(name: .long, help: "Report format: text, json, sarif (SARIF 2.1.0) or html.")
-    var format: VerifyFormat = .text
-
-    @Option(name: .shortAndLong, help: "Write the report there instead of stdout.")
-    var output: String?
-
-    @Option(name: .long, help: "Judge validity at this RFC 3339 time (default: now).")
-    var at: String?
-
-    @Option(name: .long, help: "The station's own state directory (audit log, versions admitted).")
-    var state: String?
-
-    @Option(name: .long, help: "Digests to compute besides sha256, comma-separated: sha384, sha512 (default: sha256 only, and what the policy's digests: or a manifest asks for).")
-    var digests: String?
-
-    @Option(name: .long, help: "Also send each decision to a syslog collector: udp://HOST:PORT or tcp://HOST:PORT (default: the policy's siem.syslog).")
-    var syslog: String?
-
-    @Option(name: .long, help: "Syslog message form: rfc5424 (structured data) or cef (default: the policy's siem.format, else rfc5424).")
-    var syslogFormat: SyslogFormatOption?
-}
-
-enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
-}
-
-/// verify's and admit's report formats (docs/report.md: text | json | sarif | html).
-enum VerifyFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, sarif, html
-}
-
-/// Writes the reports of one run: text and HTML pages for a person, JSON (one
-/// object; JSON Lines for several deliveries), SARIF (one log, one run per delivery).
-/// JSON is written as it is encoded (`ReportJSONWriter`): a report of a large delivery
-/// is never whole in memory.
-func writeReports(_ reports: [Report], as format: VerifyFormat, to output: String?) throws {
-    try emit(to: output) { write in
-        switch format {
-        case .text:
-            for report in reports { try report.text().send(to: write) }
-        case .json:
-            try withoutActuallyEscaping(write) { write in
-                let sink = BufferedSink(flushTo: write)
-                let writer = ReportJSONWriter()
-                for report in reports {
-                    if reports.count == 1 {
-                        try writer.write(report, to: sink.write)
-                    } else {
-                        var compactor = JSONCompactor()
-                        try writer.write(report) { bytes in try compactor.compact(bytes).withUnsafeBytes(sink.write) }
-                    }
-                    try [UInt8(ascii: "\n")].withUnsafeBytes(sink.write)
-                }
-                try sink.flush()
-            }
-        case .sarif:
-            try (String(decoding: try ReportFormats.sarif(reports), as: UTF8.self) + "\n").send(to: write)
-        case .html:
-            try ReportFormats.html(reports).send(to: write)
-        }
-    }
-}
-
-struct Verify: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Check deliveries: unpack, hash, match against signed manifests; report and exit 0/1/2.")
-
-    @Argument(help: "A directory (mounted medium, drop folder), a file, or an archive.")
-    var paths: [String]
-
-    @OptionGroup var options: CommonOptions
-
-    func run() throws {
-        let verifyOptions = try makeVerifyOptions(options)
-        let siem = try SIEMSettings.resolve(options, policy: verifyOptions.policy)
-        var worst = Exit.accepted
-        var reports: [Report] = []
-        for path in paths {
-            let report: Report
-            do {
-                report = try watched(path, limits: verifyOptions.policy.limits) { try Verifier.verify(path: path, options: verifyOptions) }
-            } catch let error as EvaluationError {
-                throw CannotEvaluate("\(path): \(error.message)")
-            }
-            if report.verdict == .rejected { worst = Exit.rejected }
-            if let problem = recordAudit(command: "verify", input: path, report: report, state: options.state, siem: siem) {
-                complain("passbox: warning: not recorded in the audit log: \(problem)")
-            }
-            reports.append(report)
-        }
-        try writeReports(reports, as: options.format, to: options.output)
-        throw ExitCode(worst)
-    }
-}
-
-struct SBOMList: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "sbom",
-        abstract: "List SBOM components with their approval status under a policy (exit 0 all approved, 1 not, 2 unreadable).")
-
-    @Argument(help: "CycloneDX (JSON, XML) or SPDX (JSON, tag-value, 3.0 JSON-LD) files; the format is read from the content.")
-    var files: [String]
-
-    @Option(name: .long, help: "Policy YAML whose sbom: section judges the components (default: approve what no rule denies).")
-    var policy: String?
-
-    @Option(name: .long, help: "Report format: text or json.")
-    var format: ReportFormat = .text
-
-    @Option(name: .shortAndLong, help: "Write the report there instead of stdout.")
-    var output: String?
-
-    func run() throws {
-        var loaded = Policy.builtIn
-        if let policy {
-            do {
-                loaded = try Policy.load(path: policy)
-            } catch let error as PolicyError {
-                throw CannotEvaluate("policy \(error)")
-            }
-        }
-        let result = try SBOMCommand.run(files: files, policy: loaded)
-        switch format {
-        case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try emit(String(decoding: try encoder.encode(result), as: UTF8.self) + "\n", to: output)
-        case .text:
-            let notApproved = result.sbom.components.filter { $0.status != "approved" }.count
-            let head = notApproved == 0
-                ? "passbox sbom: all \(result.sbom.components.count) component(s) approved\n"
-                : "passbox sbom: \(notApproved) of \(result.sbom.components.count) component(s) not approved\n"
-            try emitText(head + result.sbom.text(), to: output)
-        }
-        throw ExitCode(result.verdict == "approved" ? Exit.accepted : Exit.rejected)
-    }
-}
-
-struct ManifestCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "manifest", abstract: "Produce signed manifests.", subcommands: [Create.self])
-
-    struct Create: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Write a DSSE envelope with an in-toto Statement listing PATH's files by digest.")
-
-        @Argument(help: "The delivery: a directory, a file or an archive.")
-        var path: String
-
-        @Option(name: .long, help: "Private key (PEM) to sign with; repeat for several signers.")
-        var key: [String]
-
-        @Option(name: .long, help: "The vendor, recorded in the delivery predicate (trust.yaml scopes signers by it).")
-        var vendor: String?
-        @Option(name: .long, help: "The product, recorded in the delivery predicate (rollback is judged per vendor and product).")
-        var product: String?
-        @Option(name: .long, help: "The delivery's version, recorded in the delivery predicate (e.g. 2.4.1).")
-        var version: String?
-        @Option(name: .long, help: "firmware, recipe or tool.") var kind: DeliveryKindOption?
-        @Option(name: .long, help: "An SBOM of the delivery (a path inside PATH) to name by digest in the predicate (repeatable).")
-        var sbom: [String] = []
-
-        @Option(name: .shortAndLong, help: "Where to write the envelope (e.g. delivery.dsse.json).")
-        var output: String
-
-        @Option(name: .long, help: "Digests each subject carries, comma-separated (default: sha256; e.g. sha256,sha512).")
-        var digests: String = "sha256"
-
-        func run() throws {
-            guard !key.isEmpty else { throw CannotEvaluate("--key is required") }
-            let keys = try key.map { try Producer.loadPrivateKey($0) }
-            let predicate = DeliveryPredicate(vendor: vendor, product: product, version: version, kind: kind?.rawValue)
-            var algorithms: [DigestAlgorithm] = []
-            for name in digests.split(separator: ",") {
-                guard let algorithm = DigestAlgorithm(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                    throw CannotEvaluate("--digests: unknown algorithm \(name) (sha256, sha384, sha512)")
-                }
-                if !algorithms.contains(algorithm) { algorithms.append(algorithm) }
-            }
-            let result = try Producer.createManifest(path: path, keys: keys, predicate: predicate, sboms: sbom, excluding: output,
-                                                     algorithms: algorithms)
-            if FileManager.default.fileExists(atPath: output) {
-                throw CannotEvaluate("\(output) already exists; remove it first")
-            }
-            guard FileManager.default.createFile(atPath: output, contents: result.envelope + Data("\n".utf8)) else {
-                throw CannotEvaluate("cannot write \(output)")
-            }
-            for s in result.skipped {
-                complain("passbox: not listed (not a regular file): \(s)")
-            }
-            for s in result.rejectedAnyway {
-                complain("passbox: warning: under the built-in policy, verify rejects this whatever the manifest says: \(s)")
-            }
-            let links = result.links > 0 ? ", \(result.links) symbolic link(s)" : ""
-            say("wrote \(output): \(result.subjects.count) subject(s)\(links), signed by \(keys.map { String($0.publicKey.fingerprint.prefix(16)) }.joined(separator: ", "))")
-        }
-    }
-}
-
-enum DeliveryKindOption: String, ExpressibleByArgument, CaseIterable {
-    case firmware, recipe, tool
-}
-
-struct Keygen: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Make a signing key pair: NAME.key (private, mode 0600) and NAME.pem (public, for TrustStore/keys/).")
-
-    @Option(name: .long, help: "ed25519, ecdsa-p256 or rsa-3072.")
-    var algorithm: KeyAlgorithmOption = .ed25519
-
-    @Option(name: .shortAndLong, help: "Base name of the key files.")
-    var output: String
-
-    func run() throws {
-        let files = try Producer.generateKey(algorithm.value, outputBase: output)
-        say("private key \(files.privateKeyPath) (keep it secret; mode 0600)")
-        say("public key  \(files.publicKeyPath) (copy into TrustStore/keys/ to trust it)")
-        say("fingerprint \(files.fingerprint)")
-    }
-}
-
-enum KeyAlgorithmOption: String, ExpressibleByArgument, CaseIterable {
-    case ed25519
-    case ecdsaP256 = "ecdsa-p256"
-    case rsa3072 = "rsa-3072"
-    var value: KeyGenAlgorithm {
-        switch self {
-        case .ed25519: .ed25519
-        case .ecdsaP256: .ecdsaP256
-        case .rsa3072: .rsa3072
-        }
-    }
-}
-
+/// passbox could not evaluate: exit 2 with the message.
 struct CannotEvaluate: Error, CustomStringConvertible {
     let message: String
     init(_ message: String) { self.message = message }
     var description: String { message }
 }
 
-func makeVerifyOptions(_ o: CommonOptions) throws -> VerifyOptions {
-    let env = ProcessInfo.processInfo.environment
-    let store = o.trustStore ?? env["PASSBOX_TRUST_STORE"] ?? "TrustStore"
-    var options = VerifyOptions(trustStoreDirectory: store)
-    if let dir = o.manifests {
-        options.manifestsDirectory = dir
-    } else {
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: "Manifests", isDirectory: &isDir), isDir.boolValue {
-            options.manifestsDirectory = "Manifests"
-        }
-    }
-    options.manifestFiles = o.manifest
-    if let policy = o.policy {
-        do {
-            options.policy = try Policy.load(path: policy)
-        } catch let error as PolicyError {
-            throw CannotEvaluate("policy \(error)")
-        }
-    }
-    if let at = o.at {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        guard let date = formatter.date(from: at) ?? fractional.date(from: at) else {
-            throw CannotEvaluate("--at \(at) is not an RFC 3339 time such as 2026-11-28T09:00:00Z")
-        }
-        options.at = date
-    }
-    // sha256 always; then the policy's digests: and --digests.
-    var algorithms: [DigestAlgorithm] = [.sha256]
-    for algorithm in options.policy.digests where !algorithms.contains(algorithm) { algorithms.append(algorithm) }
-    if let digests = o.digests {
-        for name in digests.split(separator: ",") {
-            guard let algorithm = DigestAlgorithm(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                throw CannotEvaluate("--digests: unknown algorithm \(name) (sha256, sha384, sha512)")
-            }
-            if !algorithms.contains(algorithm) { algorithms.append(algorithm) }
-        }
-    }
-    options.algorithms = algorithms
-    do {
-        try Intake.capMemory(options.policy.limits.maxMemory)
-    } catch let error as IntakeError {
-        throw CannotEvaluate(error.message)
-    }
-    return options
-}
-
-/// Runs `work` (reading and judging one delivery) under a watchdog: `limits.maxSeconds`
-/// stops the reading from inside; if passbox is still at it a minute later (a library
-/// that never returns), the command ends with exit 2 and a message, never a hang.
-func watched<T>(_ path: String, limits: IntakeLimits, _ work: () throws -> T) rethrows -> T {
-    let grace = 60.0
-    let watchdog = Watchdog(seconds: limits.maxSeconds + grace) {
-        let message = "passbox: \(path): still reading \(Int(grace)) s after limits.maxSeconds (\(limits.maxSeconds) s); stopped, no verdict\n"
-        _ = message.withCString { write(2, $0, strlen($0)) }
-        _exit(Exit.cannotEvaluate)
-    }
-    defer { watchdog.cancel() }
-    return try work()
-}
-
-func emit(_ text: String, to output: String?) throws {
-    try emit(to: output) { write in try text.send(to: write) }
-}
-
-// Text for a person goes through SafeText: names and messages quoting a delivery, an
-// SBOM, a key or a certificate must not drive the terminal (docs/report.md).
-
-/// One line on standard output, control characters escaped.
-func say(_ line: String) {
-    print(terminalSafe(line))
-}
-
-/// One line on standard error, control characters escaped.
-func complain(_ line: String) {
-    FileHandle.standardError.write(Data((terminalSafe(line) + "\n").utf8))
-}
-
-/// Several lines on standard error (help and usage texts), each escaped.
-func complainLines(_ text: String) {
-    FileHandle.standardError.write(Data((terminalSafeLines(text) + "\n").utf8))
-}
-
-/// A multi-line text for a person (listings), each line escaped, to stdout or `output`.
-func emitText(_ text: String, to output: String?) throws {
-    try emit(terminalSafeLines(text), to: output)
-}
-
-/// Gives `produce` a function that writes bytes; they go to stdout, or replace
-/// `output` atomically (a new file renamed over it, so a reader never sees half a
-/// report). A symbolic link, device or pipe named by `output` (/dev/stdout, a FIFO) is
-/// written through, as the shell's `>` would: renaming over it would replace the link
-/// or the device node itself.
-func emit(to output: String?, produce: (_ write: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
-    do {
-        if let output {
-            var info = stat()
-            if lstat(output, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
-                let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-                guard fd >= 0 else { throw CannotEvaluate("cannot write the report to \(output): \(String(cString: strerror(errno)))") }
-                defer { close(fd) }
-                try produce { bytes in try writeAll(fd, bytes, to: output) }
-            } else {
-                try replaceAtomically(output, produce: produce)
-            }
-        } else {
-            try writeStandardOutput(produce: produce)
-        }
-    } catch let error as StationError {
-        throw CannotEvaluate("cannot write the report to \(output ?? "standard output"): \(error)")
-    }
-}
-
-extension Swift.String {
-    /// The text's UTF-8 bytes, for the byte writers of `emit(to:)`.
-    func send(to write: (UnsafeRawBufferPointer) throws -> Void) throws {
-        var text = self
-        try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
-    }
-}
-
-private func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, to name: String) throws {
-    var offset = 0
-    while offset < bytes.count {
-        let n = Glibc.write(fd, bytes.baseAddress?.advanced(by: offset), bytes.count - offset)
-        if n < 0 && errno == EINTR { continue }
-        guard n > 0 else { throw CannotEvaluate("cannot write the report to \(name): \(String(cString: strerror(errno)))") }
-        offset += n
+/// Every error a command can end with, as an exit status and a message: the one
+/// place errors become exit codes. Anything that is not a verdict is "could not
+/// evaluate" (2): fail closed.
+func exitStatus(for error: Error) -> (status: Int32, message: String?) {
+    switch error {
+    case let exit as ExitCode: (exit.rawValue, nil)
+    case let error as CannotEvaluate: (Exit.cannotEvaluate, "passbox: \(error.message)")
+    case let error as EvaluationError: (Exit.cannotEvaluate, "passbox: \(error.message)")
+    case let error as StationError: (Exit.cannotEvaluate, "passbox: \(error.message)")
+    case let error as PolicyError: (Exit.cannotEvaluate, "passbox: policy \(error)")
+    case let error as TrustStoreError: (Exit.cannotEvaluate, "passbox: trust store: \(error)")
+    case let error as IntakeError: (Exit.cannotEvaluate, "passbox: \(error.message)")
+    default: (Exit.cannotEvaluate, nil)
     }
 }
 
@@ -449,20 +87,18 @@ do {
     var command = try Passbox.parseAsRoot()
     try command.run()
     finish(Exit.accepted)
-} catch let exitCode as ExitCode {
-    finish(exitCode.rawValue)
-} catch let error as CannotEvaluate {
-    complain("passbox: \(error.message)")
-    finish(Exit.cannotEvaluate)
-} catch let error as EvaluationError {
-    complain("passbox: \(error.message)")
-    finish(Exit.cannotEvaluate)
 } catch {
-    let code = Passbox.exitCode(for: error)
-    if code == .success {
-        exitingNormally = true
-        Passbox.exit(withError: error) // --help, --version
+    let (status, message) = exitStatus(for: error)
+    if let message {
+        // Several lines (every mistake of a trust.yaml): each escaped on its own.
+        complainLines(message)
+        finish(status)
     }
+    if status == Exit.cannotEvaluate, Passbox.exitCode(for: error) == .success {
+        exitingNormally = true
+        Passbox.exit(withError: error) // --help
+    }
+    if let exit = error as? ExitCode { finish(exit.rawValue) }
     complainLines(Passbox.fullMessage(for: error))
     finish(Exit.cannotEvaluate)
 }

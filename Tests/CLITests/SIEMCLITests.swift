@@ -1,4 +1,5 @@
 import Foundation
+import Attestation
 import Station
 import XCTest
 #if canImport(Glibc)

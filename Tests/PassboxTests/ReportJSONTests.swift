@@ -33,20 +33,20 @@ import Testing
         }
         return Report(
             verdict: rng.next() % 2 == 0 ? .accepted : .rejected,
-            delivery: Report.Delivery(path: text(), kind: "directory", format: nil, size: nil, digests: nil, status: nil),
+            delivery: Report.Delivery(path: text(), kind: .directory, format: nil, size: nil, digests: nil, status: nil),
             files: (0..<files).map { _ in
-                Report.File(path: text(), kind: rng.next() % 2 == 0 ? "regular" : "archive", size: Int64(rng.next() % 1_000_000),
+                Report.File(path: text(), kind: rng.next() % 2 == 0 ? .regular : .archive, size: Int64(rng.next() % 1_000_000),
                             digests: rng.next() % 5 == 0 ? Digests()
                                 : Digests(sha256: hex(64), sha384: rng.next() % 4 == 0 ? hex(96) : nil, sha512: rng.next() % 6 == 0 ? nil : hex(128)),
                             status: statuses[Int(rng.next() % UInt64(statuses.count))])
             },
-            manifests: [Report.Manifest(path: text(), format: "dsse", status: "verified",
-                                        signatures: [Report.Signature(signer: text(), status: "trusted", keyid: nil, algorithm: "ed25519",
+            manifests: [Report.Manifest(path: text(), format: "dsse", status: .verified,
+                                        signatures: [Report.Signature(signer: text(), status: .valid, keyid: nil, algorithm: "ed25519",
                                                                       fingerprint: hex(64), subject: nil, chain: nil)],
                                         subjects: files, links: rng.next() % 2 == 0 ? nil : 3, predicateType: nil, vendor: text(), product: nil, version: nil, kind: nil)],
             sbom: sbom,
             findings: (0..<findings).map { _ in
-                Finding(code: "file.unlisted", severity: rng.next() % 2 == 0 ? .error : .warning,
+                Finding(code: .fileUnlisted, severity: rng.next() % 2 == 0 ? .error : .warning,
                         path: rng.next() % 5 == 0 ? nil : text(), message: text())
             },
             summary: Report.Summary(files: files, bytes: Int64(files) * 4096, archives: 0, byStatus: ["verified": files, "unlisted": 1]))

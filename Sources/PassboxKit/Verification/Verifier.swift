@@ -1,0 +1,159 @@
+import Attestation
+import CryptoIO
+import Foundation
+import Intake
+
+/// How to verify one delivery.
+public struct VerifyOptions: Sendable {
+    /// The trust store directory (`TrustStore/`: keys, roots, crls, trust.yaml).
+    public var trustStoreDirectory: String
+    /// Manifests registered in advance; nil for none.
+    public var manifestsDirectory: String?
+    /// Extra manifests (`--manifest`), always considered.
+    public var manifestFiles: [String] = []
+    public var policy: Policy = .builtIn
+    /// Validity is judged at this time (keys, certificates, manifests).
+    public var at: Date = Date()
+    /// Computed for every file: sha256 always, and what `--digests` or the policy's
+    /// `digests:` add. An algorithm a manifest names a file by alone is computed too,
+    /// in a second pass when the manifest turns up after the bytes (docs/usage.md).
+    public var algorithms: [DigestAlgorithm] = [.sha256]
+
+    public init(trustStoreDirectory: String) {
+        self.trustStoreDirectory = trustStoreDirectory
+    }
+}
+
+/// passbox cannot evaluate (unreadable path, malformed trust store, a `--manifest`
+/// that does not parse, cancelled): front ends say so (the CLI exits 2).
+public struct EvaluationError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Verification of one delivery, as named stages read top to bottom.
+///
+/// ```swift
+/// let report = try Verifier.verify(path: "/media/usb0", options: VerifyOptions(trustStoreDirectory: "TrustStore"))
+/// print(report.verdict)            // .accepted / .rejected, the reasons in report.findings
+/// ```
+///
+/// It returns a verdict with findings; it throws (`EvaluationError`) only when it
+/// cannot evaluate. Fail closed: anything unchecked is never accepted.
+public enum Verifier {
+    /// Verifies one delivery. `progress` (optional) is told the stage, files and bytes
+    /// as they go, and can cancel the run (then this throws `EvaluationError`).
+    public static func verify(path: String, options: VerifyOptions, progress: VerificationProgress? = nil) throws -> Report {
+        // 1. The trust store, read once.
+        progress?.enter(.trustStore)
+        let trust = try TrustContext(options: options)
+
+        // 2. Evidence known before the delivery is read (--manifest, --manifests DIR,
+        //    files named after a single-file delivery beside it), checked while it is read.
+        progress?.enter(.evidence)
+        let sources = try EvidenceSources.gather(path: path, options: options)
+        let early = EarlyChecks.start(envelopes: sources.envelopes, lists: sources.lists, trust: trust)
+
+        // 3. Intake: walk, unpack and hash every byte once.
+        progress?.enter(.reading)
+        var inventory: Inventory
+        do {
+            inventory = try Intake.run(path: path, options: intakeOptions(options, progress: progress))
+        } catch let error as IntakeError {
+            _ = early.wait()
+            throw EvaluationError(error.message)
+        }
+        try progress?.checkCancelled()
+
+        // 4. Evidence found in the delivery: manifests and checksum lists in its root,
+        //    files with detached signatures beside them, the single file's signatures.
+        progress?.enter(.checkingSignatures)
+        let found = DeliveryEvidence.collect(inventory: inventory, path: path, sources: sources, trust: trust)
+        let checks = early.wait() + found.check(trust: trust)
+        try refuseUnreadableExplicitManifests(checks)
+
+        // 5. Digests a trusted manifest names files by and this run did not compute.
+        var findings = found.findings
+        if let second = try SecondPass.run(path: path, first: inventory, checks: checks, options: intakeOptions(options, progress: progress),
+                                           progress: progress) {
+            switch second {
+            case .replaced(let again): inventory = again
+            case .changed(let finding): findings.append(finding)
+            }
+        }
+
+        // 6. Which verified manifests speak for this delivery.
+        progress?.enter(.judging)
+        let applied = ManifestApplication.applied(checks: checks, inventory: inventory, evidence: found.evidence)
+
+        // 7. Judge: coverage (verified, unlisted, mismatch, missing, links), manifest
+        //    problems, intake's findings under the policy, file types, SBOMs.
+        var matcher = Matcher(inventory: inventory, evidence: found.evidence, checks: checks, applied: applied, policy: options.policy)
+        let coverage = matcher.match()
+        findings += ManifestRules.findings(checks: checks, applied: applied, trust: trust, lookedIn: sources.lookedIn(inventory))
+        findings += IntakeRules.findings(inventory: inventory, policy: options.policy)
+        findings += coverage.findings
+        findings += FileTypeRule.findings(inventory: inventory, evidence: found.evidence, policy: options.policy)
+        findings += coverage.missingFindings
+        let sbom = SBOMCheck(inventory: inventory, statuses: coverage.statuses,
+                             applied: applied.compactMap { checks[$0].verified }, policy: options.policy, evidence: found.evidence).run()
+        findings += sbom.findings
+
+        // 8. The report and its verdict.
+        progress?.enter(.done)
+        return ReportAssembly(inventory: inventory, checks: checks, applied: applied, coverage: coverage,
+                              lookedIn: sources.lookedIn(inventory))
+            .report(findings: findings, sbom: sbom.report)
+    }
+
+    /// Intake as verification needs it: the policy's limits, the digests asked for, and
+    /// the files kept in memory (manifests, lists and signatures in the root; signatures
+    /// on the medium; SBOMs found by content or by name).
+    static func intakeOptions(_ options: VerifyOptions, progress: VerificationProgress?) -> IntakeOptions {
+        var intake = IntakeOptions()
+        intake.limits = options.policy.limits
+        intake.algorithms = options.algorithms
+        intake.captureRootFile = { isManifestFileName($0) || ChecksumList.isListFileName($0) || isSignatureFileName($0) }
+        intake.captureMediumFile = { isSignatureFileName($0) }
+        intake.captureLimit = maxManifestBytes
+        intake.captureContent = { looksLikeSBOM($0) }
+        intake.captureNamed = { isSBOMFileName($0) }
+        intake.progress = progress?.intake
+        return intake
+    }
+
+    /// Evidence the operator named (`--manifest`) that does not parse cannot be
+    /// evaluated: exit 2, as for an unreadable one (docs/usage.md).
+    static func refuseUnreadableExplicitManifests(_ checks: [ManifestCheck]) throws {
+        for check in checks where check.origin == .explicit {
+            for case .malformed(let message) in check.problems {
+                throw EvaluationError("--manifest \(check.path): \(message)")
+            }
+        }
+    }
+}
+
+/// The trust store as verification uses it: read once (`TrustStoreContents`), with the
+/// verifiers built from it.
+struct TrustContext: Sendable {
+    let contents: TrustStoreContents
+    let manifests: ManifestVerifier
+    let detached: DetachedSignatureVerifier
+    let time: Date
+
+    init(options: VerifyOptions) throws {
+        do {
+            contents = try TrustStoreContents.read(directory: options.trustStoreDirectory)
+        } catch let error as TrustStoreError {
+            throw EvaluationError("trust store: \(error)")
+        }
+        time = options.at
+        manifests = ManifestVerifier(trustStore: contents.store, time: options.at)
+        var detached = DetachedSignatureVerifier(trust: contents.vendor, time: options.at)
+        detached.trust.requireCRL = options.policy.requireCRL
+        self.detached = detached
+    }
+
+    var store: TrustStore { contents.store }
+}

@@ -17,9 +17,13 @@ public struct ArchiveError: Error, CustomStringConvertible, Sendable {
     public enum Kind: Sendable { case corrupt, encrypted, unsupported, input, limit }
     public let kind: Kind
     public let message: String
-    public init(_ kind: Kind, _ message: String) {
+    /// The compressed stream as a whole is damaged (a gzip CRC32 or ISIZE mismatch,
+    /// a stream cut short), not the entry being read when it showed.
+    public let wholeStream: Bool
+    public init(_ kind: Kind, _ message: String, wholeStream: Bool = false) {
         self.kind = kind
         self.message = message
+        self.wholeStream = wholeStream
     }
     public var description: String { message }
 }

@@ -43,7 +43,7 @@ final class GzipFront: ArchiveInput {
         do {
             return try stream.read()
         } catch let error as GzipError {
-            throw ArchiveError(.corrupt, error.message)
+            throw ArchiveError(.corrupt, error.message, wholeStream: true)
         }
     }
 

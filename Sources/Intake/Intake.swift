@@ -782,10 +782,7 @@ final class IntakeRun {
                     try processEntry(stream: stream, item: index, frame: frame)
                 }
             }
-            if let decompressor {
-                currentPath = containerPath // a damaged end of the stream is the archive's
-                try readCompressedTail(decompressor, frame: frame, path: containerPath)
-            }
+            if let decompressor { try readCompressedTail(decompressor, frame: frame, path: containerPath) }
             try input.drain()
             if let declaredLength, UInt64(input.delivered) < declaredLength {
                 finding(.corrupt, containerPath, "truncated: the image declares \(declaredLength) bytes, \(input.delivered) are present")
@@ -817,7 +814,7 @@ final class IntakeRun {
                 // limit it stops the reading.
                 throw limitExceeded(currentPath, "reading it needs more memory than limits.maxMemory allows (libarchive: \(error.message))")
             default:
-                finding(.corrupt, currentPath, "\(error.message)")
+                finding(.corrupt, error.wholeStream ? containerPath : currentPath, "\(error.message)")
             }
             return true
         }

@@ -233,6 +233,18 @@ func inflate(_ stream: [UInt8], chunk: Int) -> Result<[UInt8], GzipError> {
         #expect(inventory.findings.contains { $0.message.contains("limits.maxRatio") }, "\(inventory.findings)")
     }
 
+    /// A damaged stream is the archive's finding, not the entry's that was being read
+    /// when the last member's trailer came in (here the last of a 3 MB file's blocks).
+    @Test func streamDamageIsTheArchivesFinding() throws {
+        var gz = try shellBytes("head -c 3000000 /dev/urandom > big.bin && tar cf - a.txt big.bin | gzip -6")
+        gz[gz.count - 8] ^= 0x01
+        let inventory = Intake.run(bytes: gz, name: "d.tar.gz")
+        let corrupt = inventory.findings.filter { $0.code == .corrupt }
+        #expect(corrupt.map(\.path) == ["d.tar.gz"], "\(inventory.findings)")
+        #expect(corrupt.first?.message.contains("gzip CRC32 mismatch") == true)
+        #expect(inventory.items.contains { $0.path == "big.bin" }, "the entries before the damage showed are listed")
+    }
+
     /// A damaged trailer after the tar's end is found too (libarchive never reads it).
     @Test func trailerAfterTheArchiveIsChecked() throws {
         var gz = try shellBytes("tar cf - a.txt | gzip -6")

@@ -659,15 +659,16 @@ final class IntakeRun {
         }
         options.progress?.archive(containerPath)
         defer { options.progress?.archive(parent.map { items[$0.item].path }) }
-        // A compressed stream is decompressed by one libarchive reader and the archive
-        // inside read by another, through passbox: so what one entry header pulls is
-        // seen and bounded (`entryHeaderBudget`), instead of a header of gigabytes
-        // being filled inside libarchive up to limits.maxMemory.
+        // A compressed stream is decompressed by one libarchive reader (gzip by ISA-L
+        // ahead of it) and the archive inside read by another, through passbox: so
+        // what one entry header pulls is seen and bounded (`entryHeaderBudget`),
+        // instead of a header of gigabytes being filled inside libarchive up to
+        // limits.maxMemory.
         let decompressor = sniffed == .compressed ? try Decompressor(input: input) : nil
         let reader = try ArchiveReader(input: decompressor ?? input, filters: decompressor == nil)
         if decompressor != nil { reader.headerBudget = entryHeaderBudget }
         func formatDescription() -> String {
-            ([reader.formatDescription] + (decompressor?.filterNames ?? [])).joined(separator: " / ")
+            ([reader.formatDescription] + (decompressor?.filterNames ?? [])).filter { !$0.isEmpty }.joined(separator: " / ")
         }
         let frame = Frame(item: container, prefix: rootLevel ? "" : containerPath + "!/", depth: depth, parent: parent, input: input)
         var currentPath = containerPath
@@ -781,6 +782,7 @@ final class IntakeRun {
                     try processEntry(stream: stream, item: index, frame: frame)
                 }
             }
+            if let decompressor { try readCompressedTail(decompressor, frame: frame, path: containerPath) }
             try input.drain()
             if let declaredLength, UInt64(input.delivered) < declaredLength {
                 finding(.corrupt, containerPath, "truncated: the image declares \(declaredLength) bytes, \(input.delivered) are present")
@@ -812,7 +814,7 @@ final class IntakeRun {
                 // limit it stops the reading.
                 throw limitExceeded(currentPath, "reading it needs more memory than limits.maxMemory allows (libarchive: \(error.message))")
             default:
-                finding(.corrupt, currentPath, "\(error.message)")
+                finding(.corrupt, error.wholeStream ? containerPath : currentPath, "\(error.message)")
             }
             return true
         }

@@ -1,5 +1,6 @@
 // Intake on arbitrary bytes: sniffing, every libarchive format and filter, nested
-// archives, the zip central-directory checks, the ISO length check, the limits.
+// archives, gzip through ISA-L (CRC32, ISIZE, members), the zip central-directory
+// checks, the ISO length check, the limits.
 import FuzzSupport
 import Intake
 

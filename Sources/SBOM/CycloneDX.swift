@@ -31,23 +31,30 @@ struct CycloneDXLicense {
 /// well-formed digests, parseable purls, and a license list the spec version
 /// allows. Shared by the JSON and XML readers so both judge alike.
 struct CycloneDXBuilder {
-    /// The minor version: 2 for CycloneDX 1.2, ... 7 for 1.7.
+    /// The minor version: 0 for CycloneDX 1.0, ... 7 for 1.7.
     let minor: Int
     let limits: SBOMLimits
+    /// Whether a `licenses` list may mix expressions and licenses: from 1.7, and
+    /// in JSON 1.2 to 1.4, whose schemas do not forbid it (XML and JSON 1.5-1.6 do).
+    let allowsMixedLicenses: Bool
     private var bomRefs = Set<String>()
     /// The product's (`metadata.component`) bom-ref, and whether a component repeated it.
     private var productRef: String?
     private var productRepeated = false
     private(set) var count = 0
 
-    /// Reads `1.2` ... `1.7`; other versions are not supported.
-    init(specVersion: String, limits: SBOMLimits, at location: String?) throws(SBOMError) {
+    /// Reads `1.2` ... `1.7` (JSON), `1.0` ... `1.7` (XML: JSON starts at 1.2);
+    /// other versions are not supported.
+    init(specVersion: String, json: Bool, limits: SBOMLimits, at location: String?) throws(SBOMError) {
         let parts = specVersion.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0] == "1", let minor = Int(parts[1]), (2...7).contains(minor) else {
-            throw SBOMError(.unsupportedVersion, "CycloneDX \(specVersion) is not supported (1.2 to 1.7 are)", at: location)
+        let supported = 2...7
+        guard parts.count == 2, parts[0] == "1", let minor = Int(parts[1]), supported.contains(minor) else {
+            throw SBOMError(.unsupportedVersion,
+                            "CycloneDX \(quoted(specVersion)) is not supported (1.2 to 1.7 are)", at: location)
         }
         self.minor = minor
         self.limits = limits
+        allowsMixedLicenses = minor >= 7 || (json && minor <= 4)
     }
 
     /// `location` is only rendered for an error.
@@ -96,9 +103,9 @@ struct CycloneDXBuilder {
             type: fields.type, ref: fields.bomRef, parent: parent)
     }
 
-    /// One expression for the whole list. Up to CycloneDX 1.6 the list is
-    /// either licenses (ids or names) or a single expression; 1.7 allows any
-    /// mix. When some entries are acknowledged as `concluded`, only those
+    /// One expression for the whole list. In XML and JSON 1.5-1.6 the list is
+    /// either licenses (ids or names) or a single expression; 1.7 and JSON
+    /// 1.2-1.4 allow any mix. When some entries are acknowledged as `concluded`, only those
     /// count; several entries all apply (joined with AND). A name that is a
     /// valid license identifier is used as one; other names become
     /// `LicenseRef-<name>` with every character outside `A-Za-z0-9.-` as `-`.
@@ -106,8 +113,8 @@ struct CycloneDXBuilder {
         _ licenses: [CycloneDXLicense], fail: (String) -> SBOMError
     ) throws(SBOMError) -> (String?, LicenseMarker?) {
         guard !licenses.isEmpty else { return (nil, nil) }
-        if minor < 7, licenses.count > 1, licenses.contains(where: { if case .expression = $0.kind { true } else { false } }) {
-            throw fail("licenses mixes an expression with other entries (allowed from CycloneDX 1.7)")
+        if !allowsMixedLicenses, licenses.count > 1, licenses.contains(where: { if case .expression = $0.kind { true } else { false } }) {
+            throw fail("licenses mixes an expression with other entries (allowed from CycloneDX 1.7, and in JSON 1.2 to 1.4)")
         }
         for license in licenses {
             if let acknowledgement = license.acknowledgement, !["declared", "concluded"].contains(acknowledgement) {
@@ -120,8 +127,7 @@ struct CycloneDXBuilder {
         for license in chosen {
             switch license.kind {
             case let .id(id):
-                guard isLicenseIdentifier(id) else { throw fail("invalid license id '\(id)'") }
-                parts.append(id)
+                parts.append(licenseIdentifier(fromID: id))
             case let .name(name):
                 if case let .license(term)? = try? LicenseExpression(name) {
                     parts.append(term.description)
@@ -136,6 +142,28 @@ struct CycloneDXBuilder {
         }
         return unmarked(joinLicenses(parts, with: "AND"))
     }
+}
+
+/// A CycloneDX `license.id` as one license of an expression. The schemas'
+/// SPDX enumeration has ids with `+` (`GPL-2.0+`, `LGPL-2.1+`, ...): they are
+/// the expression `X+`. An id that is not an SPDX identifier at all (`GPL 2`)
+/// is read like a license name (`LicenseRef-GPL-2`): it then matches no allow
+/// entry, but does not make the whole SBOM unreadable.
+func licenseIdentifier(fromID id: String) -> String {
+    let trimmed = id.trimmed
+    if isLicenseIdentifier(trimmed) { return trimmed }
+    if trimmed.hasSuffix("+"), !trimmed.hasPrefix("LicenseRef-"), isLicenseIdentifier(String(trimmed.dropLast())) {
+        return trimmed
+    }
+    return licenseRef(forName: trimmed)
+}
+
+/// `text` in quotes, cut to 80 characters: error messages never echo large
+/// parts of the input.
+func quoted<S: StringProtocol>(_ text: S) -> String {
+    let limit = 80
+    guard text.count > limit else { return "'\(text)'" }
+    return "'\(text.prefix(limit))...' (\(text.utf8.count) bytes)"
 }
 
 /// `LicenseRef-` and the name with every character outside `A-Za-z0-9.-` as `-`.

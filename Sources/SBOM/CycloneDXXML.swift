@@ -164,7 +164,7 @@ enum CycloneDXXMLReader {
             }
             let version = String(namespaceURI.dropFirst(CycloneDXXMLReader.namespacePrefix.count))
             do throws(SBOMError) {
-                builder = try CycloneDXBuilder(specVersion: version, limits: limits, at: "line \(parser.lineNumber)")
+                builder = try CycloneDXBuilder(specVersion: version, json: false, limits: limits, at: "line \(parser.lineNumber)")
             } catch {
                 return stop(parser, error)
             }

@@ -167,7 +167,7 @@ private enum JSONSBOM: Decodable {
     private static func cycloneDX(
         specVersion: String, main: CDXComponent?, top: [CDXComponent], limits: SBOMLimits
     ) throws(SBOMError) -> SBOMDocument {
-        var builder = try CycloneDXBuilder(specVersion: specVersion, limits: limits, at: "specVersion")
+        var builder = try CycloneDXBuilder(specVersion: specVersion, json: true, limits: limits, at: "specVersion")
         var product: Component?
         var components: [Component] = []
         components.reserveCapacity(top.count)

@@ -1,0 +1,79 @@
+import Foundation
+import SBOM
+import Testing
+
+/// `Tests/Fixtures/sboms-in-the-wild/<name>`: shapes real tools write, made by
+/// `Tests/Fixtures/make_sboms.py --in-the-wild` with the reference writers.
+func wildFixture(_ name: String) -> URL {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/sboms-in-the-wild/\(name)")
+}
+
+/// Licenses as SBOMs in the wild state them (issue 12).
+@Suite struct WildLicenseTests {
+    /// keycloak's and protonmail's CycloneDX 1.2: `license.id` values with `+` from the
+    /// schemas' SPDX enumeration, and an id on no list: read, not refused.
+    @Test(arguments: ["cyclonedx-1.2-license-ids-with-plus.json", "cyclonedx-1.2-license-ids-with-plus.xml"])
+    func cycloneDXLicenseIDsWithPlusAreOrLaterExpressions(file: String) throws {
+        let document = try SBOMDocument(contentsOf: wildFixture(file))
+        #expect(document.specVersion == "1.2")
+        #expect(document.components.map(\.licenseExpression) == ["GPL-2.0+", "LGPL-2.1+", "LGPL-3.0+", "Apache-2"])
+    }
+
+    /// Every `+` id of the CycloneDX schemas' SPDX enumeration.
+    @Test func allSixPlusIDsOfTheSchemaEnumerationAreRead() throws {
+        let ids = ["GPL-1.0+", "GPL-2.0+", "GPL-3.0+", "LGPL-2.0+", "LGPL-2.1+", "LGPL-3.0+"]
+        let components = ids.map { #"{"type": "library", "name": "\#($0)", "licenses": [{"license": {"id": "\#($0)"}}]}"# }
+        let document = try parse(cycloneDXJSON("1.2", components: components.joined(separator: ",")))
+        #expect(document.components.map(\.licenseExpression) == ids)
+    }
+
+    /// An id that is no SPDX identifier at all is read like a license name, not refused.
+    @Test func anIDThatIsNoIdentifierIsReadLikeAName() throws {
+        let document = try parse(cycloneDXJSON(components: #"{"name": "a", "licenses": [{"license": {"id": "GPL 2"}}]}"#))
+        #expect(document.components.first?.licenseExpression == "LicenseRef-GPL-2")
+    }
+
+    /// License policy: deprecated SPDX ids are their current equivalents, both in the
+    /// SBOM and in the policy's entries.
+    @Test func deprecatedIDsCountAsTheirCurrentEquivalents() throws {
+        func status(_ license: String, allow: [String]? = nil, deny: [String] = []) throws -> ComponentVerdict.Status {
+            let rules = try SBOMRules(licenseAllow: allow, licenseDeny: deny)
+            return evaluate(Component(name: "x", licenseExpression: license), rules: rules).status
+        }
+        #expect(try status("GPL-2.0+", allow: ["GPL-2.0-or-later"]) == .approved)
+        #expect(try status("LGPL-2.1+", allow: ["LGPL-2.1-or-later"]) == .approved)
+        #expect(try status("GPL-2.0", allow: ["GPL-2.0-only"]) == .approved)
+        #expect(try status("GPL-2.0-only", allow: ["GPL-2.0"]) == .approved)
+        #expect(try status("GPL-2.0-or-later", allow: ["GPL-2.0+"]) == .approved)
+        #expect(try status("gpl-3.0+", deny: ["GPL-3.0-or-later"]) == .licenseDenied)
+        #expect(try status("GPL-2.0-with-classpath-exception", allow: ["GPL-2.0-only WITH Classpath-exception-2.0"]) == .approved)
+        #expect(try status("GPL-2.0-with-classpath-exception", deny: ["GPL-2.0-only"]) == .licenseDenied)
+        // As an entry X matches X+: GPL-2.0-only matches GPL-2.0-or-later, not the reverse.
+        #expect(try status("GPL-2.0+", deny: ["GPL-2.0-only"]) == .licenseDenied)
+        #expect(try status("GPL-2.0", allow: ["GPL-2.0-or-later"]) == .licenseDenied)
+        #expect(try status("GPL-2.0", allow: ["GPL-3.0-or-later"]) == .licenseDenied)
+        // An id on no list matches only an entry that names it.
+        #expect(try status("Apache-2", allow: ["Apache-2.0"]) == .licenseDenied)
+        #expect(try status("Apache-2", allow: ["Apache-2"]) == .approved)
+    }
+
+    /// The CycloneDX 1.2-1.4 JSON schemas allow a `licenses` list that mixes an
+    /// expression with licenses; XML and JSON 1.5-1.6 do not.
+    @Test func cycloneDXJSON12To14MayMixExpressionsAndLicenses() throws {
+        let component = #"{"type": "library", "name": "m", "licenses": [{"expression": "MIT OR Apache-2.0"}, {"license": {"id": "ISC"}}]}"#
+        for minor in 2...4 {
+            let document = try parse(cycloneDXJSON("1.\(minor)", components: component))
+            #expect(document.components.first?.licenseExpression == "(MIT OR Apache-2.0) AND ISC")
+        }
+        for minor in 5...6 {
+            expectError(cycloneDXJSON("1.\(minor)", components: component), .malformed, at: "components[0]",
+                        containing: "mixes an expression")
+        }
+        let xml = """
+            <bom xmlns="http://cyclonedx.org/schema/bom/1.4"><components><component type="library"><name>m</name>
+            <licenses><expression>MIT</expression><license><id>ISC</id></license></licenses></component></components></bom>
+            """
+        expectError(xml, .malformed, containing: "mixes an expression")
+    }
+}

@@ -79,13 +79,13 @@ struct CycloneDXBuilder {
                 // things under one name. Any other repeat is ambiguous.
                 productRepeated = true
             } else {
-                guard bomRefs.insert(ref).inserted else { throw fail("bom-ref '\(ref)' is used twice") }
+                guard bomRefs.insert(ref).inserted else { throw fail("bom-ref \(quoted(ref)) is used twice") }
             }
         }
         var hashes: [String: String] = [:]
         for hash in fields.hashes {
             guard let algorithm = cycloneDXHashAlgorithms[hash.algorithm] else {
-                throw fail("unknown hash algorithm '\(hash.algorithm)'")
+                throw fail("unknown hash algorithm \(quoted(hash.algorithm))")
             }
             try addDigest(hash.content, algorithm: algorithm, to: &hashes, fail: fail)
         }
@@ -93,7 +93,7 @@ struct CycloneDXBuilder {
             do throws(SBOMSyntaxError) {
                 _ = try PackageURL(purl)
             } catch {
-                throw fail("invalid purl \(error)")
+                throw fail("invalid purl \(quoted(error.text)): \(error.message)")
             }
         }
         let (expression, marker) = try licenseExpression(fields.licenses, fail: fail)
@@ -118,7 +118,7 @@ struct CycloneDXBuilder {
         }
         for license in licenses {
             if let acknowledgement = license.acknowledgement, !["declared", "concluded"].contains(acknowledgement) {
-                throw fail("license acknowledgement '\(acknowledgement)' is not 'declared' or 'concluded'")
+                throw fail("license acknowledgement \(quoted(acknowledgement)) is not 'declared' or 'concluded'")
             }
         }
         let concluded = licenses.filter { $0.acknowledgement == "concluded" }
@@ -162,7 +162,7 @@ func licenseIdentifier(fromID id: String) -> String {
 /// parts of the input.
 func quoted<S: StringProtocol>(_ text: S) -> String {
     let limit = 80
-    guard text.count > limit else { return "'\(text)'" }
+    guard text.utf8.count > limit else { return "'\(text)'" }
     return "'\(text.prefix(limit))...' (\(text.utf8.count) bytes)"
 }
 

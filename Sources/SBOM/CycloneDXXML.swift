@@ -160,7 +160,7 @@ enum CycloneDXXMLReader {
             guard name == "bom", namespaceURI.hasPrefix(CycloneDXXMLReader.namespacePrefix) else {
                 return stop(parser, SBOMError(
                     .unrecognizedFormat,
-                    "XML root <\(name)> in namespace '\(namespaceURI)' is not a CycloneDX <bom>"))
+                    "XML root <\(name.prefix(80))> in namespace \(quoted(namespaceURI)) is not a CycloneDX <bom>"))
             }
             let version = String(namespaceURI.dropFirst(CycloneDXXMLReader.namespacePrefix.count))
             do throws(SBOMError) {

@@ -132,7 +132,7 @@ private enum JSONSBOM: Decodable {
         if root.contains(AnyKey("bomFormat")) {
             let format = try root.decode(String.self, forKey: AnyKey("bomFormat"))
             guard format == "CycloneDX" else {
-                throw SBOMError(.unrecognizedFormat, "bomFormat is '\(format)', not 'CycloneDX'", at: "bomFormat")
+                throw SBOMError(.unrecognizedFormat, "bomFormat is \(quoted(format)), not 'CycloneDX'", at: "bomFormat")
             }
             guard let specVersion = try root.decodeIfPresent(String.self, forKey: AnyKey("specVersion")) else {
                 throw SBOMError(.malformed, "missing specVersion")

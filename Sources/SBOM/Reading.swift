@@ -12,6 +12,11 @@ extension SBOMDocument {
         guard data.count <= limits.maxBytes else {
             throw SBOMError(.limitExceeded, "SBOM is larger than the limit of \(limits.maxBytes) bytes")
         }
+        if let encoding = Self.utf16Or32(data) {
+            // Decision: not decoded. CycloneDX and SPDX documents are UTF-8 (JSON for
+            // exchange is, RFC 8259); a UTF-16 file is named, not guessed at.
+            throw SBOMError(.malformed, "\(encoding) text: SBOMs must be UTF-8 (convert it, e.g. iconv -f \(encoding) -t UTF-8)")
+        }
         var start = data.startIndex
         if data.starts(with: [0xEF, 0xBB, 0xBF]) { start += 3 }
         while start < data.endIndex, [0x20, 0x09, 0x0A, 0x0D].contains(data[start]) { start += 1 }
@@ -29,6 +34,20 @@ extension SBOMDocument {
             }
             self = try SPDX2Reader.tagValue(text, limits: limits)
         }
+    }
+
+    /// `UTF-16`/`UTF-32` when the data starts with that byte order mark, or
+    /// (without one) with ASCII characters and NUL bytes beside them.
+    private static func utf16Or32(_ data: Data) -> String? {
+        let head = Array(data.prefix(4))
+        if head.starts(with: [0xFF, 0xFE, 0, 0]) || head.starts(with: [0, 0, 0xFE, 0xFF]) { return "UTF-32" }
+        if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) { return "UTF-16" }
+        guard head.count == 4 else { return nil }
+        if head[0] != 0, head[1] == 0, head[2] == 0, head[3] == 0 { return "UTF-32" }
+        if head[0] == 0, head[1] == 0, head[2] == 0, head[3] != 0 { return "UTF-32" }
+        if (head[0] != 0 && head[1] == 0 && head[2] != 0 && head[3] == 0)
+            || (head[0] == 0 && head[1] != 0 && head[2] == 0 && head[3] != 0) { return "UTF-16" }
+        return nil
     }
 
     /// Reads and parses a file, reading no more than `limits.maxBytes` + 1 bytes.

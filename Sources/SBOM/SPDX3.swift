@@ -26,7 +26,7 @@ enum SPDX3Reader {
         for (i, element) in graph.enumerated() {
             if let id = element.id {
                 guard byID.updateValue(i, forKey: id) == nil else {
-                    throw SBOMError(.malformed, "element id '\(id)' is used twice", at: "@graph[\(i)]")
+                    throw SBOMError(.malformed, "element id \(quoted(id)) is used twice", at: "@graph[\(i)]")
                 }
             }
             if let version = element.specVersion { specVersions.insert(version) }
@@ -62,7 +62,7 @@ enum SPDX3Reader {
                     throw fail("Hash without algorithm or hashValue")
                 }
                 guard let normalized = spdx3HashAlgorithms[algorithm] else {
-                    throw fail("unknown hash algorithm '\(algorithm)'")
+                    throw fail("unknown hash algorithm \(quoted(algorithm))")
                 }
                 guard !normalized.isEmpty else { continue }
                 try addDigest(value, algorithm: normalized, to: &hashes, fail: fail)
@@ -73,7 +73,7 @@ enum SPDX3Reader {
                 do throws(SBOMSyntaxError) {
                     _ = try PackageURL(purl)
                 } catch {
-                    throw fail("invalid purl \(error)")
+                    throw fail("invalid purl \(quoted(error.text)): \(error.message)")
                 }
             }
             let cpe = identifiers.first { $0.type == "cpe23" || $0.type == "cpe22" }?.identifier
@@ -131,7 +131,7 @@ private struct LicenseResolver {
             for prefix in ["https://spdx.org/licenses/", "http://spdx.org/licenses/"] where id.hasPrefix(prefix) {
                 return String(id.dropFirst(prefix.count))
             }
-            throw fail("license '\(id)' is not an element of the document")
+            throw fail("license \(quoted(id)) is not an element of the document")
         }
         let element = graph[index]
         func sub(_ id: String?) throws(SBOMError) -> String {
@@ -150,7 +150,7 @@ private struct LicenseResolver {
             return last.hasPrefix(prefix) ? last : licenseRef(forName: element.name ?? last)
                 .replacingOccurrences(of: "LicenseRef-", with: prefix)
         case "expandedlicensing_ConjunctiveLicenseSet", "expandedlicensing_DisjunctiveLicenseSet":
-            guard !element.members.isEmpty else { throw fail("empty license set '\(id)'") }
+            guard !element.members.isEmpty else { throw fail("empty license set \(quoted(id))") }
             let parts = try element.members.map { (member) throws(SBOMError) in try sub(member) }
             return joinLicenses(parts, with: element.type == "expandedlicensing_ConjunctiveLicenseSet" ? "AND" : "OR")
         case "expandedlicensing_OrLaterOperator":
@@ -158,7 +158,7 @@ private struct LicenseResolver {
         case "expandedlicensing_WithAdditionOperator":
             return "\(try sub(element.subjectExtendableLicense)) WITH \(try sub(element.subjectAddition))"
         default:
-            throw fail("'\(id)' (\(element.type ?? "no type")) is not a license")
+            throw fail("\(quoted(id)) (\(element.type ?? "no type")) is not a license")
         }
     }
 

@@ -77,3 +77,58 @@ func wildFixture(_ name: String) -> URL {
         expectError(xml, .malformed, containing: "mixes an expression")
     }
 }
+
+/// Text encodings and line endings of SBOMs in the wild (issue 12).
+@Suite struct WildEncodingTests {
+    /// Old Mac tools end lines with CR alone; spdx-tools reads such a file, and so does passbox.
+    @Test func tagValueWithCROnlyLineEndingsIsRead() throws {
+        let document = try SBOMDocument(contentsOf: wildFixture("spdx-2.3-cr-line-endings.spdx"))
+        #expect(document.format == .spdxTagValue)
+        #expect(document.specVersion == "2.3")
+        #expect(document.components.map(\.name) == ["zlib", "busybox", "blob"])
+        #expect(document.components.first?.purl == "pkg:generic/zlib@1.3")
+        #expect(document.components.first?.licenseExpression == "Zlib")
+        // Lines are still counted for errors.
+        expectError("SPDXVersion: SPDX-2.3\rPackageName: a\rSPDXID: SPDXRef-a\rPackageChecksum: SHA1 abc\r", .malformed,
+                    at: "line 4", containing: "PackageChecksum")
+    }
+
+    /// UTF-16 (what Windows tools call "Unicode") is named as the problem.
+    @Test func utf16IsNamedNotUnrecognized() throws {
+        do {
+            let document = try SBOMDocument(contentsOf: wildFixture("spdx-2.3-utf16.json"))
+            Issue.record("read as \(document.format)")
+        } catch {
+            #expect(error.kind == .malformed)
+            #expect(error.message.contains("UTF-16 text: SBOMs must be UTF-8"), "\(error)")
+        }
+        let withoutBOM = Data(#"{"bomFormat": "CycloneDX"}"#.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        #expect(throws: SBOMError.self) { try SBOMDocument(data: withoutBOM) }
+        do {
+            _ = try SBOMDocument(data: withoutBOM)
+        } catch {
+            #expect(error.message.hasPrefix("UTF-16 text"), "\(error)")
+        }
+    }
+
+    /// However long the offending value, an error message quotes at most a short prefix of it.
+    @Test func errorMessagesDoNotEchoTheInput() {
+        let long = String(repeating: "x", count: 5000)
+        let cases = [
+            "SPDXVersion: SPDX-2.3" + String(repeating: "\rDataLicense: CC0-1.0", count: 0) + long,
+            cycloneDXJSON(long, components: ""),
+            #"{"bomFormat": "\#(long)", "specVersion": "1.6"}"#,
+            cycloneDXJSON(components: #"{"name": "a", "purl": "pkg:\#(long)"}"#),
+            cycloneDXJSON(components: #"{"name": "a", "bom-ref": "\#(long)"}, {"name": "b", "bom-ref": "\#(long)"}"#),
+            "SPDXVersion: SPDX-2.3\nPackageName: a\nSPDXID: SPDXRef-\(long)\nPackageName: b\nSPDXID: SPDXRef-\(long)\n",
+        ]
+        for text in cases {
+            do {
+                _ = try parse(text)
+                Issue.record("parsed")
+            } catch {
+                #expect(error.description.utf8.count < 300, "\(error.description.prefix(300))")
+            }
+        }
+    }
+}

@@ -23,11 +23,20 @@ enum SPDX3Reader {
         var specVersions = Set<String>()
         var concluded: [String: [String]] = [:]
         var declared: [String: [String]] = [:]
+        // An element repeated with the same content is one element (JSON-LD merges
+        // the two); different content under one id is a contradiction.
+        var repeated = Set<Int>()
         for (i, element) in graph.enumerated() {
             if let id = element.id {
-                guard byID.updateValue(i, forKey: id) == nil else {
-                    throw SBOMError(.malformed, "element id \(quoted(id)) is used twice", at: "@graph[\(i)]")
+                if let first = byID[id] {
+                    guard graph[first].content == element.content else {
+                        throw SBOMError(.malformed, "element id \(quoted(id)) is used twice, with different content",
+                                        at: "@graph[\(i)]")
+                    }
+                    repeated.insert(i)
+                    continue
                 }
+                byID[id] = i
             }
             if let version = element.specVersion { specVersions.insert(version) }
             if element.type == "Relationship", let from = element.from {
@@ -47,7 +56,7 @@ enum SPDX3Reader {
 
         let resolver = LicenseResolver(graph: graph, byID: byID, maxDepth: limits.maxElementDepth)
         var components: [Component] = []
-        for (i, element) in graph.enumerated() where packageTypes.contains(element.type ?? "") {
+        for (i, element) in graph.enumerated() where packageTypes.contains(element.type ?? "") && !repeated.contains(i) {
             let location = "@graph[\(i)]"
             func fail(_ message: String) -> SBOMError { SBOMError(.malformed, message, at: location) }
             guard components.count < limits.maxComponents else {
@@ -210,6 +219,8 @@ extension SPDX3Reader {
         var subjectAddition: String?
         /// From a CreationInfo element, or an inline `creationInfo` object.
         var specVersion: String?
+        /// The whole element as JSON, to tell a repeated element from a contradiction.
+        var content: JSONValue = .null
 
         private struct InlineCreationInfo: Decodable {
             let specVersion: String?
@@ -221,6 +232,7 @@ extension SPDX3Reader {
             func strings(_ key: String) throws -> [String] {
                 try c.decodeIfPresent(OneOrMany.self, forKey: AnyKey(key))?.values ?? []
             }
+            content = try decoder.singleValueContainer().decode(JSONValue.self)
             type = try string("type") ?? string("@type")
             if let type, SPDX3Reader.packageTypes.contains(type) {
                 try JSONReader.budget(of: decoder).takeComponent(at: decoder.codingPath)
@@ -287,6 +299,39 @@ extension SPDX3Reader {
             let text: String?
             init(from decoder: any Decoder) throws {
                 text = try? decoder.singleValueContainer().decode(String.self)
+            }
+        }
+    }
+}
+
+/// A JSON value, compared as JSON-LD compares them (object keys unordered).
+indirect enum JSONValue: Decodable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        if let object = try? decoder.container(keyedBy: AnyKey.self) {
+            var members: [String: JSONValue] = [:]
+            for key in object.allKeys { members[key.stringValue] = try object.decode(JSONValue.self, forKey: key) }
+            self = .object(members)
+        } else if var array = try? decoder.unkeyedContainer() {
+            var items: [JSONValue] = []
+            while !array.isAtEnd { items.append(try array.decode(JSONValue.self)) }
+            self = .array(items)
+        } else {
+            let value = try decoder.singleValueContainer()
+            if value.decodeNil() {
+                self = .null
+            } else if let bool = try? value.decode(Bool.self) {
+                self = .bool(bool)
+            } else if let number = try? value.decode(Double.self) {
+                self = .number(number)
+            } else {
+                self = .string(try value.decode(String.self))
             }
         }
     }

@@ -132,3 +132,33 @@ func wildFixture(_ name: String) -> URL {
         }
     }
 }
+
+@Suite struct WildSPDX3Tests {
+    /// Tools that serialise SPDX 3 by walking the object graph write an element once per
+    /// reference; JSON-LD merges identical copies, so passbox does too.
+    @Test func anElementRepeatedWithTheSameContentIsOneElement() throws {
+        let zlib = #"""
+            {"type": "software_Package", "spdxId": "urn:acme:zlib", "creationInfo": "_:creationinfo", "name": "zlib",
+             "software_packageVersion": "1.3.1",
+             "externalIdentifier": [{"type": "ExternalIdentifier", "externalIdentifierType": "packageUrl",
+                                     "identifier": "pkg:generic/zlib@1.3.1"}]},
+            """#
+        // The same element again, keys in another order.
+        let again = #"""
+            {"name": "zlib", "spdxId": "urn:acme:zlib", "type": "software_Package", "creationInfo": "_:creationinfo",
+             "externalIdentifier": [{"identifier": "pkg:generic/zlib@1.3.1", "type": "ExternalIdentifier",
+                                     "externalIdentifierType": "packageUrl"}], "software_packageVersion": "1.3.1"},
+            """#
+        let relationship = #"""
+            {"type": "Relationship", "spdxId": "urn:acme:rel3", "creationInfo": "_:creationinfo", "from": "urn:acme:zlib",
+             "relationshipType": "hasDeclaredLicense", "to": ["urn:acme:set"]},
+            """#
+        let original = try parse(SPDX3Tests.document)
+        let repeated = SPDX3Tests.document.replacingOccurrences(of: #""@graph": ["#, with: #""@graph": ["# + again + relationship)
+        #expect(try parse(repeated).components.sorted { $0.name < $1.name } == original.components.sorted { $0.name < $1.name })
+
+        let different = SPDX3Tests.document.replacingOccurrences(
+            of: #""@graph": ["#, with: #""@graph": ["# + zlib.replacingOccurrences(of: "1.3.1\"", with: "1.3.2\"", options: [], range: nil))
+        expectError(different, .malformed, containing: "used twice, with different content")
+    }
+}

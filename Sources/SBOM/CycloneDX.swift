@@ -47,10 +47,10 @@ struct CycloneDXBuilder {
     /// other versions are not supported.
     init(specVersion: String, json: Bool, limits: SBOMLimits, at location: String?) throws(SBOMError) {
         let parts = specVersion.split(separator: ".", omittingEmptySubsequences: false)
-        let supported = 2...7
+        let supported = json ? 2...7 : 0...7
         guard parts.count == 2, parts[0] == "1", let minor = Int(parts[1]), supported.contains(minor) else {
             throw SBOMError(.unsupportedVersion,
-                            "CycloneDX \(quoted(specVersion)) is not supported (1.2 to 1.7 are)", at: location)
+                            "CycloneDX \(quoted(specVersion)) is not supported (\(json ? "1.2" : "1.0") to 1.7 are)", at: location)
         }
         self.minor = minor
         self.limits = limits

@@ -229,7 +229,8 @@ func cycloneDXJSON(_ version: String = "1.6", components: String, metadata: Stri
     @Test func otherXMLIsUnrecognizedAndOtherVersionsUnsupported() {
         expectError(#"<?xml version="1.0"?><Document><spdxVersion>SPDX-2.2</spdxVersion></Document>"#, .unrecognizedFormat)
         expectError(#"<bom xmlns="urn:something-else"/>"#, .unrecognizedFormat)
-        expectError(xml("", version: "1.1"), .unsupportedVersion)
+        expectError(xml("", version: "1.8"), .unsupportedVersion)
+        expectError(xml("", version: "2.0"), .unsupportedVersion)
     }
 
     @Test func documentTypeDeclarationsAreRejected() {

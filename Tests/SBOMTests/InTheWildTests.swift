@@ -162,3 +162,28 @@ func wildFixture(_ name: String) -> URL {
         expectError(different, .malformed, containing: "used twice, with different content")
     }
 }
+
+@Suite struct WildCycloneDXTests {
+    /// CycloneDX 1.0 and 1.1 XML (auditjs, jake, older composer plugins), as
+    /// cyclonedx-python-lib writes them: the same component model as 1.2+.
+    @Test(arguments: ["1.0", "1.1"])
+    func cycloneDX10And11XMLAreRead(version: String) throws {
+        let document = try SBOMDocument(contentsOf: wildFixture("cyclonedx-\(version).xml"))
+        #expect(document.format == .cyclonedxXML)
+        #expect(document.specVersion == version)
+        #expect(document.components.map(\.name) == ["left-pad", "inner", "lodash"])
+        let leftPad = document.components[0]
+        #expect(leftPad.group == "@acme")
+        #expect(leftPad.purl == "pkg:npm/%40acme/left-pad@1.3.0")
+        #expect(leftPad.hashes == ["sha1": String(repeating: "a", count: 40)])
+        // 1.0 has no bom-ref; cyclonedx-python-lib writes no licenses in 1.0.
+        #expect(document.components.map(\.parent) == (version == "1.0" ? [nil, nil, nil] : [nil, "left-pad", nil]))
+        #expect(document.components.map(\.licenseExpression)
+                    == (version == "1.0" ? [nil, nil, nil] : ["WTFPL", nil, "LicenseRef-MIT-License"]))
+    }
+
+    /// JSON starts at CycloneDX 1.2: a JSON "1.1" is no CycloneDX JSON.
+    @Test func cycloneDX11JSONIsUnsupported() {
+        expectError(cycloneDXJSON("1.1", components: ""), .unsupportedVersion, at: "specVersion", containing: "1.2 to 1.7")
+    }
+}

@@ -78,6 +78,8 @@ public enum SBOMFormat: String, Sendable, Codable, CaseIterable {
     case cyclonedxXML = "cyclonedx-xml"
     case spdxJSON = "spdx-json"
     case spdxTagValue = "spdx-tag-value"
+    case spdxYAML = "spdx-yaml"
+    case spdxRDFXML = "spdx-rdf-xml"
     case spdx3JSONLD = "spdx3-jsonld"
 }
 

@@ -29,10 +29,14 @@ extension SBOMDocument {
             self = try CycloneDXXMLReader.read(data, limits: limits)
         default:
             let text = String(decoding: data, as: UTF8.self)
-            guard SPDX2Reader.looksLikeTagValue(text) else {
-                throw SBOMError(.unrecognizedFormat, "not a CycloneDX (JSON, XML) or SPDX (JSON, tag-value, JSON-LD) document")
+            if SPDX2Reader.looksLikeTagValue(text) {
+                self = try SPDX2Reader.tagValue(text, limits: limits)
+            } else if SPDX2YAMLReader.looksLikeYAML(text) {
+                self = try SPDX2YAMLReader.read(text, limits: limits)
+            } else {
+                throw SBOMError(.unrecognizedFormat,
+                                "not a CycloneDX (JSON, XML) or SPDX (JSON, tag-value, YAML, RDF/XML, JSON-LD) document")
             }
-            self = try SPDX2Reader.tagValue(text, limits: limits)
         }
     }
 

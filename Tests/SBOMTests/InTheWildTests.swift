@@ -187,3 +187,58 @@ func wildFixture(_ name: String) -> URL {
         expectError(cycloneDXJSON("1.1", components: ""), .unsupportedVersion, at: "specVersion", containing: "1.2 to 1.7")
     }
 }
+
+@Suite struct WildSPDXFormatTests {
+    /// The document spdx-tools wrote as tag-value (read line by line).
+    static func tagValueComponents() throws -> [Component] {
+        try SBOMDocument(contentsOf: wildFixture("spdx-2.3-cr-line-endings.spdx")).components
+    }
+
+    @Test func spdxYAMLIsReadLikeTheOtherSerialisations() throws {
+        let document = try SBOMDocument(contentsOf: wildFixture("spdx-2.3.yaml"))
+        #expect(document.format == .spdxYAML)
+        #expect(document.specVersion == "2.3")
+        #expect(document.components == (try Self.tagValueComponents()))
+        let zlib = document.components[0]
+        #expect(zlib.supplier == "Zlib Org")
+        #expect(zlib.cpe == "cpe:2.3:a:zlib:zlib:1.3:*:*:*:*:*:*:*")
+        #expect(zlib.hashes == ["sha256": String(repeating: "b", count: 64)])
+        #expect(document.components[1].licenseExpression == "GPL-2.0-only WITH Linux-syscall-note AND (MIT OR Apache-2.0)")
+        #expect(document.components[2].licenseMarker == .noAssertion)
+    }
+
+    @Test func spdxYAMLScalarsAreTextAndErrorsNameTheKeyPath() throws {
+        let yaml = """
+            spdxVersion: SPDX-2.2
+            packages:
+            - SPDXID: SPDXRef-a
+              name: a
+              versionInfo: 1.10
+            - SPDXID: SPDXRef-b
+              name: b
+              checksums:
+              - algorithm: CRC32
+                checksumValue: abcd
+            """
+        expectError(yaml, .malformed, at: "packages[1]", containing: "unknown checksum algorithm")
+        let document = try parse(yaml.components(separatedBy: "  checksums:")[0])
+        #expect(document.components.map(\.version) == ["1.10", nil])
+        expectError("spdxVersion: SPDX-2.3\npackages: [{name: a, SPDXID: x}, {name: b, SPDXID: x}]\n", .malformed,
+                    at: "packages[1]", containing: "used twice")
+    }
+
+    /// Aliases are counted each time they are used: a "billion laughs" stops early.
+    @Test func spdxYAMLAliasesCannotExpand() {
+        var yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for i in 1...9 {
+            yaml += "a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        yaml += "spdxVersion: SPDX-2.3\npackages: *a9\n"
+        expectError(yaml, .limitExceeded, containing: "aliases")
+    }
+
+    @Test func spdxYAMLNestingIsBounded() {
+        let deep = "spdxVersion: SPDX-2.3\nx: " + String(repeating: "[", count: 100_000) + "\n"
+        expectError(deep, .limitExceeded, at: "line 2", containing: "nested deeper")
+    }
+}

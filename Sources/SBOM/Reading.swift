@@ -3,8 +3,10 @@ import Foundation
 extension SBOMDocument {
     /// Parses an SBOM, recognising the format by content (never by file name):
     /// JSON with `bomFormat` (CycloneDX 1.2-1.7), `spdxVersion` (SPDX 2.x) or an
-    /// SPDX 3 `@context`; XML with a CycloneDX `<bom>`; text with an
-    /// `SPDXVersion:` line (SPDX 2.x tag-value).
+    /// SPDX 3 `@context`; XML with a CycloneDX `<bom>` (1.0-1.7) or SPDX 2
+    /// RDF/XML (the RDF and `spdx.org/rdf/terms` namespaces); text with an
+    /// `SPDXVersion:` line (SPDX 2.x tag-value) or a top-level `spdxVersion:`
+    /// key (SPDX 2.x YAML).
     ///
     /// Throws `SBOMError` for anything else, for a malformed document (with the
     /// JSON key path or line), and for documents over `limits`.
@@ -26,7 +28,11 @@ extension SBOMDocument {
         case UInt8(ascii: "{"):
             self = try JSONReader.read(data, limits: limits)
         case UInt8(ascii: "<"):
-            self = try CycloneDXXMLReader.read(data, limits: limits)
+            if SPDXRDFReader.looksLikeRDF(data) {
+                self = try SPDXRDFReader.read(data, limits: limits)
+            } else {
+                self = try CycloneDXXMLReader.read(data, limits: limits)
+            }
         default:
             let text = String(decoding: data, as: UTF8.self)
             if SPDX2Reader.looksLikeTagValue(text) {

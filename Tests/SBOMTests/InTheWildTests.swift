@@ -242,3 +242,74 @@ func wildFixture(_ name: String) -> URL {
         expectError(deep, .limitExceeded, at: "line 2", containing: "nested deeper")
     }
 }
+
+extension WildSPDXFormatTests {
+    @Test func spdxRDFXMLIsReadLikeTheOtherSerialisations() throws {
+        let document = try SBOMDocument(contentsOf: wildFixture("spdx-2.3.rdf.xml"))
+        #expect(document.format == .spdxRDFXML)
+        #expect(document.specVersion == "2.3")
+        // RDF has no order among nodes or properties: packages come in the order the
+        // writer chose, and license sets may list their members in another order.
+        let components = document.components.sorted { $0.name < $1.name }
+        let tagValue = try Self.tagValueComponents().sorted { $0.name < $1.name }
+        #expect(components.map(\.name) == tagValue.map(\.name))
+        for (rdf, text) in zip(components, tagValue) {
+            var rdf = rdf, text = text
+            #expect(Set(rdf.licenseExpression.map(licenseTerms) ?? []) == Set(text.licenseExpression.map(licenseTerms) ?? []))
+            rdf.licenseExpression = nil
+            text.licenseExpression = nil
+            #expect(rdf == text)
+        }
+        let zlib = try #require(document.components.first { $0.name == "zlib" })
+        #expect(zlib.licenseExpression == "Zlib")
+        #expect(zlib.purl == "pkg:generic/zlib@1.3")
+    }
+
+    private func licenseTerms(_ expression: String) -> [String] {
+        ((try? LicenseExpression(expression))?.terms ?? []).map(\.description)
+    }
+
+    @Test func spdxRDFLicenseNodesAndReferences() throws {
+        let rdf = """
+            <?xml version="1.0"?>
+            <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:spdx="http://spdx.org/rdf/terms#">
+              <spdx:SpdxDocument rdf:about="https://x.example/doc#SPDXRef-DOCUMENT">
+                <spdx:specVersion>SPDX-2.2</spdx:specVersion>
+                <spdx:describesPackage rdf:resource="https://x.example/doc#SPDXRef-a"/>
+              </spdx:SpdxDocument>
+              <spdx:Package rdf:about="https://x.example/doc#SPDXRef-a">
+                <spdx:name>a</spdx:name>
+                <spdx:licenseConcluded rdf:nodeID="set"/>
+                <spdx:primaryPackagePurpose rdf:resource="http://spdx.org/rdf/terms#purpose_library"/>
+              </spdx:Package>
+              <spdx:ConjunctiveLicenseSet rdf:nodeID="set">
+                <spdx:member>
+                  <spdx:WithExceptionOperator>
+                    <spdx:member><spdx:OrLaterOperator><spdx:member rdf:resource="http://spdx.org/licenses/GPL-2.0"/></spdx:OrLaterOperator></spdx:member>
+                    <spdx:licenseException><spdx:LicenseException><spdx:licenseExceptionId>Classpath-exception-2.0</spdx:licenseExceptionId></spdx:LicenseException></spdx:licenseException>
+                  </spdx:WithExceptionOperator>
+                </spdx:member>
+                <spdx:member><spdx:ExtractedLicensingInfo rdf:about="https://x.example/doc#LicenseRef-1"><spdx:licenseId>LicenseRef-1</spdx:licenseId></spdx:ExtractedLicensingInfo></spdx:member>
+              </spdx:ConjunctiveLicenseSet>
+              <spdx:Package rdf:about="https://x.example/doc#SPDXRef-a">
+                <spdx:versionInfo>1.0</spdx:versionInfo>
+              </spdx:Package>
+              <spdx:Package rdf:about="https://x.example/doc#SPDXRef-b">
+                <spdx:name>b</spdx:name>
+                <spdx:licenseDeclared rdf:resource="http://spdx.org/rdf/terms#none"/>
+              </spdx:Package>
+            </rdf:RDF>
+            """
+        let document = try parse(rdf)
+        #expect(document.components == [
+            Component(name: "a", version: "1.0", licenseExpression: "(GPL-2.0+ WITH Classpath-exception-2.0) AND LicenseRef-1",
+                      type: "library", ref: "SPDXRef-a"),
+            Component(name: "b", licenseMarker: .noLicense, ref: "SPDXRef-b"),
+        ])
+        expectError(rdf.replacingOccurrences(of: "<spdx:name>b</spdx:name>", with: ""), .malformed, at: "line 24",
+                    containing: "no name")
+        let cyclic = rdf.replacingOccurrences(of: #"<spdx:member><spdx:ExtractedLicensingInfo"#,
+                                              with: #"<spdx:member rdf:nodeID="set"/><spdx:member><spdx:ExtractedLicensingInfo"#)
+        expectError(cyclic, .limitExceeded)
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+@testable import SBOM
+import Testing
+
+/// The stream reader (the fast path for CycloneDX JSON) must read every
+/// document it answers for exactly as the JSONDecoder path does, and leave
+/// everything else, errors included, to it.
+@Suite struct CycloneDXJSONStreamTests {
+    /// Giving up is always safe; answering differently is not. `answers`: it must answer.
+    static func same(_ text: String, answers: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) {
+        let data = Data(text.utf8)
+        let fast = CycloneDXJSONStream.read(data, limits: .default)
+        if answers { #expect(fast != nil, "stream reader gave up", sourceLocation: sourceLocation) }
+        guard let fast else { return }
+        switch Result(catching: { () throws(SBOMError) in try JSONReader.decode(data, limits: .default) }) {
+        case let .success(document):
+            #expect(fast == document, "stream reader differs", sourceLocation: sourceLocation)
+        case let .failure(error):
+            Issue.record("stream reader read what the decoder refuses: \(error)", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func answersOnlyWhatTheDecoderAnswersTheSame() {
+        let components = #"""
+            {"type": "library", "name": "a", "bom-ref": "a", "group": "g", "version": "1", "cpe": "cpe:/a:x:y",
+             "purl": "pkg:npm/a@1", "supplier": {"name": "S", "url": ["x"]}, "extra": {"deep": [1, -2.5e3, true, false, null, "\u00e9\n"]},
+             "hashes": [{"alg": "SHA-256", "content": "\#(String(repeating: "A", count: 64))"}],
+             "licenses": [{"license": {"id": "MIT", "acknowledgement": "declared"}}, {"license": {"name": "Acme \"Pro\" \u0041"}}],
+             "components": [{"name": "a1", "components": null, "licenses": null, "hashes": null, "supplier": null}]},
+            {"type": "library", "name": "b\u00e9", "version": null, "licenses": [{"expression": "MIT OR Apache-2.0"}]}
+            """#
+        Self.same(cycloneDXJSON(components: components), answers: true)
+        Self.same(cycloneDXJSON(components: components, metadata: #"{"component": {"name": "p", "bom-ref": "p", "components": [{"name": "c"}]}, "tools": []}"#),
+                  answers: true)
+        Self.same(cycloneDXJSON("1.2", components: #"{"name": "m", "licenses": [{"expression": "MIT"}, {"license": {"id": "GPL-2.0+"}}]}"#),
+                  answers: true)
+        // Refused by the decoder, or (a key twice, syntax in skipped values) read by a
+        // lenient decoder: the stream reader gives up either way.
+        for broken in [
+            cycloneDXJSON(components: #"{"name": 5}"#),
+            cycloneDXJSON(components: #"{"name": "a", "name": "b"}"#),
+            cycloneDXJSON(components: #"{"name": "a", "hashes": [{"alg": "SHA-256"}]}"#),
+            cycloneDXJSON(components: #"{"name": "a", "extra": [01]}"#),
+            cycloneDXJSON(components: #"{"name": "a", "extra": "\x"}"#),
+            cycloneDXJSON(components: #"{"name": "a"}"#) + " x",
+            cycloneDXJSON(components: #"{"name": "a", "licenses": [{"license": {"id": "MIT", "name": "MIT"}}]}"#),
+            cycloneDXJSON(components: #"{"name": "a", "bom-ref": "x"}, {"name": "b", "bom-ref": "x"}"#),
+            cycloneDXJSON("1.1", components: ""),
+            #"{"bomFormat": "CycloneDX", "metadata": {}}"#,
+            #"{"bomFormat": "SPDX", "specVersion": "1.6"}"#,
+        ] {
+            #expect(CycloneDXJSONStream.read(Data(broken.utf8), limits: .default) == nil, "\(broken)")
+            Self.same(broken)
+        }
+        // Bounds: the decoder reports them.
+        var limits = SBOMLimits()
+        limits.maxComponents = 1
+        #expect(CycloneDXJSONStream.read(Data(cycloneDXJSON(components: #"{"name": "a"}, {"name": "b"}"#).utf8), limits: limits) == nil)
+        let deep = String(repeating: "[", count: 600) + String(repeating: "]", count: 600)
+        #expect(CycloneDXJSONStream.read(Data(cycloneDXJSON(components: #"{"name": "a", "x": \#(deep)}"#).utf8), limits: .default) == nil)
+    }
+
+    /// Every valid example of the CycloneDX 1.6 suite reads the same both ways.
+    @Test func corpusReadsTheSameBothWays() throws {
+        let files = try corpusFiles("cyclonedx-1.6", prefix: "valid-").filter { $0.pathExtension == "json" }
+        var answered = 0
+        for file in files {
+            let data = try Data(contentsOf: file)
+            let slow = try JSONReader.decode(data, limits: .default)
+            if let fast = CycloneDXJSONStream.read(data, limits: .default) {
+                #expect(fast == slow, "\(file.lastPathComponent)")
+                answered += 1
+            }
+        }
+        #expect(answered > files.count * 9 / 10, "the stream reader gave up on \(files.count - answered) of \(files.count)")
+    }
+}

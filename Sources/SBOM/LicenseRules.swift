@@ -144,9 +144,7 @@ public struct LicenseRules: Sendable, Equatable {
 /// Classpath-exception-2.0`. Other terms are returned unchanged.
 func currentSPDX(_ term: LicenseTerm) -> LicenseTerm {
     let id = term.id.lowercased()
-    for family in gnuFamilies {
-        let base = family.lowercased()
-        guard id.hasPrefix(base) else { continue }
+    for (family, base) in gnuFamilies where id.hasPrefix(base) {
         let suffix = id.dropFirst(base.count)
         let orLater: Bool
         switch suffix {
@@ -170,7 +168,7 @@ func currentSPDX(_ term: LicenseTerm) -> LicenseTerm {
 private let gnuFamilies = [
     "GPL-1.0", "GPL-2.0", "GPL-3.0", "LGPL-2.0", "LGPL-2.1", "LGPL-3.0", "AGPL-1.0", "AGPL-3.0",
     "GFDL-1.1", "GFDL-1.2", "GFDL-1.3",
-]
+].map { (family: $0, lowercased: $0.lowercased()) }
 
 /// Other deprecated SPDX license ids (lowercased) and what replaced them.
 private let deprecatedLicenseIDs: [String: LicenseTerm] = [

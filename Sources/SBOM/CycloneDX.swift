@@ -206,15 +206,28 @@ func addDigest(
     _ content: String, algorithm: String, to hashes: inout [String: String], fail: (String) -> SBOMError
 ) throws(SBOMError) {
     let digits = content.utf8.count
-    guard digits > 0, content.utf8.allSatisfy({ hexValue($0) != nil }) else {
-        throw fail("\(algorithm) digest '\(content.prefix(80))' is not hexadecimal")
+    // One pass over contiguous bytes: digests are most of an SBOM's text.
+    var text = content
+    let (isHex, hasUppercase) = text.withUTF8 { bytes -> (Bool, Bool) in
+        var upper = false
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"): continue
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): upper = true
+            default: return (false, upper)
+            }
+        }
+        return (true, upper)
+    }
+    guard digits > 0, isHex else {
+        throw fail("\(algorithm) digest \(quoted(content)) is not hexadecimal")
     }
     if let length = digestLengths[algorithm] {
         guard digits == length else { throw fail("\(algorithm) digest has \(digits) hex digits, not \(length)") }
     } else if digits < 32 || digits % 2 != 0 {
         throw fail("\(algorithm) digest has \(digits) hex digits")
     }
-    let hex = content.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "F") }) ? content.lowercased() : content
+    let hex = hasUppercase ? content.lowercased() : content
     if let previous = hashes[algorithm], previous != hex {
         throw fail("two different \(algorithm) digests")
     }

@@ -80,7 +80,7 @@ enum CycloneDXJSONStream {
             var product: CDXComponent?
             var seen = KeySet()
             try object { (scanner, key) throws(Unexpected) in
-                if key == "component" {
+                if case "component" = key {
                     try seen.insert(0)
                     if try !scanner.null() { product = try scanner.component(level: 1) }
                 } else {
@@ -131,7 +131,7 @@ enum CycloneDXJSONStream {
             var name: String?
             var seen = KeySet()
             try object { (scanner, key) throws(Unexpected) in
-                if key == "name" {
+                if case "name" = key {
                     try seen.insert(0)
                     name = try scanner.optionalString()
                 } else {
@@ -247,8 +247,39 @@ enum CycloneDXJSONStream {
             index += count
         }
 
+        /// An object key as it is in the document (a key with escapes gives up).
+        struct Key {
+            let bytes: UnsafeRawBufferPointer
+
+            static func ~= (pattern: StaticString, key: Key) -> Bool {
+                let count = pattern.utf8CodeUnitCount
+                guard key.bytes.count == count else { return false }
+                guard let base = key.bytes.baseAddress else { return count == 0 }
+                return memcmp(base, pattern.utf8Start, count) == 0
+            }
+        }
+
+        private mutating func key() throws(Unexpected) -> Key {
+            skipSpace()
+            guard peek() == UInt8(ascii: "\"") else { throw Unexpected() }
+            index += 1
+            let start = index
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    let key = Key(bytes: UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
+                    index += 1
+                    return key
+                }
+                // Escapes, control characters, non-ASCII: no key passbox reads.
+                if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { throw Unexpected() }
+                index += 1
+            }
+            throw Unexpected()
+        }
+
         /// An object: `body` is called with each key, positioned at its value, and must consume it.
-        private mutating func object(_ body: (inout Scanner, String) throws(Unexpected) -> Void) throws(Unexpected) {
+        private mutating func object(_ body: (inout Scanner, Key) throws(Unexpected) -> Void) throws(Unexpected) {
             skipSpace()
             guard peek() == UInt8(ascii: "{") else { throw Unexpected() }
             index += 1
@@ -258,8 +289,7 @@ enum CycloneDXJSONStream {
                 return
             }
             while true {
-                skipSpace()
-                let key = try string()
+                let key = try key()
                 skipSpace()
                 guard peek() == UInt8(ascii: ":") else { throw Unexpected() }
                 index += 1
@@ -387,7 +417,7 @@ enum CycloneDXJSONStream {
                         index += 1
                         stack.removeLast()
                     } else {
-                        if byte == UInt8(ascii: "{") { try key() }
+                        if byte == UInt8(ascii: "{") { try skippedKey() }
                         continue
                     }
                 case UInt8(ascii: "\""): try skipString()
@@ -402,7 +432,7 @@ enum CycloneDXJSONStream {
                     guard let next = peek() else { throw Unexpected() }
                     index += 1
                     if next == UInt8(ascii: ",") {
-                        if isObject { try key() }
+                        if isObject { try skippedKey() }
                         break
                     }
                     guard next == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { throw Unexpected() }
@@ -413,7 +443,7 @@ enum CycloneDXJSONStream {
         }
 
         /// A key and its colon, inside a skipped object.
-        private mutating func key() throws(Unexpected) {
+        private mutating func skippedKey() throws(Unexpected) {
             skipSpace()
             guard peek() == UInt8(ascii: "\"") else { throw Unexpected() }
             try skipString()

@@ -160,9 +160,8 @@ struct SBOMList: ParsableCommand {
         let result = try SBOMCommand.run(files: files, policy: loaded)
         switch format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try emit(String(decoding: try encoder.encode(result), as: UTF8.self) + "\n", to: output)
+            // JSONEncoder's pretty, sorted output, written without its generic machinery.
+            try emit(String(decoding: try result.prettyJSON(), as: UTF8.self) + "\n", to: output)
         case .text:
             let notApproved = result.sbom.components.filter { $0.status != "approved" }.count
             let head = notApproved == 0

@@ -57,7 +57,10 @@ extension SBOMCommand.Output {
 private struct JSONOut {
     var bytes: [UInt8] = []
 
-    mutating func raw(_ text: String) { bytes.append(contentsOf: text.utf8) }
+    mutating func raw(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
 
     /// `"key" : "value"` at `indent` levels (two spaces each) below the enclosing object.
     mutating func member(_ key: String, _ value: String, indent: Int, last: Bool) {
@@ -69,11 +72,17 @@ private struct JSONOut {
     }
 
     mutating func string(_ text: String) {
-        let plain = text.utf8.allSatisfy { $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+        // Over the contiguous UTF-8 (String.UTF8View goes byte by byte).
+        var text = text
+        let plain = text.withUTF8 { utf8 -> Bool in
+            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return true
+        }
         if plain {
-            bytes.append(UInt8(ascii: "\""))
-            bytes.append(contentsOf: text.utf8)
-            bytes.append(UInt8(ascii: "\""))
+            return
         } else if let encoded = try? SBOMCommand.Output.encoder.encode(text) {
             // JSONEncoder's own escapes, so that the two writers cannot differ.
             bytes.append(contentsOf: encoded)

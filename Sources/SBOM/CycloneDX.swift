@@ -89,18 +89,21 @@ struct CycloneDXBuilder {
             }
             try addDigest(hash.content, algorithm: algorithm, to: &hashes, fail: fail)
         }
+        var parsedPurl: PackageURL?
         if let purl = fields.purl {
             do throws(SBOMSyntaxError) {
-                _ = try PackageURL(purl)
+                parsedPurl = try PackageURL(purl)
             } catch {
                 throw fail("invalid purl \(quoted(error.text)): \(error.message)")
             }
         }
         let (expression, marker) = try licenseExpression(fields.licenses, fail: fail)
-        return Component(
+        var component = Component(
             name: name, group: fields.group, version: fields.version, purl: fields.purl, cpe: fields.cpe,
             supplier: fields.supplier, hashes: hashes, licenseExpression: expression, licenseMarker: marker,
             type: fields.type, ref: fields.bomRef, parent: parent)
+        component.parsedPurl = parsedPurl
+        return component
     }
 
     /// One expression for the whole list. In XML and JSON 1.5-1.6 the list is

@@ -122,19 +122,18 @@ public struct PackageURL: Sendable, Hashable, CustomStringConvertible {
         return namespace.split(separator: "/").map(String.init) + [name]
     }
 
-    /// Types whose namespace and name are case-insensitive (lowercased).
-    private static let lowercaseNamespaceAndName: Set<String> = [
-        "alpm", "apk", "bitbucket", "composer", "deb", "github", "golang", "hex", "npm",
-    ]
-    /// Types whose name alone is case-insensitive (lowercased).
-    private static let lowercaseName: Set<String> = ["bitnami", "luarocks", "oci", "pub", "pypi"]
-
+    /// Namespace and name lowercased for the types where they are case-insensitive
+    /// (alpm, apk, bitbucket, composer, deb, github, golang, hex, npm), the name
+    /// alone for bitnami, luarocks, oci, pub, pypi.
     private mutating func normalizeForType() {
-        if Self.lowercaseNamespaceAndName.contains(type) {
+        switch type {
+        case "alpm", "apk", "bitbucket", "composer", "deb", "github", "golang", "hex", "npm":
             namespace = namespace.map(lowercasedIfNeeded)
             name = lowercasedIfNeeded(name)
-        } else if Self.lowercaseName.contains(type) {
+        case "bitnami", "luarocks", "oci", "pub", "pypi":
             name = lowercasedIfNeeded(name)
+        default:
+            break
         }
         if type == "pypi" {
             // Unchanged unless it has '_' or '.', '--', or a '-' at either end.
@@ -180,12 +179,19 @@ private let purlQualifierCharacters = purlSegmentCharacters.union([UInt8(ascii: 
 
 /// `text.lowercased()`, without building a new string when it is already lowercase ASCII.
 private func lowercasedIfNeeded(_ text: String) -> String {
-    text.utf8.allSatisfy({ $0 < 0x80 && !($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z")) }) ? text : text.lowercased()
+    var copy = text
+    let lowercaseASCII = copy.withUTF8 { bytes in
+        !bytes.contains { $0 >= 0x80 || ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z")) }
+    }
+    return lowercaseASCII ? text : text.lowercased()
 }
 
 /// The bytes lowercased as a string, or `nil` when they are not all ASCII
 /// (then `String.lowercased()` decides).
 private func asciiLowercased(_ bytes: [UInt8], _ range: Range<Int>) -> String? {
+    if !bytes[range].contains(where: { $0 >= 0x80 || ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z")) }) {
+        return String(decoding: bytes[range], as: UTF8.self)
+    }
     var lower = [UInt8]()
     lower.reserveCapacity(range.count)
     for byte in bytes[range] {

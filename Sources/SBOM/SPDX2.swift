@@ -56,12 +56,13 @@ enum SPDX2Reader {
         }
 
         var purl: String?
+        var parsedPurl: PackageURL?
         var cpe: String?
         for ref in package.externalRefs {
             let category = ref.category.uppercased().replacingOccurrences(of: "_", with: "-")
             if category == "PACKAGE-MANAGER", ref.type == "purl", purl == nil {
                 do throws(SBOMSyntaxError) {
-                    _ = try PackageURL(ref.locator)
+                    parsedPurl = try PackageURL(ref.locator)
                 } catch {
                     throw fail("invalid purl \(quoted(error.text)): \(error.message)")
                 }
@@ -77,10 +78,12 @@ enum SPDX2Reader {
         }
         if package.licenseConcluded == nil, package.licenseDeclared == nil { license = (nil, nil) }
 
-        return Component(
+        var component = Component(
             name: name, version: package.version, purl: purl, cpe: cpe, supplier: supplierName(package.supplier),
             hashes: hashes, licenseExpression: license.0, licenseMarker: license.1,
             type: package.primaryPurpose?.lowercased(), ref: id)
+        component.parsedPurl = parsedPurl
+        return component
     }
 
     /// `Organization: Acme (x@acme.example)` -> `Acme`; NOASSERTION -> nil.

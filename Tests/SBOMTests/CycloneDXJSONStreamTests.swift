@@ -75,3 +75,22 @@ import Testing
         #expect(answered > files.count * 9 / 10, "the stream reader gave up on \(files.count - answered) of \(files.count)")
     }
 }
+
+/// The parsed purl a reader keeps for judging is invisible: not in equality, not
+/// encoded, and dropped when the purl changes.
+@Suite struct ParsedPurlTests {
+    @Test func parsedPurlIsNotPartOfTheComponent() throws {
+        let read = try parse(cycloneDXJSON(components: #"{"name": "a", "purl": "pkg:npm/a@1"}"#)).components[0]
+        #expect(read.parsedPurl != nil)
+        #expect(read == Component(name: "a", purl: "pkg:npm/a@1"))
+        let encoded = try JSONEncoder().encode(read)
+        #expect(try JSONDecoder().decode(Component.self, from: encoded) == read)
+        #expect(!String(decoding: encoded, as: UTF8.self).contains("parsed"))
+        var changed = read
+        changed.purl = "pkg:npm/b@2"
+        #expect(changed.parsedPurl == nil)
+        let rules = try SBOMRules(deny: ["pkg:npm/b"])
+        #expect(evaluate(changed, rules: rules).status == .denied)
+        #expect(evaluate(read, rules: rules).status == .approved)
+    }
+}

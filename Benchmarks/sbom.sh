@@ -51,9 +51,8 @@ measure() {
   "$@" > /dev/null 2>&1 || true
   local walls=() cpus=() rss=0
   for _ in $(seq "$RUNS"); do
-    local line
-    line=$( { /usr/bin/time -f "%e %U %S %M" "$@" > /dev/null 2>/dev/null; } 2>&1 | tail -n 1)
-    read -r e u s m <<< "$line"
+    /usr/bin/time -o "$WORK/sbom-bench.time" -f "%e %U %S %M" "$@" > /dev/null 2>&1 || true
+    read -r e u s m < <(tail -n 1 "$WORK/sbom-bench.time")
     walls+=("$e"); cpus+=("$(python3 -c "print(f'{$u + $s:.2f}')")")
     [ "$m" -gt "$rss" ] && rss=$m
   done
@@ -64,9 +63,11 @@ measure() {
   echo "$wall $cpu" > "$WORK/sbom-bench-$(echo "$name" | tr -c 'a-z0-9' '-')"
 }
 
+# The interpreter itself, not a wrapper such as a pyenv shim (whose start-up would be counted).
+PYTHON="$(python3 -c 'import sys; print(sys.executable)')"
 SIZE=$(du -h "$WORK/sbom.json" | cut -f1)
 echo "== CycloneDX 1.6 JSON, $N components ($SIZE), $RUNS runs, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-measure "python3 json.load (parse only)" python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$WORK/sbom.json"
+measure "python3 json.load (parse only)" "$PYTHON" -c "import json,sys; json.load(open(sys.argv[1]))" "$WORK/sbom.json"
 measure "passbox sbom --format json" "$PASSBOX" sbom "$WORK/sbom.json" --policy "$WORK/sbom-policy.yaml" --format json
 measure "passbox sbom (XML, same components)" "$PASSBOX" sbom "$WORK/sbom.xml" --policy "$WORK/sbom-policy.yaml" --format json
 read -r PYW PYC < "$WORK/sbom-bench-python3-json-load--parse-only--"
@@ -79,7 +80,7 @@ if [ "${CALLGRIND:-0}" = "1" ]; then
   for what in "python3 -c import json,sys;json.load(open(sys.argv[1])) $WORK/sbom.json" \
               "$WORK/passbox-nodebug sbom $WORK/sbom.json --policy $WORK/sbom-policy.yaml --format json"; do
     if [[ "$what" == python3* ]]; then
-      cmd=(python3 -c 'import json,sys;json.load(open(sys.argv[1]))' "$WORK/sbom.json")
+      cmd=("$PYTHON" -c 'import json,sys;json.load(open(sys.argv[1]))' "$WORK/sbom.json")
     else
       read -r -a cmd <<< "$what"
     fi

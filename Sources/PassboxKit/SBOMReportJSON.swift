@@ -75,7 +75,12 @@ private struct JSONOut {
         // Over the contiguous UTF-8 (String.UTF8View goes byte by byte).
         var text = text
         let plain = text.withUTF8 { utf8 -> Bool in
-            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
+            // Whether any byte is a control character, a quote or a backslash, without a branch per byte.
+            var special: UInt8 = 0
+            for byte in utf8 {
+                special |= (byte < 0x20 ? 1 : 0) | (byte == UInt8(ascii: "\"") ? 1 : 0) | (byte == UInt8(ascii: "\\") ? 1 : 0)
+            }
+            if special != 0 { return false }
             bytes.append(UInt8(ascii: "\""))
             bytes.append(contentsOf: utf8)
             bytes.append(UInt8(ascii: "\""))

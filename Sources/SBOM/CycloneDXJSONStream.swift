@@ -336,6 +336,11 @@ enum CycloneDXJSONStream {
             var ascii = true
             while index < bytes.count {
                 let byte = bytes[index]
+                // Printable ASCII other than the quote and the backslash: most bytes.
+                if byte &- 0x20 < 0x60, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") {
+                    index += 1
+                    continue
+                }
                 if byte == UInt8(ascii: "\"") {
                     let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
                     index += 1
@@ -458,6 +463,10 @@ enum CycloneDXJSONStream {
             var ascii = true
             while index < bytes.count {
                 let byte = bytes[index]
+                if byte &- 0x20 < 0x60, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") {
+                    index += 1
+                    continue
+                }
                 if byte == UInt8(ascii: "\"") {
                     if !ascii, String(bytes: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), encoding: .utf8) == nil {
                         throw Unexpected()

@@ -155,7 +155,11 @@ struct CycloneDXBuilder {
 func licenseIdentifier(fromID id: String) -> String {
     let trimmed = id.trimmed
     if isLicenseIdentifier(trimmed) { return trimmed }
-    if trimmed.hasSuffix("+"), !trimmed.hasPrefix("LicenseRef-"), isLicenseIdentifier(String(trimmed.dropLast())) {
+    // `X+` for a plain id X (not a LicenseRef, which cannot take '+').
+    let base = trimmed.dropLast()
+    if trimmed.hasSuffix("+"), !base.isEmpty,
+       base.utf8.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }),
+       !base.lowercased().hasPrefix("licenseref-") {
         return trimmed
     }
     return licenseRef(forName: trimmed)

@@ -30,8 +30,12 @@ func wildFixture(_ name: String) -> URL {
 
     /// An id that is no SPDX identifier at all is read like a license name, not refused.
     @Test func anIDThatIsNoIdentifierIsReadLikeAName() throws {
-        let document = try parse(cycloneDXJSON(components: #"{"name": "a", "licenses": [{"license": {"id": "GPL 2"}}]}"#))
-        #expect(document.components.first?.licenseExpression == "LicenseRef-GPL-2")
+        let document = try parse(cycloneDXJSON(components: #"""
+            {"name": "a", "licenses": [{"license": {"id": "GPL 2"}}]},
+            {"name": "b", "licenses": [{"license": {"id": "LicenseRef-x+"}}]},
+            {"name": "c", "licenses": [{"license": {"id": "+"}}]}
+            """#))
+        #expect(document.components.map(\.licenseExpression) == ["LicenseRef-GPL-2", "LicenseRef-LicenseRef-x-", "LicenseRef--"])
     }
 
     /// License policy: deprecated SPDX ids are their current equivalents, both in the

@@ -60,6 +60,45 @@ import Testing
         #expect(CycloneDXJSONStream.read(Data(cycloneDXJSON(components: #"{"name": "a", "x": \#(deep)}"#).utf8), limits: .default) == nil)
     }
 
+    /// Mutated documents (bytes replaced, deleted, duplicated; seeded, repeatable): the
+    /// stream reader either gives up or reads exactly what the decoder reads.
+    @Test func mutatedDocumentsNeverReadDifferently() {
+        let base = Array(cycloneDXJSON(components: #"""
+            {"type": "library", "name": "a", "bom-ref": "a", "version": "1.0", "purl": "pkg:npm/a@1.0",
+             "supplier": {"name": "S"}, "hashes": [{"alg": "SHA-256", "content": "\#(String(repeating: "ab", count: 32))"}],
+             "licenses": [{"license": {"id": "MIT"}}], "properties": [{"name": "x", "value": "y\u00e9"}],
+             "components": [{"name": "b", "licenses": [{"expression": "MIT OR Apache-2.0"}]}]}
+            """#, metadata: #"{"component": {"name": "p", "bom-ref": "p"}, "timestamp": "2026-01-01T00:00:00Z"}"#).utf8)
+        let alphabet = Array(#"{}[]",:\ 0123456789.-+eEtrufalsn"abcdu"#.utf8) + [0x00, 0x1F, 0x7F, 0xC3, 0xA9, 0xFF]
+        var state: UInt64 = 0x5EED
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var answered = 0
+        for _ in 0..<3000 {
+            var bytes = base
+            for _ in 0..<(1 + next(3)) {
+                let at = next(bytes.count)
+                switch next(3) {
+                case 0: bytes[at] = alphabet[next(alphabet.count)]
+                case 1: bytes.remove(at: at)
+                default: bytes.insert(bytes[at], at: at)
+                }
+            }
+            let data = Data(bytes)
+            guard let fast = CycloneDXJSONStream.read(data, limits: .default) else { continue }
+            answered += 1
+            switch Result(catching: { () throws(SBOMError) in try JSONReader.decode(data, limits: .default) }) {
+            case let .success(document):
+                #expect(fast == document, "\(String(decoding: bytes, as: UTF8.self))")
+            case let .failure(error):
+                Issue.record("stream reader read what the decoder refuses (\(error)): \(String(decoding: bytes, as: UTF8.self))")
+            }
+        }
+        #expect(answered > 100)
+    }
+
     /// Every valid example of the CycloneDX 1.6 suite reads the same both ways.
     @Test func corpusReadsTheSameBothWays() throws {
         let files = try corpusFiles("cyclonedx-1.6", prefix: "valid-").filter { $0.pathExtension == "json" }

@@ -67,7 +67,7 @@ struct CycloneDXBuilder {
         guard count <= limits.maxComponents else {
             throw SBOMError(.limitExceeded, "more than \(limits.maxComponents) components", at: location())
         }
-        guard let name = fields.name, !name.trimmed.isEmpty else {
+        guard let name = fields.name, !isBlank(name) else {
             throw fail("component has no name")
         }
         if let ref = fields.bomRef {
@@ -116,6 +116,10 @@ struct CycloneDXBuilder {
         _ licenses: [CycloneDXLicense], fail: (String) -> SBOMError
     ) throws(SBOMError) -> (String?, LicenseMarker?) {
         guard !licenses.isEmpty else { return (nil, nil) }
+        // The common case: one license id, no acknowledgement.
+        if licenses.count == 1, licenses[0].acknowledgement == nil, case let .id(id) = licenses[0].kind {
+            return unmarked(licenseIdentifier(fromID: id))
+        }
         if !allowsMixedLicenses, licenses.count > 1, licenses.contains(where: { if case .expression = $0.kind { true } else { false } }) {
             throw fail("licenses mixes an expression with other entries (allowed from CycloneDX 1.7, and in JSON 1.2 to 1.4)")
         }
@@ -163,6 +167,11 @@ func licenseIdentifier(fromID id: String) -> String {
         return trimmed
     }
     return licenseRef(forName: trimmed)
+}
+
+/// Whether the text is empty or only ASCII whitespace (without building a trimmed copy).
+func isBlank(_ text: String) -> Bool {
+    text.utf8.allSatisfy { $0 == 0x20 || (0x09...0x0D).contains($0) }
 }
 
 /// `text` in quotes, cut to 80 characters: error messages never echo large

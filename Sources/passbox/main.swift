@@ -136,7 +136,7 @@ struct SBOMList: ParsableCommand {
         commandName: "sbom",
         abstract: "List SBOM components with their approval status under a policy (exit 0 all approved, 1 not, 2 unreadable).")
 
-    @Argument(help: "CycloneDX (JSON, XML) or SPDX (JSON, tag-value, 3.0 JSON-LD) files; the format is read from the content.")
+    @Argument(help: "CycloneDX (JSON, XML) or SPDX (JSON, tag-value, YAML, RDF/XML, 3.0 JSON-LD) files; the format is read from the content.")
     var files: [String]
 
     @Option(name: .long, help: "Policy YAML whose sbom: section judges the components (default: approve what no rule denies).")

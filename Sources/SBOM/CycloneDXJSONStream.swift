@@ -48,8 +48,8 @@ enum CycloneDXJSONStream {
                     try seen.insert(0)
                     bomFormat = try scanner.string()
                     guard bomFormat == "CycloneDX" else { throw Unexpected() }
-                case "spdxVersion", "@context", "@graph":
-                    // SPDX: JSONReader reads it.
+                case "spdxVersion", "SPDXID", "creationInfo", "packages", "documentNamespace", "@context", "@graph":
+                    // SPDX 2 or 3 (spdx-tools writes spdxVersion last): JSONReader reads it.
                     throw Unexpected()
                 case "specVersion":
                     try seen.insert(1)

@@ -13,22 +13,21 @@ extension SBOMCommand.Output {
         out.raw("{\n")
         out.member("mediaType", mediaType, indent: 1, last: false)
         out.raw("  \"sbom\" : {\n    \"components\" : [\n")
-        for (i, entry) in sbom.components.enumerated() {
+        let lastIndex = sbom.components.count - 1
+        for i in 0...lastIndex {
+            let entry = sbom.components[i]
             out.raw("      {\n")
-            var fields: [(String, String)] = []
-            if let cpe = entry.cpe { fields.append(("cpe", cpe)) }
-            fields.append(("document", entry.document))
-            if let license = entry.license { fields.append(("license", license)) }
-            fields.append(("name", entry.name))
-            if let purl = entry.purl { fields.append(("purl", purl)) }
-            fields.append(("reason", entry.reason))
-            if let rule = entry.rule { fields.append(("rule", rule)) }
-            fields.append(("status", entry.status))
-            if let version = entry.version { fields.append(("version", version)) }
-            for (j, field) in fields.enumerated() {
-                out.member(field.0, field.1, indent: 4, last: j == fields.count - 1)
-            }
-            out.raw(i == sbom.components.count - 1 ? "      }\n" : "      },\n")
+            // Sorted keys; `status` is last unless there is a version.
+            if let cpe = entry.cpe { out.member("cpe", cpe, indent: 4, last: false) }
+            out.member("document", entry.document, indent: 4, last: false)
+            if let license = entry.license { out.member("license", license, indent: 4, last: false) }
+            out.member("name", entry.name, indent: 4, last: false)
+            if let purl = entry.purl { out.member("purl", purl, indent: 4, last: false) }
+            out.member("reason", entry.reason, indent: 4, last: false)
+            if let rule = entry.rule { out.member("rule", rule, indent: 4, last: false) }
+            out.member("status", entry.status, indent: 4, last: entry.version == nil)
+            if let version = entry.version { out.member("version", version, indent: 4, last: true) }
+            out.raw(i == lastIndex ? "      }\n" : "      },\n")
         }
         out.raw("    ],\n    \"documents\" : [\n")
         for (i, document) in sbom.documents.enumerated() {
@@ -63,12 +62,15 @@ private struct JSONOut {
     }
 
     /// `"key" : "value"` at `indent` levels (two spaces each) below the enclosing object.
-    mutating func member(_ key: String, _ value: String, indent: Int, last: Bool) {
+    mutating func member(_ key: StaticString, _ value: String, indent: Int, last: Bool) {
         for _ in 0..<(2 * indent) { bytes.append(0x20) }
-        string(key)
-        raw(" : ")
+        // Keys are this file's constants: no escapes.
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+        bytes.append(contentsOf: "\" : ".utf8)
         string(value)
-        raw(last ? "\n" : ",\n")
+        if !last { bytes.append(UInt8(ascii: ",")) }
+        bytes.append(0x0A)
     }
 
     mutating func string(_ text: String) {

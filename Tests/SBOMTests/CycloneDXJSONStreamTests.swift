@@ -100,7 +100,7 @@ import Testing
     }
 
     /// Every valid example of the CycloneDX 1.6 suite reads the same both ways.
-    @Test func corpusReadsTheSameBothWays() throws {
+    @Test(.enabled(if: corpusAvailable)) func corpusReadsTheSameBothWays() throws {
         let files = try corpusFiles("cyclonedx-1.6", prefix: "valid-").filter { $0.pathExtension == "json" }
         var answered = 0
         for file in files {

@@ -55,7 +55,8 @@ let package = Package(
 
         .testTarget(name: "PassboxTests", dependencies: ["PassboxKit", "Intake", "Attestation", "CryptoIO", "ArchiveIO", "InflateIO", "SafeText"]),
         .testTarget(name: "CLITests", dependencies: ["passbox", "Station", "CryptoIO", "Attestation"]),
-        .target(name: "SBOM", exclude: ["README.md"]),
+        // Yams only for SPDX 2 YAML (SPDX2YAML.swift); everything else is Foundation.
+        .target(name: "SBOM", dependencies: [.product(name: "Yams", package: "Yams")], exclude: ["README.md"]),
         .testTarget(name: "SBOMTests", dependencies: ["SBOM"]),
         .testTarget(name: "VendorFormatTests", dependencies: ["Attestation", "CryptoIO"]),
         .testTarget(name: "LibraryTests", dependencies: ["PassboxKit", "Station", "Attestation", "CryptoIO"]),

@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "SBOM", exclude: ["README.md"]),
         .testTarget(name: "SBOMTests", dependencies: ["SBOM"]),
         .testTarget(name: "VendorFormatTests", dependencies: ["Attestation", "CryptoIO"]),
-        .target(name: "Vulnerabilities", dependencies: ["SBOM", "ArchiveIO", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Vulnerabilities", dependencies: ["SBOM", "ArchiveIO", "CryptoIO", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "VulnerabilityTests", dependencies: ["Vulnerabilities", "SBOM"]),
     ],
     swiftLanguageModes: [.v6]

@@ -2,7 +2,7 @@ import Foundation
 
 /// A qualitative severity: CVSS's rating scale, also used for ecosystems' own
 /// ratings and for policy thresholds. Ordered from `none` to `critical`.
-public enum Severity: String, Sendable, Codable, CaseIterable, Comparable {
+public enum VulnerabilitySeverity: String, Sendable, Codable, CaseIterable, Comparable {
     case none, low, medium, high, critical
 
     /// CVSS v3.x / v4.0 rating of a score (0.0 none, 0.1–3.9 low, 4.0–6.9 medium,
@@ -40,7 +40,7 @@ public enum Severity: String, Sendable, Codable, CaseIterable, Comparable {
         }
     }
 
-    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+    public static func < (lhs: VulnerabilitySeverity, rhs: VulnerabilitySeverity) -> Bool { lhs.rank < rhs.rank }
 }
 
 /// Why a CVSS vector was refused.
@@ -60,7 +60,7 @@ public struct CVSSScore: Sendable, Equatable {
     public var version: Version
     /// The score, 0.0–10.0, one decimal.
     public var score: Double
-    public var severity: Severity { Severity(score: score) }
+    public var severity: VulnerabilitySeverity { VulnerabilitySeverity(score: score) }
 
     /// Parses and scores a `CVSS:3.0/…`, `CVSS:3.1/…` or `CVSS:4.0/…` vector. v3.x:
     /// the base score (temporal and environmental metrics are checked, not used).

@@ -10,12 +10,12 @@ public struct SeverityAssessment: Sendable, Equatable, Comparable {
         case rating
         case unknown
     }
-    public var level: Severity?
+    public var level: VulnerabilitySeverity?
     public var score: Double?
     public var vector: String?
     public var source: Source
 
-    public init(level: Severity?, score: Double? = nil, vector: String? = nil, source: Source) {
+    public init(level: VulnerabilitySeverity?, score: Double? = nil, vector: String? = nil, source: Source) {
         self.level = level
         self.score = score
         self.vector = vector
@@ -28,7 +28,7 @@ public struct SeverityAssessment: Sendable, Equatable, Comparable {
     /// record (highest score), else the entry's then the record's rating.
     public init(record: OSVRecord, affected: OSVAffected?) {
         var best: SeverityAssessment?
-        var rating: Severity?
+        var rating: VulnerabilitySeverity?
         for entry in (affected?.severity ?? []) + record.severity {
             switch entry.type {
             case "CVSS_V3", "CVSS_V4":
@@ -36,14 +36,14 @@ public struct SeverityAssessment: Sendable, Equatable, Comparable {
                 let candidate = SeverityAssessment(level: score.severity, score: score.score, vector: entry.score, source: .cvss)
                 if best.map({ candidate.score ?? 0 > $0.score ?? 0 }) ?? true { best = candidate }
             case "Ubuntu":
-                if let level = Severity(rating: entry.score) { rating = max(rating ?? level, level) }
+                if let level = VulnerabilitySeverity(rating: entry.score) { rating = max(rating ?? level, level) }
             default:
                 continue  // CVSS v2 is not scored.
             }
         }
         if let best {
             self = best
-        } else if let level = affected?.databaseSeverity.flatMap(Severity.init(rating:)) ?? record.databaseSeverity.flatMap(Severity.init(rating:)) ?? rating {
+        } else if let level = affected?.databaseSeverity.flatMap(VulnerabilitySeverity.init(rating:)) ?? record.databaseSeverity.flatMap(VulnerabilitySeverity.init(rating:)) ?? rating {
             self.init(level: level, source: .rating)
         } else {
             self = .unknown

@@ -129,7 +129,12 @@ public enum OSVDecoder {
             }
             let versions = entry.versions ?? []
             guard versions.count <= limits.maxVersionsPerAffected else { throw fail(.limit, "\(at): more than \(limits.maxVersionsPerAffected) versions") }
-            for version in versions { _ = try text(version, "\(at).versions") }
+            for version in versions {
+                _ = try text(version, "\(at).versions")
+                guard !version.isEmpty, !version.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+                    throw fail(.malformed, "\(at).versions: an empty version or one with a control character")
+                }
+            }
             affected.append(OSVAffected(
                 package: package, severity: try severities(entry.severity, limits: limits, fail: fail), ranges: ranges,
                 versions: versions,

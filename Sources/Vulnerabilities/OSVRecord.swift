@@ -66,16 +66,76 @@ public struct OSVAffected: Sendable, Equatable {
     public var package: OSVPackage?
     public var severity: [OSVSeverity]
     public var ranges: [OSVRange]
-    public var versions: [String]
     /// `database_specific.severity` of this entry, or `ecosystem_specific.severity`.
     public var databaseSeverity: String?
+    /// The listed versions in one string, each followed by U+001F: one allocation
+    /// instead of one per version (PyPI records list ~50 versions each; at 200,000
+    /// records the arrays alone took about 200 MB). Versions never hold control
+    /// characters (the decoder refuses them).
+    private var listed: String
+
     public init(package: OSVPackage?, severity: [OSVSeverity] = [], ranges: [OSVRange] = [], versions: [String] = [],
                 databaseSeverity: String? = nil) {
         self.package = package
         self.severity = severity
         self.ranges = ranges
-        self.versions = versions
         self.databaseSeverity = databaseSeverity
+        self.listed = Self.join(versions)
+    }
+
+    static let separator: UInt8 = 0x1F
+
+    private static func join(_ versions: [String]) -> String {
+        var text = ""
+        text.reserveCapacity(versions.reduce(0) { $0 + $1.utf8.count + 1 })
+        for v in versions {
+            text += v
+            text += "\u{1F}"
+        }
+        return text
+    }
+
+    /// `versions` as listed, in order.
+    public var versions: [String] {
+        get { listed.utf8.split(separator: Self.separator).map { String(Substring($0)) } }
+        set { listed = Self.join(newValue) }
+    }
+
+    public var hasVersions: Bool { !listed.isEmpty }
+
+    /// True when `version` is listed as written.
+    func lists(exactly version: String) -> Bool {
+        guard !listed.isEmpty else { return false }
+        let fast = listed.utf8.withContiguousStorageIfAvailable { haystack in
+            version.utf8.withContiguousStorageIfAvailable { needle in Self.find(needle, in: haystack) }
+        }
+        if let found = fast ?? nil { return found }
+        return anyListed { $0 == version }
+    }
+
+    /// Each listed version, until `body` returns true; true when it did.
+    func anyListed(_ body: (Substring) -> Bool) -> Bool {
+        for part in listed.utf8.split(separator: Self.separator) where body(Substring(part)) { return true }
+        return false
+    }
+
+    /// Finds `needle` as one whole item of the U+001F-terminated list `haystack`.
+    private static func find(_ needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>) -> Bool {
+        var start = 0
+        while start < haystack.count {
+            var end = start
+            while end < haystack.count && haystack[end] != separator { end += 1 }
+            if end - start == needle.count {
+                var same = true
+                for i in 0..<needle.count where haystack[start + i] != needle[i] {
+                    same = false
+                    break
+                }
+                if same { return true }
+            }
+            start = end + 1
+        }
+        return false
     }
 }
 

@@ -82,24 +82,10 @@ public enum RangeEvaluator {
         }.map(\.element)
     }
 
-    /// `IncludedInVersions`: the version is listed (equal text, or equal in the order).
-    public static func listed(_ version: String, in versions: [String], scheme: VersionScheme) -> Bool {
-        if versions.contains(version) { return true }
-        // Equal in the order but written differently ("1.0" and "1.0.0" in PEP 440):
-        // compared only when the leading digits agree (parsing every listed version
-        // of every record for every component would dominate matching).
-        let lead = leadingDigits(version)
-        for listed in versions where leadingDigits(listed) == lead && scheme.compare(listed, version) == .orderedSame {
-            return true
-        }
-        return false
-    }
-
-    /// The first run of digits, without leading zeros ("v1.2" -> "1", "007" -> "7").
-    static func leadingDigits(_ text: String) -> Substring {
-        let digits = text.drop { !$0.isASCII || !$0.isNumber }.prefix { $0.isASCII && $0.isNumber }
-        let trimmed = digits.drop { $0 == "0" }
-        return trimmed.isEmpty && !digits.isEmpty ? "0" : trimmed
+    /// `IncludedInVersions`: the version is listed, as written (the pseudocode's
+    /// `v == version`; the versions OSV lists are the ecosystem's published strings).
+    public static func listed(_ version: String, in affected: OSVAffected) -> Bool {
+        affected.hasVersions && affected.lists(exactly: version)
     }
 
     /// The fixed versions after `version` in the ranges (for "upgrade to …").

@@ -9,8 +9,9 @@
 # copy) into one all.zip in Benchmarks/work (kept between runs). Release build of
 # Benchmarks/vulnbench. Import: wall time and peak RSS (/usr/bin/time) of reading the
 # zip (libarchive), decoding and checking every record, and building the in-memory
-# index; median of RUNS. Matching: time of VulnerabilityIndex.match over the
-# components (best of 3 inside one process, after the import).
+# index; median of RUNS, with its user+system CPU time (the machine may be shared).
+# Matching: VulnerabilityIndex.match over the components, 3 times in one process
+# after the import: each run's wall time and thread CPU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +26,7 @@ command -v /usr/bin/time >/dev/null || { echo "vulns.sh: needs /usr/bin/time (ap
 
 ZIP="$WORK/osv-$RECORDS.zip"
 PURLS="$WORK/purls-$COMPONENTS.txt"
-if [ ! -f "$ZIP" ] || [ ! -f "$PURLS" ]; then
+if [ ! -f "$ZIP" ] || [ ! -f "$PURLS" ] || [ Benchmarks/make_osv_scaled.py -nt "$PURLS" ]; then
   python3 Benchmarks/make_osv_scaled.py "$SOURCE" "$RECORDS" "$ZIP" "$PURLS" "$COMPONENTS"
 fi
 
@@ -36,12 +37,13 @@ echo "input: $ZIP ($(du -h "$ZIP" | cut -f1) compressed, $RECORDS records)"
 "$BENCH" import "$ZIP" >/dev/null   # warm the page cache
 times=()
 for _ in $(seq "$RUNS"); do
-  out=$(/usr/bin/time -f "TIME %e %M" "$BENCH" import "$ZIP" 2>&1)
+  out=$(/usr/bin/time -f "TIME %e %M %U %S" "$BENCH" import "$ZIP" 2>&1)
   echo "$out" | grep -v '^TIME'
-  times+=("$(echo "$out" | awk '/^TIME/ {print $2, $3}')")
+  times+=("$(echo "$out" | awk '/^TIME/ {print $2, $3, $4 + $5}')")
 done
 printf '%s\n' "${times[@]}" | sort -n | awk -v runs="$RUNS" '
-  { t[NR] = $1; if ($2 > m) m = $2 }
-  END { printf "import: median %.2f s wall, peak RSS %.0f MiB (of %d runs)\n", t[int((NR + 1) / 2)], m / 1024, runs }'
+  { t[NR] = $1; c[NR] = $3; if ($2 > m) m = $2 }
+  END { printf "import: median %.2f s wall (%.2f s CPU), peak RSS %.0f MiB (of %d runs)\n", t[int((NR + 1) / 2)], c[int((NR + 1) / 2)], m / 1024, runs }'
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 
 /usr/bin/time -f "match process: %e s wall, peak RSS %M KiB" "$BENCH" match "$ZIP" "$PURLS"

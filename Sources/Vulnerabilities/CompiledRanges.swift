@@ -140,8 +140,11 @@ struct CompiledPackage: Sendable {
     var ladders: [VersionScheme: VersionLadder]
     /// Per entry of the key (same order as the index's entries), its ranges compiled.
     var ranges: [[CompiledRange]]
+    /// Per entry, its severity (CVSS vectors scored once here, not per match).
+    var severities: [SeverityAssessment]
 
-    init(key: PackageKey, affected: [OSVAffected]) {
+    init(key: PackageKey, affected: [OSVAffected], severities: [SeverityAssessment]) {
+        self.severities = severities
         // Versions each scheme's ranges mention, valid ones only.
         var versions: [VersionScheme: Set<String>] = [:]
         for entry in affected {

@@ -11,7 +11,7 @@
 # zip (libarchive), decoding and checking every record, and building the in-memory
 # index; median of RUNS, with its user+system CPU time (the machine may be shared).
 # Matching: VulnerabilityIndex.match over the components, 3 times in one process
-# after the import: each run's wall time and thread CPU time.
+# after the import: each run's wall time and the CPU time of all its threads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -18,7 +18,7 @@ public enum FindingLevel: String, Sendable, Equatable, Codable {
     case error, warning, info
 }
 
-public struct VulnerabilityFinding: Sendable, Equatable {
+public struct VulnerabilityFinding: Sendable, Equatable, Codable {
     public var code: VulnerabilityFindingCode
     public var level: FindingLevel
     /// Display name of the component (nil for database findings).

@@ -173,6 +173,15 @@ public enum Ecosystems {
         }
     }
 
+    /// The keys a component's key is looked up under: itself, and for Debian, AlmaLinux
+    /// and Rocky Linux (whose OSV ecosystem "might optionally have a release suffix")
+    /// also the ecosystem without a release, which covers every release.
+    public static func lookupKeys(_ key: PackageKey) -> [PackageKey] {
+        let parts = key.ecosystem.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, ["debian", "almalinux", "rocky linux"].contains(String(parts[0])) else { return [key] }
+        return [key, PackageKey(ecosystem: String(parts[0]), name: key.name)]
+    }
+
     /// The version order for one range of a record of `ecosystem` (the key's ecosystem).
     static func scheme(for range: OSVRange.Kind, ecosystem: String) -> VersionScheme {
         if range == .semver { return .semver }

@@ -7,7 +7,7 @@ import SBOM
 /// event of every record (a PEP 440 comparison parses both versions: ~2.6 µs; a
 /// popular package has hundreds of records).
 struct VersionLadder: Sendable {
-    let scheme: VersionScheme
+    let scheme: VersionOrder
     /// One representative version per rank, ascending; versions equal in the order
     /// share a rank.
     let rungs: [String]
@@ -20,7 +20,7 @@ struct VersionLadder: Sendable {
     }
 
     /// Sorts `versions` (each a valid version of `scheme`) and gives each its rank.
-    static func build(_ versions: Set<String>, scheme: VersionScheme) -> (ladder: VersionLadder, ranks: [String: Int32]) {
+    static func build(_ versions: Set<String>, scheme: VersionOrder) -> (ladder: VersionLadder, ranks: [String: Int32]) {
         let sorted = versions.sorted { scheme.compare($0, $1) == .orderedAscending }
         var rungs: [String] = []
         var ranks: [String: Int32] = [:]
@@ -64,7 +64,7 @@ struct CompiledRange: Sendable {
     var events: [(kind: Kind, rank: Int32)]
     var limits: [Int32]
     /// Which ladder of the package (by scheme).
-    var scheme: VersionScheme
+    var scheme: VersionOrder
     /// GIT range: not evaluated.
     var isGit: Bool
     /// An event version that is not a version of the scheme: not evaluated.
@@ -104,7 +104,7 @@ struct CompiledRange: Sendable {
     }
 
     /// Compiles a range on `ranks` (versions of the package in `scheme` -> rank).
-    init(_ range: OSVRange, scheme: VersionScheme, ranks: [String: Int32]) {
+    init(_ range: OSVRange, scheme: VersionOrder, ranks: [String: Int32]) {
         self.scheme = scheme
         isGit = range.type == .git
         events = []
@@ -137,7 +137,7 @@ struct CompiledRange: Sendable {
 
 /// Everything matching needs for one package key, made once by `VulnerabilityIndex.finish()`.
 struct CompiledPackage: Sendable {
-    var ladders: [VersionScheme: VersionLadder]
+    var ladders: [VersionOrder: VersionLadder]
     /// Per entry of the key (same order as the index's entries), its ranges compiled.
     var ranges: [[CompiledRange]]
     /// Per entry, its severity (CVSS vectors scored once here, not per match).
@@ -146,7 +146,7 @@ struct CompiledPackage: Sendable {
     init(key: PackageKey, affected: [OSVAffected], severities: [SeverityAssessment]) {
         self.severities = severities
         // Versions each scheme's ranges mention, valid ones only.
-        var versions: [VersionScheme: Set<String>] = [:]
+        var versions: [VersionOrder: Set<String>] = [:]
         for entry in affected {
             for range in entry.ranges where range.type != .git {
                 let scheme = Ecosystems.scheme(for: range.type, ecosystem: key.ecosystem)
@@ -155,8 +155,8 @@ struct CompiledPackage: Sendable {
                 }
             }
         }
-        var ladders: [VersionScheme: VersionLadder] = [:]
-        var ranks: [VersionScheme: [String: Int32]] = [:]
+        var ladders: [VersionOrder: VersionLadder] = [:]
+        var ranks: [VersionOrder: [String: Int32]] = [:]
         for (scheme, set) in versions {
             let valid = set.filter { scheme.compare($0, $0) != nil }
             let built = VersionLadder.build(valid, scheme: scheme)

@@ -19,10 +19,10 @@ public struct PackageKey: Sendable, Hashable, CustomStringConvertible {
 /// ecosystem orders its versions.
 public enum Ecosystems {
     /// OSV ecosystem names (lower-cased) -> the version order used for their ECOSYSTEM ranges.
-    /// Alpine and the RPM distributions have no order of their own in passbox: dpkg's order
-    /// is used (upstream-revision, with `~`), which agrees with apk and rpmvercmp on
-    /// ordinary versions but not on every suffix (apk `_rc`, rpm `^`).
-    static func scheme(forEcosystem base: String) -> VersionScheme {
+    /// Alpine has no order of its own in passbox: dpkg's order is used
+    /// (upstream-revision, with `~`), which agrees with apk on ordinary versions but not
+    /// on apk's suffixes (`_rc`, `_p`). RPM distributions use RPM's order (`VersionOrder.rpm`).
+    static func scheme(forEcosystem base: String) -> VersionOrder {
         switch base {
         case "pypi": .pypi
         case "npm": .npm
@@ -30,7 +30,8 @@ public enum Ecosystems {
         case "go": .golang
         case "hex", "pub": .semver
         case "maven": .maven
-        case "debian", "ubuntu", "alpine", "almalinux", "rocky linux", "mageia": .deb
+        case "debian", "ubuntu", "alpine": .deb
+        case "almalinux", "rocky linux", "mageia": .rpm
         default: .generic  // NuGet, RubyGems, Packagist and any other ecosystem.
         }
     }
@@ -183,7 +184,7 @@ public enum Ecosystems {
     }
 
     /// The version order for one range of a record of `ecosystem` (the key's ecosystem).
-    static func scheme(for range: OSVRange.Kind, ecosystem: String) -> VersionScheme {
+    static func scheme(for range: OSVRange.Kind, ecosystem: String) -> VersionOrder {
         if range == .semver { return .semver }
         let base = ecosystem.split(separator: ":").first.map(String.init) ?? ecosystem
         return scheme(forEcosystem: base)

@@ -19,7 +19,7 @@ public enum RangeEvaluator {
     /// after the events sorted by version: `introduced` <= v sets affected,
     /// `fixed` <= v or `last_affected` < v clears it. `introduced: "0"` is before
     /// every version; `limit: "*"` after every version.
-    public static func evaluate(_ version: String, in range: OSVRange, scheme: VersionScheme) -> RangeOutcome {
+    public static func evaluate(_ version: String, in range: OSVRange, scheme: VersionOrder) -> RangeOutcome {
         if range.type == .git { return .notEvaluatedGit }
         guard scheme.compare(version, version) != nil else { return .notEvaluatedVersion(version) }
 
@@ -66,7 +66,7 @@ public enum RangeEvaluator {
 
     /// Events in version order (`introduced: "0"` first); equal versions keep the
     /// record's order. Throws when a version is not of the scheme.
-    static func sortEvents(_ events: [OSVEvent], scheme: VersionScheme) throws(Unorderable) -> [OSVEvent] {
+    static func sortEvents(_ events: [OSVEvent], scheme: VersionOrder) throws(Unorderable) -> [OSVEvent] {
         for event in events where !(event == .introduced("0")) {
             guard scheme.compare(event.version, event.version) != nil else { throw Unorderable(version: event.version) }
         }
@@ -89,7 +89,7 @@ public enum RangeEvaluator {
     }
 
     /// The fixed versions after `version` in the ranges (for "upgrade to …").
-    static func fixedVersions(after version: String, in ranges: [OSVRange], scheme: (OSVRange) -> VersionScheme) -> [String] {
+    static func fixedVersions(after version: String, in ranges: [OSVRange], scheme: (OSVRange) -> VersionOrder) -> [String] {
         var out: [String] = []
         for range in ranges where range.type != .git {
             for case .fixed(let fixed) in range.events where scheme(range).compare(fixed, version) == .orderedDescending {

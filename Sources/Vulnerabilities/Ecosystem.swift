@@ -19,9 +19,8 @@ public struct PackageKey: Sendable, Hashable, CustomStringConvertible {
 /// ecosystem orders its versions.
 public enum Ecosystems {
     /// OSV ecosystem names (lower-cased) -> the version order used for their ECOSYSTEM ranges.
-    /// Alpine has no order of its own in passbox: dpkg's order is used
-    /// (upstream-revision, with `~`), which agrees with apk on ordinary versions but not
-    /// on apk's suffixes (`_rc`, `_p`). RPM distributions use RPM's order (`VersionOrder.rpm`).
+    /// Alpine and the RPM distributions have no order in the SBOM module: this module's
+    /// `VersionOrder.apk` and `.rpm` are used.
     static func scheme(forEcosystem base: String) -> VersionOrder {
         switch base {
         case "pypi": .pypi
@@ -30,7 +29,8 @@ public enum Ecosystems {
         case "go": .golang
         case "hex", "pub": .semver
         case "maven": .maven
-        case "debian", "ubuntu", "alpine": .deb
+        case "debian", "ubuntu": .deb
+        case "alpine": .apk
         case "almalinux", "rocky linux", "mageia": .rpm
         default: .generic  // NuGet, RubyGems, Packagist and any other ecosystem.
         }

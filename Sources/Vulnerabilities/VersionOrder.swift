@@ -8,6 +8,8 @@ public enum VersionOrder: Sendable, Hashable {
     /// `rpmvercmp` on `[epoch:]version[-release]`: epochs numerically (0 when absent),
     /// then version, then release (when both have one).
     case rpm
+    /// Alpine's apk order on `1.2.3[letter][_suffix[N]]…[~hash][-rN]`.
+    case apk
 
     public static let generic = VersionOrder.scheme(.generic)
     public static let semver = VersionOrder.scheme(.semver)
@@ -23,6 +25,9 @@ public enum VersionOrder: Sendable, Hashable {
         switch self {
         case .scheme(let scheme): return scheme.compare(lhs, rhs)
         case .rpm: return RPMVersion.compare(lhs, rhs)
+        case .apk:
+            guard let a = APKVersion(lhs), let b = APKVersion(rhs) else { return nil }
+            return a.compare(b)
         }
     }
 }
@@ -107,6 +112,83 @@ enum RPMVersion {
     static func compareBytes(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> ComparisonResult {
         for (p, q) in zip(a, b) where p != q { return p < q ? .orderedAscending : .orderedDescending }
         return a.count == b.count ? .orderedSame : a.count < b.count ? .orderedAscending : .orderedDescending
+    }
+}
+
+/// An Alpine package version, as apk-tools orders them: the numbers (missing ones
+/// are older: 1.2 < 1.2.1), then the letter (none < a < z), then the suffixes in turn
+/// (`_alpha` < `_beta` < `_pre` < `_rc` < none < `_cvs` < `_svn` < `_git` < `_hg` <
+/// `_p`, then their numbers), then the revision (`-rN`, 0 when absent). A `~hash`
+/// does not order. Numbers are compared as integers (apk compares a part with a
+/// leading zero as a fraction; such versions are rare and ordered as integers here).
+struct APKVersion {
+    var numbers: [ArraySlice<UInt8>]
+    var letter: UInt8
+    var suffixes: [(rank: Int, number: ArraySlice<UInt8>)]
+    var revision: ArraySlice<UInt8>
+
+    static let suffixRanks: [String: Int] = ["alpha": 0, "beta": 1, "pre": 2, "rc": 3, "cvs": 5, "svn": 6, "git": 7, "hg": 8, "p": 9]
+    static let noSuffix = 4
+
+    init?(_ text: String) {
+        guard !text.isEmpty, text.utf8.count <= RPMVersion.maxLength else { return nil }
+        let b = Array(text.utf8)
+        var i = 0
+        func digits() -> ArraySlice<UInt8> {
+            let start = i
+            while i < b.count && b[i].isDigit { i += 1 }
+            return b[start..<i]
+        }
+        numbers = []
+        repeat {
+            if !numbers.isEmpty { i += 1 }  // the '.'
+            let n = digits()
+            guard !n.isEmpty else { return nil }
+            numbers.append(n)
+        } while i < b.count && b[i] == UInt8(ascii: ".")
+        letter = 0
+        if i < b.count, b[i] >= UInt8(ascii: "a"), b[i] <= UInt8(ascii: "z") {
+            letter = b[i]
+            i += 1
+        }
+        suffixes = []
+        while i < b.count, b[i] == UInt8(ascii: "_") {
+            i += 1
+            let start = i
+            while i < b.count && b[i] >= UInt8(ascii: "a") && b[i] <= UInt8(ascii: "z") { i += 1 }
+            guard let rank = Self.suffixRanks[String(decoding: b[start..<i], as: UTF8.self)] else { return nil }
+            suffixes.append((rank, digits()))
+        }
+        if i < b.count, b[i] == UInt8(ascii: "~") {
+            i += 1
+            let start = i
+            while i < b.count && (b[i].isDigit || (b[i] >= UInt8(ascii: "a") && b[i] <= UInt8(ascii: "f"))) { i += 1 }
+            guard i > start else { return nil }
+        }
+        revision = []
+        if i < b.count {
+            guard b.count - i >= 3, b[i] == UInt8(ascii: "-"), b[i + 1] == UInt8(ascii: "r") else { return nil }
+            i += 2
+            revision = digits()
+            guard !revision.isEmpty, i == b.count else { return nil }
+        }
+    }
+
+    func compare(_ other: APKVersion) -> ComparisonResult {
+        for (x, y) in zip(numbers, other.numbers) {
+            let c = RPMVersion.compareNumbers(x, y)
+            if c != .orderedSame { return c }
+        }
+        if numbers.count != other.numbers.count { return numbers.count < other.numbers.count ? .orderedAscending : .orderedDescending }
+        if letter != other.letter { return letter < other.letter ? .orderedAscending : .orderedDescending }
+        for k in 0..<max(suffixes.count, other.suffixes.count) {
+            let x: (rank: Int, number: ArraySlice<UInt8>) = k < suffixes.count ? suffixes[k] : (Self.noSuffix, [])
+            let y: (rank: Int, number: ArraySlice<UInt8>) = k < other.suffixes.count ? other.suffixes[k] : (Self.noSuffix, [])
+            if x.rank != y.rank { return x.rank < y.rank ? .orderedAscending : .orderedDescending }
+            let c = RPMVersion.compareNumbers(x.number, y.number)
+            if c != .orderedSame { return c }
+        }
+        return RPMVersion.compareNumbers(revision, other.revision)
     }
 }
 

@@ -174,13 +174,21 @@ public enum Ecosystems {
         }
     }
 
-    /// The keys a component's key is looked up under: itself, and for Debian, AlmaLinux
-    /// and Rocky Linux (whose OSV ecosystem "might optionally have a release suffix")
-    /// also the ecosystem without a release, which covers every release.
-    public static func lookupKeys(_ key: PackageKey) -> [PackageKey] {
+    /// The keys a component is looked up under: its key; for a distribution package
+    /// whose purl names its source package in an `upstream` qualifier (`upstream=openssl`
+    /// or `upstream=openssl@3.0.11-1`, as SBOM generators write it), also the source
+    /// package (distribution records name source packages); and for Debian, AlmaLinux and
+    /// Rocky Linux (whose OSV ecosystem "might optionally have a release suffix") each
+    /// also without the release, which covers every release.
+    public static func lookupKeys(_ key: PackageKey, purl: PackageURL? = nil) -> [PackageKey] {
+        var keys = [key]
+        if let upstream = purl?.qualifiers["upstream"], ["deb", "apk", "rpm"].contains(purl?.type.lowercased() ?? "") {
+            let source = String(upstream.split(separator: "@", maxSplits: 1).first ?? "")
+            if !source.isEmpty && source != key.name { keys.append(PackageKey(ecosystem: key.ecosystem, name: source)) }
+        }
         let parts = key.ecosystem.split(separator: ":", maxSplits: 1)
-        guard parts.count == 2, ["debian", "almalinux", "rocky linux"].contains(String(parts[0])) else { return [key] }
-        return [key, PackageKey(ecosystem: String(parts[0]), name: key.name)]
+        guard parts.count == 2, ["debian", "almalinux", "rocky linux"].contains(String(parts[0])) else { return keys }
+        return keys + keys.map { PackageKey(ecosystem: String(parts[0]), name: $0.name) }
     }
 
     /// The version order for one range of a record of `ecosystem` (the key's ecosystem).

@@ -26,6 +26,13 @@ public struct OSVImportSummary: Sendable, Equatable {
 public struct OSVImportError: Error, Sendable, CustomStringConvertible {
     public var source: String
     public var message: String
+    /// The file was over `OSVLimits.maxRecordBytes`.
+    public var tooLarge = false
+    public init(source: String, message: String, tooLarge: Bool = false) {
+        self.source = source
+        self.message = message
+        self.tooLarge = tooLarge
+    }
     public var description: String { "\(source): \(message)" }
 }
 
@@ -158,7 +165,7 @@ public struct OSVImporter: Sendable {
             do {
                 data = try readFile(file, source: relative)
             } catch {
-                skip(.limit, error.message, into: &summary)
+                skip(error.tooLarge ? .limit : .unreadable, "\(relative): \(error.message)", into: &summary)
                 continue
             }
             listing += hex(Hasher.digest(.sha256, data)) + "  " + relative + "\n"
@@ -171,7 +178,7 @@ public struct OSVImporter: Sendable {
 
     // MARK: - Files
 
-    /// A record file's bytes, refused past `maxRecordBytes`.
+    /// A record file's bytes, refused past `maxRecordBytes` (`tooLarge`).
     private func readFile(_ url: URL, source: String) throws(OSVImportError) -> Data {
         guard let handle = try? FileHandle(forReadingFrom: url) else { throw OSVImportError(source: source, message: "cannot open") }
         defer { try? handle.close() }
@@ -182,7 +189,7 @@ public struct OSVImporter: Sendable {
             throw OSVImportError(source: source, message: "cannot read: \(error.localizedDescription)")
         }
         guard data.count <= limits.maxRecordBytes else {
-            throw OSVImportError(source: source, message: "record over \(limits.maxRecordBytes) bytes")
+            throw OSVImportError(source: source, message: "record over \(limits.maxRecordBytes) bytes", tooLarge: true)
         }
         return data
     }

@@ -206,6 +206,8 @@ public enum OSVRejection: String, Sendable, CaseIterable, Codable {
     case fixedAndLastAffected
     /// A severity type other than CVSS_V2, CVSS_V3, CVSS_V4, Ubuntu.
     case severity
+    /// A record file of a directory that could not be read.
+    case unreadable
 }
 
 public struct OSVRecordError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -101,10 +101,19 @@ public struct VEXStatements: Sendable {
         for index in candidates.sorted() {
             let s = statements[index]
             guard s.applies(to: component, purl: purl) else { continue }
-            if let current = best, (current.statement.timestamp ?? "") > (s.timestamp ?? "") { continue }
+            if let current = best, Self.isLater(current.statement.timestamp, than: s.timestamp) { continue }
             best = (index, s)
         }
         return best?.statement
+    }
+
+    /// True when `a` is a later time than `b` (RFC 3339 times compared as instants;
+    /// a statement without a time is earlier than one with a time).
+    static func isLater(_ a: String?, than b: String?) -> Bool {
+        guard let a else { return false }
+        guard let b else { return true }
+        if let x = VulnerabilityPolicy.parseUntil(a), let y = VulnerabilityPolicy.parseUntil(b) { return x > y }
+        return a > b
     }
 }
 

@@ -3,6 +3,9 @@
 //
 //   vulnbench import ZIP...            import records into an in-memory index
 //   vulnbench match ZIP PURLS.txt      import, then match one component per line
+//                                      (VULNBENCH_REPEAT=N: N match runs, default 3)
+//   vulnbench decode-only ZIP...       read and check records, keep none (decoding cost)
+//   vulnbench compare x                100,000 PEP 440 comparisons (VersionScheme.compare)
 import Foundation
 import SBOM
 import Vulnerabilities

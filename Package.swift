@@ -60,6 +60,10 @@ let package = Package(
         .testTarget(name: "SBOMTests", dependencies: ["SBOM"]),
         .testTarget(name: "VendorFormatTests", dependencies: ["Attestation", "CryptoIO"]),
         .testTarget(name: "LibraryTests", dependencies: ["PassboxKit", "Station", "Attestation", "CryptoIO"]),
+        .target(name: "Vulnerabilities", dependencies: ["SBOM", "ArchiveIO", "CryptoIO", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "VulnerabilityTests", dependencies: ["Vulnerabilities", "SBOM", .product(name: "Yams", package: "Yams")]),
+        // Times import and matching for Benchmarks/vulns.sh (not shipped).
+        .executableTarget(name: "vulnbench", dependencies: ["Vulnerabilities", "SBOM"], path: "Benchmarks/vulnbench"),
     ],
     swiftLanguageModes: [.v6]
 )

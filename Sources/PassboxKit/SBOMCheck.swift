@@ -45,7 +45,10 @@ public struct SBOMReport: Sendable, Codable {
 public func looksLikeSBOM(_ head: UnsafeRawBufferPointer) -> Bool {
     guard let first = head.first(where: { $0 != 0x20 && $0 != 0x0a && $0 != 0x0d && $0 != 0x09 && $0 != 0xef && $0 != 0xbb && $0 != 0xbf })
     else { return false }
-    guard first == UInt8(ascii: "{") || first == UInt8(ascii: "<") || first == UInt8(ascii: "S") || first == UInt8(ascii: "#") else {
+    // JSON, XML (CycloneDX, SPDX RDF/XML), tag-value (`SPDXVersion:` or a comment),
+    // YAML (`spdxVersion:` or a `---` document start).
+    guard first == UInt8(ascii: "{") || first == UInt8(ascii: "<") || first == UInt8(ascii: "S") || first == UInt8(ascii: "#")
+            || first == UInt8(ascii: "s") || first == UInt8(ascii: "-") else {
         return false
     }
     let window = UnsafeRawBufferPointer(rebasing: head.prefix(8192))
@@ -81,7 +84,8 @@ private let sbomSuffixes: [[UInt8]] = [
     ".spdx", ".spdx.json", ".spdx.yaml", ".spdx.yml", ".spdx.xml", ".spdx.rdf", ".spdx.rdf.xml", ".spdx.jsonld",
 ].map { Array($0.utf8) }
 
-private let sbomMarkers: [[UInt8]] = ["\"bomFormat\"", "\"spdxVersion\"", "SPDXVersion:", "cyclonedx.org/schema/bom", "spdx.org/rdf/3"]
+private let sbomMarkers: [[UInt8]] = ["\"bomFormat\"", "\"spdxVersion\"", "SPDXVersion:", "spdxVersion: SPDX-", "spdxVersion: \"SPDX-",
+                                     "cyclonedx.org/schema/bom", "spdx.org/rdf/3", "spdx.org/rdf/terms"]
     .map { Array($0.utf8) }
 
 /// `passbox sbom`: every component of the given SBOM files under the policy.

@@ -91,6 +91,7 @@ public struct AuditRecord: Sendable, Codable, Equatable {
         return "{" + fields.map { "\(jsonQuote($0.0)):\($0.1)" }.joined(separator: ",") + "}"
     }
 
+    /// SHA-256 over the canonical encoding without `hash`.
     public func computedHash() -> String {
         Hex.encode(Hasher.digest(.sha256, Data(canonical(includingHash: false).utf8)))
     }
@@ -193,6 +194,7 @@ public struct AuditLog: Sendable {
 
     /// What `log verify` found.
     public struct Check: Sendable {
+        /// Where the chain breaks, and how.
         public struct Problem: Sendable {
             /// 1-based line of audit.jsonl (nil: the head file).
             public var line: Int?

@@ -52,7 +52,7 @@ final class IntakeRun {
         // Small inputs (the fuzzer's) are hashed on the calling thread: no worker pool
         // to start and stop for each one.
         self.pipeline = options.hashOnCallingThread
-            ? DigestPipeline(algorithms: options.algorithms, workerCount: 0, sharing: .producerOnly)
+            ? DigestPipeline(algorithms: options.algorithms, workerCount: 0, batchCapacity: 64 << 10, sharing: .producerOnly)
             : DigestPipeline(algorithms: options.algorithms)
         self.budget = LimitBudget(limits: options.limits, progress: options.progress)
         budget.onStop = { [unowned self] path, message in finding(.limitExceeded, path, message) }

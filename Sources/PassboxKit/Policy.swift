@@ -98,16 +98,10 @@ public struct PolicyError: Error, CustomStringConvertible, Sendable {
 }
 
 extension Policy {
-    /// Reads a policy YAML. Unknown keys and sections this version does not
-    /// enforce are errors: a rule that is silently ignored would fail open.
+    /// Reads a policy YAML (its verification part: `PolicyFile.load` has both). Unknown
+    /// keys are errors: a rule that is silently ignored would fail open.
     public static func load(path: String) throws -> Policy {
-        let data: Data
-        do {
-            data = try readFile(path, limit: 1 << 20)
-        } catch {
-            throw PolicyError(file: path, problem: error.problem)
-        }
-        return try parse(data, file: path)
+        try PolicyFile.load(path: path).verification
     }
 
     /// The verification policy of a policy YAML (its station sections are parsed and dropped).

@@ -1,3 +1,4 @@
+import Attestation
 import CryptoIO
 import Foundation
 #if canImport(Glibc)
@@ -207,6 +208,17 @@ public struct AuditLog: Sendable {
         public var problems: [Problem] = []
         public var warnings: [String] = []
         public var intact: Bool { problems.isEmpty }
+
+        /// Indices of the records at or after `since` with that verdict (all when nil).
+        public func select(since: Date?, verdict: String?) -> [Int] {
+            records.indices.filter { i in
+                if let verdict, records[i].verdict != verdict { return false }
+                if let since {
+                    guard let t = RFC3339.parse(records[i].time), t >= since else { return false }
+                }
+                return true
+            }
+        }
 
         /// Does this record (by its index in `records`) fail verification itself: edited,
         /// out of sequence, or not chained to the one before it?

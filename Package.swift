@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // C libraries from the system, found through pkg-config.
@@ -43,8 +44,15 @@ let package = Package(
         .target(name: "Station", dependencies: [
             "PassboxKit", "Intake", "ArchiveIO", "Attestation", "CryptoIO", "SBOM", "SafeText",
         ]),
+        // The transfer-media kiosk: web UI for operators, HTTP API for pipelines.
+        .target(name: "Kiosk", dependencies: [
+            "PassboxKit", "Station", "Attestation", "CryptoIO", "SafeText",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+        ]),
         .executableTarget(name: "passbox", dependencies: [
-            "PassboxKit", "Station", "Intake", "Attestation", "CryptoIO", "SafeText",
+            "PassboxKit", "Station", "Intake", "Attestation", "CryptoIO", "SafeText", "Kiosk",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -53,6 +61,10 @@ let package = Package(
         .target(name: "SBOM", exclude: ["README.md"]),
         .testTarget(name: "SBOMTests", dependencies: ["SBOM"]),
         .testTarget(name: "VendorFormatTests", dependencies: ["Attestation", "CryptoIO"]),
+        .testTarget(name: "KioskTests", dependencies: [
+            "Kiosk", "PassboxKit", "Station", "Attestation", "CryptoIO",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "LibraryTests", dependencies: ["PassboxKit", "Station", "Attestation", "CryptoIO"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,111 @@
+import CryptoIO
+import Foundation
+import Testing
+@testable import Kiosk
+
+/// The real server (`passbox serve`, the built binary) on 127.0.0.1, driven by headless
+/// Chromium through selenium (Tests/Fixtures/kiosk_browser.py). Screenshots go to
+/// .build/test-artifacts/kiosk/.
+@Suite struct BrowserTests {
+    static let passbox = repoRoot.appendingPathComponent(".build/debug/passbox").path
+    static let missing: String? = {
+        if !FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") { return "chromium" }
+        if !FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver") { return "chromium-driver" }
+        if (try? run(["python3", "-c", "import selenium"]))?.status != 0 { return "python3 selenium" }
+        return nil
+    }()
+
+    @Test(.enabled(if: missing == nil, "the browser test needs chromium, chromium-driver and python3 selenium"))
+    func operatorInARealBrowser() async throws {
+        #expect(FileManager.default.isExecutableFile(atPath: Self.passbox), "build passbox first (swift build --build-tests)")
+        let station = try TestStation()
+        let hostile = "<img src=x onerror=alert(1)>"
+        try FileManager.default.createDirectory(atPath: station.drop + "/" + hostile, withIntermediateDirectories: false)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: station.drop + "/" + hostile + "/readme.txt"))
+        let port = try freePort()
+        let hash = try PasswordHash.make(TestStation.password, iterations: PasswordHash.minimumIterations)
+        let yaml = """
+        listen: 127.0.0.1:\(port)
+        trustStore: \(repoRoot.path)/TrustStore
+        manifests: \(repoRoot.path)/Manifests
+        production: \(station.production)
+        quarantine: \(station.quarantine)
+        state: \(station.state)
+        stationKey: \(station.root)/station.key
+        dropFolders: [\(station.drop)]
+        users:
+          - {name: alice, role: operator, password: "\(hash)"}
+        """
+        let configPath = station.root + "/kiosk.yaml"
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: configPath))
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: Self.passbox)
+        server.arguments = ["serve", "--config", configPath]
+        let serverLog = Pipe()
+        server.standardError = serverLog
+        server.standardOutput = serverLog
+        try server.run()
+        defer {
+            server.interrupt() // SIGINT: graceful shutdown
+            server.waitUntilExit()
+        }
+        try await waitForPort(port)
+        let shots = repoRoot.appendingPathComponent(".build/test-artifacts/kiosk").path
+        let result = try run(["python3", repoRoot.appendingPathComponent("Tests/Fixtures/kiosk_browser.py").path,
+                              "http://127.0.0.1:\(port)", "alice", TestStation.password, shots])
+        #expect(result.status == 0, "\(result.output)")
+        print("kiosk browser test: \(result.output.trimmingCharacters(in: .whitespacesAndNewlines)); screenshots in \(shots)")
+        #expect(FileManager.default.fileExists(atPath: shots + "/kiosk-4-receipt.png"))
+    }
+
+    @Test func browserTestNotice() {
+        if let missing = Self.missing { print("NOTICE: kiosk browser test skipped: \(missing) is not installed") }
+    }
+}
+
+/// Runs a command; its status and combined output.
+func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = arguments
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    p.standardError = pipe
+    try p.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// A port nothing listens on now (bound to 0, read back, closed).
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw TimeoutError() }
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    guard bound == 0 else { throw TimeoutError() }
+    let named = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    guard named == 0 else { throw TimeoutError() }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// Waits (at most 30 s) until something accepts connections on 127.0.0.1:port.
+func waitForPort(_ port: Int) async throws {
+    for _ in 0..<300 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        close(fd)
+        if ok == 0 { return }
+        try await Task.sleep(nanoseconds: 100_000_000)
+    }
+    throw TimeoutError()
+}

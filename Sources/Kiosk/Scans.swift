@@ -93,7 +93,7 @@ public struct Busy: Error, Sendable {
 public final class ScanQueue: @unchecked Sendable {
     private let lock = NSLock()
     private var running = 0
-    private var waiting: [(Scan, () -> Void)] = []
+    private var waiting: [(Scan, @Sendable () -> Void)] = []
     private var scans: [String: Scan] = [:]
     private var order: [String] = []
     private let concurrent: Int
@@ -152,7 +152,7 @@ public final class ScanQueue: @unchecked Sendable {
         }
     }
 
-    private func start(_ work: @escaping () -> Void) {
+    private func start(_ work: @escaping @Sendable () -> Void) {
         let thread = Thread { [self] in
             work()
             self.next()

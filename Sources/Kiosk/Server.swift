@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
 import HummingbirdTLS
+import NIOSSL
+import HTTPTypes
 import Logging
 
 /// `passbox serve`: the kiosk's web UI and API on one Hummingbird application.
@@ -21,7 +23,7 @@ public enum KioskServer {
         let address = BindAddress.hostname(config.host, port: config.port)
         let configuration = ApplicationConfiguration(address: address, serverName: "passbox")
         if let cert = config.tlsCertificate, let key = config.tlsKey {
-            let certificates = try NIOSSLCertificate.fromPEMFile(cert).map { NIOSSLCertificateSource.certificate($0) }
+            let certificates: [NIOSSLCertificateSource] = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
             let tls = TLSConfiguration.makeServerConfiguration(certificateChain: certificates,
                                                                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
             return Application(router: router(services), server: try .tls(.http1(), tlsConfiguration: tls),

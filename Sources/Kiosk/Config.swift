@@ -106,7 +106,7 @@ public struct KioskConfig: Sendable {
         config.manifests = try path("manifests")
         config.syslog = try top.string("syslog")
         if let listen = try top.string("listen") {
-            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (1...65535).contains(port)
+            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port)
             else { throw ConfigError("listen: \(listen.prefix(100)) is not HOST:PORT") }
             var host = String(listen[..<colon])
             if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }

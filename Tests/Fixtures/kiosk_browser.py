@@ -48,6 +48,7 @@ def pick(name):
     for button in driver.find_elements(By.CSS_SELECTOR, "button.source"):
         if button.find_element(By.CSS_SELECTOR, ".name").text == name:
             button.click()
+            wait.until(EC.staleness_of(button))
             return
     fail("no source named %r on the start page" % name)
 
@@ -70,7 +71,9 @@ try:
 
     # The demo delivery: progress (SSE), then ACCEPTED.
     pick("delivery")
-    if "/scan/" not in driver.current_url:
+    try:
+        wait.until(EC.url_contains("/scan/"))
+    except Exception:
         fail("picking a source did not start a scan")
     v = verdict()
     if v != "ACCEPTED":

@@ -31,7 +31,8 @@ enum OpenAPI {
               "properties": {"path": {"type": "string", "maxLength": 4096}}}}}},
             "responses": {"202": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verification"}}}},
               "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"},
-              "403": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/Busy"}}}
+              "403": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"},
+              "429": {"$ref": "#/components/responses/Busy"}}}
         },
         "/api/v1/uploads": {
           "post": {"summary": "Upload one file or archive (streamed to a size-limited spool) and verify it", "operationId": "verifyUpload",
@@ -51,7 +52,9 @@ enum OpenAPI {
         "/api/v1/verifications/{id}/events": {
           "parameters": [{"$ref": "#/components/parameters/id"}],
           "get": {"summary": "Progress as server-sent events (progress, then done)", "operationId": "verificationEvents",
-            "responses": {"200": {"description": "An event stream", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+            "responses": {"200": {"description": "An event stream", "content": {"text/event-stream": {"schema": {"type": "object", "required": ["data"],
+              "properties": {"event": {"type": "string", "enum": ["progress", "done"]},
+                "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": {"$ref": "#/components/schemas/Progress"}}}}}}},
               "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
         },
         "/api/v1/verifications/{id}/report": {
@@ -72,7 +75,7 @@ enum OpenAPI {
               "202": {"description": "Waiting for approval", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verification"}}}},
               "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"},
               "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"},
-              "409": {"$ref": "#/components/responses/Error"}}}
+              "409": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}}}
         },
         "/api/v1/verifications/{id}/approve": {
           "parameters": [{"$ref": "#/components/parameters/id"}],

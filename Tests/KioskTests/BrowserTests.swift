@@ -109,3 +109,49 @@ func waitForPort(_ port: Int) async throws {
     }
     throw TimeoutError()
 }
+
+/// schemathesis (PyPI) against the OpenAPI document the real server serves: no 5xx,
+/// responses, status codes and content types as documented.
+@Suite struct SchemathesisTests {
+    static let available = (try? run(["st", "--version"]))?.status == 0
+
+    @Test(.enabled(if: available, "schemathesis is not installed (pip install schemathesis)"))
+    func servedDocumentHoldsUnderSchemathesis() async throws {
+        #expect(FileManager.default.isExecutableFile(atPath: BrowserTests.passbox), "build passbox first")
+        let station = try TestStation(tampered: false)
+        let port = try freePort()
+        let token = "schemathesis-token-0123456789"
+        let yaml = """
+        listen: 127.0.0.1:\(port)
+        trustStore: \(repoRoot.path)/TrustStore
+        manifests: \(repoRoot.path)/Manifests
+        production: \(station.production)
+        quarantine: \(station.quarantine)
+        state: \(station.state)
+        stationKey: \(station.root)/station.key
+        dropFolders: [\(station.drop)]
+        tokens: [{name: st, role: approver, sha256: \(Hex.encode(CryptoIO.Hasher.digest(.sha256, Data(token.utf8))))}]
+        limits: {uploadMiB: 1}
+        """
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: station.root + "/kiosk.yaml"))
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: BrowserTests.passbox)
+        server.arguments = ["serve", "--config", station.root + "/kiosk.yaml"]
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer {
+            server.interrupt()
+            server.waitUntilExit()
+        }
+        try await waitForPort(port)
+        let result = try run(["st", "run", "http://127.0.0.1:\(port)/api/v1/openapi.json", "-H", "Authorization: Bearer \(token)",
+                              "--checks", "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance",
+                              "-n", "30", "--seed", "1"])
+        #expect(result.status == 0, "\(result.output.suffix(4000))")
+        print("schemathesis: \(result.output.split(separator: "\n").suffix(3).joined(separator: " | "))")
+    }
+
+    @Test func schemathesisNotice() {
+        if !Self.available { print("NOTICE: schemathesis test skipped: schemathesis is not installed (pip install schemathesis)") }
+    }
+}

@@ -155,3 +155,54 @@ func waitForPort(_ port: Int) async throws {
         if !Self.available { print("NOTICE: schemathesis test skipped: schemathesis is not installed (pip install schemathesis)") }
     }
 }
+
+/// The real binary: TLS, secure cookies and HSTS, graceful shutdown, --hash-password.
+@Suite struct ServeCommandTests {
+    @Test func tlsSecureCookiesAndGracefulShutdown() async throws {
+        #expect(FileManager.default.isExecutableFile(atPath: BrowserTests.passbox), "build passbox first")
+        let station = try TestStation(tampered: false)
+        let cert = station.root + "/tls.pem", key = station.root + "/tls.key"
+        let made = try run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+                            "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert])
+        #expect(made.status == 0, "\(made.output)")
+        let port = try freePort()
+        let yaml = """
+        listen: 127.0.0.1:\(port)
+        tls: {certificate: \(cert), key: \(key)}
+        trustStore: \(repoRoot.path)/TrustStore
+        production: \(station.production)
+        quarantine: \(station.quarantine)
+        state: \(station.state)
+        stationKey: \(station.root)/station.key
+        dropFolders: [\(station.drop)]
+        """
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: station.root + "/kiosk.yaml"))
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: BrowserTests.passbox)
+        server.arguments = ["serve", "--config", station.root + "/kiosk.yaml"]
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        try await waitForPort(port)
+        let https = try run(["curl", "-sk", "-D", "-", "-o", "/dev/null", "https://127.0.0.1:\(port)/signin"])
+        #expect(https.output.contains("200"), "\(https.output)")
+        #expect(https.output.lowercased().contains("strict-transport-security"))
+        let cookie = https.output.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n").first { $0.lowercased().hasPrefix("set-cookie") } ?? ""
+        #expect(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "\(cookie)")
+        let plain = try run(["curl", "-s", "-m", "5", "http://127.0.0.1:\(port)/signin"])
+        #expect(!plain.output.contains("Sign in"), "no plain HTTP on the TLS port")
+        server.interrupt()
+        server.waitUntilExit()
+        #expect(server.terminationStatus == 0, "SIGINT stops the server gracefully")
+    }
+
+    @Test func hashPasswordAndNewToken() throws {
+        let hashed = try run(["sh", "-c", "printf 'pw\\n' | '\(BrowserTests.passbox)' serve --hash-password"])
+        #expect(hashed.status == 0)
+        let line = hashed.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(line.hasPrefix("pbkdf2-sha256$600000$") && PasswordHash.verify("pw", stored: line))
+        let token = try run([BrowserTests.passbox, "serve", "--new-token"])
+        #expect(token.output.contains("token:") && token.output.contains("sha256:"))
+        let refused = try run([BrowserTests.passbox, "serve", "--config", "/nonexistent.yaml"])
+        #expect(refused.status == 2)
+    }
+}

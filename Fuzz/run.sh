@@ -17,6 +17,17 @@ echo "== building fuzz targets"
 swift build --scratch-path "$SCRATCH" "${FLAGS[@]}" 2>&1 | tail -n 2
 BIN="$(swift build --scratch-path "$SCRATCH" "${FLAGS[@]}" --show-bin-path)"
 
+# A gzip member with every optional header field (FEXTRA, FNAME, FCOMMENT, FHCRC),
+# which no common tool writes: python3 -c "$GZIP_FIELDS" IN OUT.
+GZIP_FIELDS='
+import struct, sys, zlib
+data = open(sys.argv[1], "rb").read()
+head = b"\x1f\x8b\x08\x1e\0\0\0\0\0\xff" + struct.pack("<H", 8) + b"PB\x04\0abcd" + b"plain.tar\0" + b"seed\0"
+head += struct.pack("<H", zlib.crc32(head) & 0xFFFF)
+c = zlib.compressobj(6, zlib.DEFLATED, -15)
+open(sys.argv[2], "wb").write(head + c.compress(data) + c.flush() + struct.pack("<II", zlib.crc32(data), len(data)))
+'
+
 seed() {
   local name="$1" dir="work/corpus-$1"
   mkdir -p "$dir"
@@ -31,7 +42,9 @@ seed() {
       (cd "$t" && tar cf "$OLDPWD/$dir/seed.tar" a.bin b.txt && zip -q "$OLDPWD/$dir/seed.zip" a.bin b.txt \
         && 7z a -bd -bso0 -bsp0 "$OLDPWD/$dir/seed.7z" a.bin b.txt && bsdtar -cf "$OLDPWD/$dir/seed.iso" --format iso9660 a.bin b.txt \
         && bsdtar -cf "$OLDPWD/$dir/seed.cpio" --format newc a.bin b.txt && ar rc "$OLDPWD/$dir/seed.a" a.bin b.txt \
-        && tar cJf "$OLDPWD/$dir/seed.tar.xz" a.bin b.txt && tar --zstd -cf "$OLDPWD/$dir/seed.tar.zst" a.bin b.txt)
+        && tar cJf "$OLDPWD/$dir/seed.tar.xz" a.bin b.txt && tar --zstd -cf "$OLDPWD/$dir/seed.tar.zst" a.bin b.txt \
+        && tar cf plain.tar a.bin b.txt && { head -c 700 plain.tar | gzip; tail -c +701 plain.tar | gzip -1; } > "$OLDPWD/$dir/seed-members.tar.gz" \
+        && python3 -c "$GZIP_FIELDS" plain.tar "$OLDPWD/$dir/seed-fields.tar.gz")
       rm -rf "$t" work/seeds-intake
       ;;
     manifest)

@@ -7,6 +7,7 @@ import SBOM
 
 /// The `sbom` part of the report.
 public struct SBOMReport: Sendable, Codable {
+    /// One SBOM document found, and whether a trusted manifest covers it.
     public struct Document: Sendable, Codable {
         public var path: String
         public var format: String
@@ -17,6 +18,7 @@ public struct SBOMReport: Sendable, Codable {
         public var product: String?
         public var components: Int
     }
+    /// One component with its status and the rule or reason that decided it.
     public struct Entry: Sendable, Codable {
         public var name: String
         public var version: String?
@@ -45,7 +47,10 @@ public struct SBOMReport: Sendable, Codable {
 public func looksLikeSBOM(_ head: UnsafeRawBufferPointer) -> Bool {
     guard let first = head.first(where: { $0 != 0x20 && $0 != 0x0a && $0 != 0x0d && $0 != 0x09 && $0 != 0xef && $0 != 0xbb && $0 != 0xbf })
     else { return false }
-    guard first == UInt8(ascii: "{") || first == UInt8(ascii: "<") || first == UInt8(ascii: "S") || first == UInt8(ascii: "#") else {
+    // JSON, XML (CycloneDX, SPDX RDF/XML), tag-value (`SPDXVersion:` or a comment),
+    // YAML (`spdxVersion:` or a `---` document start).
+    guard first == UInt8(ascii: "{") || first == UInt8(ascii: "<") || first == UInt8(ascii: "S") || first == UInt8(ascii: "#")
+            || first == UInt8(ascii: "s") || first == UInt8(ascii: "-") else {
         return false
     }
     let window = UnsafeRawBufferPointer(rebasing: head.prefix(8192))
@@ -81,13 +86,15 @@ private let sbomSuffixes: [[UInt8]] = [
     ".spdx", ".spdx.json", ".spdx.yaml", ".spdx.yml", ".spdx.xml", ".spdx.rdf", ".spdx.rdf.xml", ".spdx.jsonld",
 ].map { Array($0.utf8) }
 
-private let sbomMarkers: [[UInt8]] = ["\"bomFormat\"", "\"spdxVersion\"", "SPDXVersion:", "cyclonedx.org/schema/bom", "spdx.org/rdf/3"]
+private let sbomMarkers: [[UInt8]] = ["\"bomFormat\"", "\"spdxVersion\"", "SPDXVersion:", "spdxVersion: SPDX-", "spdxVersion: \"SPDX-",
+                                     "cyclonedx.org/schema/bom", "spdx.org/rdf/3", "spdx.org/rdf/terms"]
     .map { Array($0.utf8) }
 
 /// `passbox sbom`: every component of the given SBOM files under the policy.
 public enum SBOMCommand {
     public static let mediaType = "application/vnd.passbox.sbom-report+json;version=1"
 
+    /// What `passbox sbom --format json` prints.
     public struct Output: Sendable, Codable {
         public var mediaType = SBOMCommand.mediaType
         /// approved: every component is approved.
@@ -123,6 +130,7 @@ public enum SBOMCommand {
     }
 }
 
+/// One SBOM document parsed and every component judged by the policy's rules.
 public struct SBOMEvaluation: Sendable {
     public var document: SBOMDocument
     public var verdicts: [ComponentVerdict]
@@ -132,6 +140,7 @@ public struct SBOMEvaluation: Sendable {
         verdicts = evaluate(document.components, rules: rules)
     }
 
+    /// The report entries; an untrusted SBOM's components are never approved.
     public func entries(path: String, trusted: Bool) -> [SBOMReport.Entry] {
         zip(document.components, verdicts).map { component, verdict in
             var status = verdict.status.rawValue

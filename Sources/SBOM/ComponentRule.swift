@@ -239,7 +239,9 @@ struct RuleSubject {
         self.component = component
         var purl: PackageURL?
         var purlError: SBOMSyntaxError?
-        if let text = component.purl {
+        if let parsed = component.parsedPurl {
+            purl = parsed
+        } else if let text = component.purl {
             do throws(SBOMSyntaxError) {
                 purl = try PackageURL(text)
             } catch {

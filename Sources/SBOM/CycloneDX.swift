@@ -31,23 +31,30 @@ struct CycloneDXLicense {
 /// well-formed digests, parseable purls, and a license list the spec version
 /// allows. Shared by the JSON and XML readers so both judge alike.
 struct CycloneDXBuilder {
-    /// The minor version: 2 for CycloneDX 1.2, ... 7 for 1.7.
+    /// The minor version: 0 for CycloneDX 1.0, ... 7 for 1.7.
     let minor: Int
     let limits: SBOMLimits
+    /// Whether a `licenses` list may mix expressions and licenses: from 1.7, and
+    /// in JSON 1.2 to 1.4, whose schemas do not forbid it (XML and JSON 1.5-1.6 do).
+    let allowsMixedLicenses: Bool
     private var bomRefs = Set<String>()
     /// The product's (`metadata.component`) bom-ref, and whether a component repeated it.
     private var productRef: String?
     private var productRepeated = false
     private(set) var count = 0
 
-    /// Reads `1.2` ... `1.7`; other versions are not supported.
-    init(specVersion: String, limits: SBOMLimits, at location: String?) throws(SBOMError) {
+    /// Reads `1.2` ... `1.7` (JSON), `1.0` ... `1.7` (XML: JSON starts at 1.2);
+    /// other versions are not supported.
+    init(specVersion: String, json: Bool, limits: SBOMLimits, at location: String?) throws(SBOMError) {
         let parts = specVersion.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0] == "1", let minor = Int(parts[1]), (2...7).contains(minor) else {
-            throw SBOMError(.unsupportedVersion, "CycloneDX \(specVersion) is not supported (1.2 to 1.7 are)", at: location)
+        let supported = json ? 2...7 : 0...7
+        guard parts.count == 2, parts[0] == "1", let minor = Int(parts[1]), supported.contains(minor) else {
+            throw SBOMError(.unsupportedVersion,
+                            "CycloneDX \(quoted(specVersion)) is not supported (\(json ? "1.2" : "1.0") to 1.7 are)", at: location)
         }
         self.minor = minor
         self.limits = limits
+        allowsMixedLicenses = minor >= 7 || (json && minor <= 4)
     }
 
     /// `location` is only rendered for an error.
@@ -60,7 +67,7 @@ struct CycloneDXBuilder {
         guard count <= limits.maxComponents else {
             throw SBOMError(.limitExceeded, "more than \(limits.maxComponents) components", at: location())
         }
-        guard let name = fields.name, !name.trimmed.isEmpty else {
+        guard let name = fields.name, !isBlank(name) else {
             throw fail("component has no name")
         }
         if let ref = fields.bomRef {
@@ -72,33 +79,36 @@ struct CycloneDXBuilder {
                 // things under one name. Any other repeat is ambiguous.
                 productRepeated = true
             } else {
-                guard bomRefs.insert(ref).inserted else { throw fail("bom-ref '\(ref)' is used twice") }
+                guard bomRefs.insert(ref).inserted else { throw fail("bom-ref \(quoted(ref)) is used twice") }
             }
         }
         var hashes: [String: String] = [:]
         for hash in fields.hashes {
             guard let algorithm = cycloneDXHashAlgorithms[hash.algorithm] else {
-                throw fail("unknown hash algorithm '\(hash.algorithm)'")
+                throw fail("unknown hash algorithm \(quoted(hash.algorithm))")
             }
             try addDigest(hash.content, algorithm: algorithm, to: &hashes, fail: fail)
         }
+        var parsedPurl: PackageURL?
         if let purl = fields.purl {
             do throws(SBOMSyntaxError) {
-                _ = try PackageURL(purl)
+                parsedPurl = try PackageURL(purl)
             } catch {
-                throw fail("invalid purl \(error)")
+                throw fail("invalid purl \(quoted(error.text)): \(error.message)")
             }
         }
         let (expression, marker) = try licenseExpression(fields.licenses, fail: fail)
-        return Component(
+        var component = Component(
             name: name, group: fields.group, version: fields.version, purl: fields.purl, cpe: fields.cpe,
             supplier: fields.supplier, hashes: hashes, licenseExpression: expression, licenseMarker: marker,
             type: fields.type, ref: fields.bomRef, parent: parent)
+        component.parsedPurl = parsedPurl
+        return component
     }
 
-    /// One expression for the whole list. Up to CycloneDX 1.6 the list is
-    /// either licenses (ids or names) or a single expression; 1.7 allows any
-    /// mix. When some entries are acknowledged as `concluded`, only those
+    /// One expression for the whole list. In XML and JSON 1.5-1.6 the list is
+    /// either licenses (ids or names) or a single expression; 1.7 and JSON
+    /// 1.2-1.4 allow any mix. When some entries are acknowledged as `concluded`, only those
     /// count; several entries all apply (joined with AND). A name that is a
     /// valid license identifier is used as one; other names become
     /// `LicenseRef-<name>` with every character outside `A-Za-z0-9.-` as `-`.
@@ -106,12 +116,16 @@ struct CycloneDXBuilder {
         _ licenses: [CycloneDXLicense], fail: (String) -> SBOMError
     ) throws(SBOMError) -> (String?, LicenseMarker?) {
         guard !licenses.isEmpty else { return (nil, nil) }
-        if minor < 7, licenses.count > 1, licenses.contains(where: { if case .expression = $0.kind { true } else { false } }) {
-            throw fail("licenses mixes an expression with other entries (allowed from CycloneDX 1.7)")
+        // The common case: one license id, no acknowledgement.
+        if licenses.count == 1, licenses[0].acknowledgement == nil, case let .id(id) = licenses[0].kind {
+            return unmarked(licenseIdentifier(fromID: id))
+        }
+        if !allowsMixedLicenses, licenses.count > 1, licenses.contains(where: { if case .expression = $0.kind { true } else { false } }) {
+            throw fail("licenses mixes an expression with other entries (allowed from CycloneDX 1.7, and in JSON 1.2 to 1.4)")
         }
         for license in licenses {
             if let acknowledgement = license.acknowledgement, !["declared", "concluded"].contains(acknowledgement) {
-                throw fail("license acknowledgement '\(acknowledgement)' is not 'declared' or 'concluded'")
+                throw fail("license acknowledgement \(quoted(acknowledgement)) is not 'declared' or 'concluded'")
             }
         }
         let concluded = licenses.filter { $0.acknowledgement == "concluded" }
@@ -120,8 +134,7 @@ struct CycloneDXBuilder {
         for license in chosen {
             switch license.kind {
             case let .id(id):
-                guard isLicenseIdentifier(id) else { throw fail("invalid license id '\(id)'") }
-                parts.append(id)
+                parts.append(licenseIdentifier(fromID: id))
             case let .name(name):
                 if case let .license(term)? = try? LicenseExpression(name) {
                     parts.append(term.description)
@@ -136,6 +149,37 @@ struct CycloneDXBuilder {
         }
         return unmarked(joinLicenses(parts, with: "AND"))
     }
+}
+
+/// A CycloneDX `license.id` as one license of an expression. The schemas'
+/// SPDX enumeration has ids with `+` (`GPL-2.0+`, `LGPL-2.1+`, ...): they are
+/// the expression `X+`. An id that is not an SPDX identifier at all (`GPL 2`)
+/// is read like a license name (`LicenseRef-GPL-2`): it then matches no allow
+/// entry, but does not make the whole SBOM unreadable.
+func licenseIdentifier(fromID id: String) -> String {
+    let trimmed = id.trimmed
+    if isLicenseIdentifier(trimmed) { return trimmed }
+    // `X+` for a plain id X (not a LicenseRef, which cannot take '+').
+    let base = trimmed.dropLast()
+    if trimmed.hasSuffix("+"), !base.isEmpty,
+       base.utf8.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }),
+       !base.lowercased().hasPrefix("licenseref-") {
+        return trimmed
+    }
+    return licenseRef(forName: trimmed)
+}
+
+/// Whether the text is empty or only ASCII whitespace (without building a trimmed copy).
+func isBlank(_ text: String) -> Bool {
+    text.utf8.allSatisfy { $0 == 0x20 || (0x09...0x0D).contains($0) }
+}
+
+/// `text` in quotes, cut to 80 characters: error messages never echo large
+/// parts of the input.
+func quoted<S: StringProtocol>(_ text: S) -> String {
+    let limit = 80
+    guard text.utf8.count > limit else { return "'\(text)'" }
+    return "'\(text.prefix(limit))...' (\(text.utf8.count) bytes)"
 }
 
 /// `LicenseRef-` and the name with every character outside `A-Za-z0-9.-` as `-`.
@@ -178,15 +222,28 @@ func addDigest(
     _ content: String, algorithm: String, to hashes: inout [String: String], fail: (String) -> SBOMError
 ) throws(SBOMError) {
     let digits = content.utf8.count
-    guard digits > 0, content.utf8.allSatisfy({ hexValue($0) != nil }) else {
-        throw fail("\(algorithm) digest '\(content.prefix(80))' is not hexadecimal")
+    // One pass over contiguous bytes: digests are most of an SBOM's text.
+    var text = content
+    let (isHex, hasUppercase) = text.withUTF8 { bytes -> (Bool, Bool) in
+        var upper = false
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"): continue
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): upper = true
+            default: return (false, upper)
+            }
+        }
+        return (true, upper)
+    }
+    guard digits > 0, isHex else {
+        throw fail("\(algorithm) digest \(quoted(content)) is not hexadecimal")
     }
     if let length = digestLengths[algorithm] {
         guard digits == length else { throw fail("\(algorithm) digest has \(digits) hex digits, not \(length)") }
     } else if digits < 32 || digits % 2 != 0 {
         throw fail("\(algorithm) digest has \(digits) hex digits")
     }
-    let hex = content.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "F") }) ? content.lowercased() : content
+    let hex = hasUppercase ? content.lowercased() : content
     if let previous = hashes[algorithm], previous != hex {
         throw fail("two different \(algorithm) digests")
     }

@@ -160,11 +160,11 @@ enum CycloneDXXMLReader {
             guard name == "bom", namespaceURI.hasPrefix(CycloneDXXMLReader.namespacePrefix) else {
                 return stop(parser, SBOMError(
                     .unrecognizedFormat,
-                    "XML root <\(name)> in namespace '\(namespaceURI)' is not a CycloneDX <bom>"))
+                    "XML root <\(name.prefix(80))> in namespace \(quoted(namespaceURI)) is not a CycloneDX <bom>"))
             }
             let version = String(namespaceURI.dropFirst(CycloneDXXMLReader.namespacePrefix.count))
             do throws(SBOMError) {
-                builder = try CycloneDXBuilder(specVersion: version, limits: limits, at: "line \(parser.lineNumber)")
+                builder = try CycloneDXBuilder(specVersion: version, json: false, limits: limits, at: "line \(parser.lineNumber)")
             } catch {
                 return stop(parser, error)
             }

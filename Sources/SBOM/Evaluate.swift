@@ -69,6 +69,31 @@ public struct ComponentVerdict: Sendable, Equatable, Codable {
 /// `approved`. A component whose purl does not parse cannot be identified by
 /// purl rules and is `unapproved` unless a deny rule (by CPE) matches.
 public func evaluate(_ component: Component, rules: SBOMRules) -> ComponentVerdict {
+    var cache = LicenseProblemCache()
+    return evaluate(component, rules: rules, licenseCache: &cache)
+}
+
+/// The license verdicts of expressions already judged: SBOMs repeat a few
+/// licenses over thousands of components.
+struct LicenseProblemCache {
+    private var problems: [String: String?] = [:]
+    private var markers: [LicenseMarker?: String?] = [:]
+
+    mutating func problem(for component: Component, rules: LicenseRules) -> String? {
+        if let expression = component.licenseExpression {
+            if let known = problems[expression] { return known }
+            let problem = rules.problem(for: component)
+            if problems.count < 4096 { problems[expression] = problem }
+            return problem
+        }
+        if let known = markers[component.licenseMarker] { return known }
+        let problem = rules.problem(for: component)
+        markers[component.licenseMarker] = problem
+        return problem
+    }
+}
+
+func evaluate(_ component: Component, rules: SBOMRules, licenseCache: inout LicenseProblemCache) -> ComponentVerdict {
     let subject = RuleSubject(component)
     if let rule = rules.deny.first(where: { $0.matches(subject, versionUnknownMatches: true) }) {
         return ComponentVerdict(status: .denied, rule: rule.text, reason: "matches deny rule '\(rule.text)'")
@@ -76,7 +101,7 @@ public func evaluate(_ component: Component, rules: SBOMRules) -> ComponentVerdi
     if let error = subject.purlError {
         return ComponentVerdict(status: .unapproved, reason: "its purl does not parse: \(error.message)")
     }
-    if let problem = rules.licenses.problem(for: component) {
+    if let problem = licenseCache.problem(for: component, rules: rules.licenses) {
         return ComponentVerdict(status: .licenseDenied, reason: problem)
     }
     guard let allow = rules.allow else {
@@ -92,11 +117,15 @@ public func evaluate(_ component: Component, rules: SBOMRules) -> ComponentVerdi
 /// are in the order of `components`.
 public func evaluate(_ components: [Component], rules: SBOMRules) -> [ComponentVerdict] {
     let chunks = min(components.count, ProcessInfo.processInfo.activeProcessorCount * 4)
-    guard chunks > 1 else { return components.map { evaluate($0, rules: rules) } }
+    guard chunks > 1 else {
+        var cache = LicenseProblemCache()
+        return components.map { evaluate($0, rules: rules, licenseCache: &cache) }
+    }
     let results = ChunkResults(count: chunks)
     DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
         let range = (components.count * chunk / chunks)..<(components.count * (chunk + 1) / chunks)
-        results.store(components[range].map { evaluate($0, rules: rules) }, at: chunk)
+        var cache = LicenseProblemCache()
+        results.store(components[range].map { evaluate($0, rules: rules, licenseCache: &cache) }, at: chunk)
     }
     return results.joined()
 }

@@ -11,6 +11,13 @@ enum JSONReader {
     }
 
     static func read(_ data: Data, limits: SBOMLimits) throws(SBOMError) -> SBOMDocument {
+        // CycloneDX that reads without surprises; anything else, errors included, below.
+        if let document = CycloneDXJSONStream.read(data, limits: limits) { return document }
+        return try decode(data, limits: limits)
+    }
+
+    /// The JSONDecoder path: every JSON SBOM, with errors located by key path.
+    static func decode(_ data: Data, limits: SBOMLimits) throws(SBOMError) -> SBOMDocument {
         let decoder = JSONDecoder()
         if let budgetKey { decoder.userInfo[budgetKey] = DecodingBudget(limits: limits) }
         let content: JSONSBOM
@@ -132,7 +139,7 @@ private enum JSONSBOM: Decodable {
         if root.contains(AnyKey("bomFormat")) {
             let format = try root.decode(String.self, forKey: AnyKey("bomFormat"))
             guard format == "CycloneDX" else {
-                throw SBOMError(.unrecognizedFormat, "bomFormat is '\(format)', not 'CycloneDX'", at: "bomFormat")
+                throw SBOMError(.unrecognizedFormat, "bomFormat is \(quoted(format)), not 'CycloneDX'", at: "bomFormat")
             }
             guard let specVersion = try root.decodeIfPresent(String.self, forKey: AnyKey("specVersion")) else {
                 throw SBOMError(.malformed, "missing specVersion")
@@ -155,7 +162,7 @@ private enum JSONSBOM: Decodable {
     func document(limits: SBOMLimits) throws(SBOMError) -> SBOMDocument {
         switch self {
         case let .cycloneDX(specVersion, product, components):
-            return try Self.cycloneDX(specVersion: specVersion, main: product, top: components, limits: limits)
+            return try CycloneDXJSONComponents.document(specVersion: specVersion, main: product, top: components, limits: limits)
         case let .spdx2(specVersion, packages):
             return try SPDX2Reader.document(format: .spdxJSON, specVersion: specVersion, packages: packages,
                                             limits: limits, location: { "packages[\($0)]" })
@@ -163,11 +170,15 @@ private enum JSONSBOM: Decodable {
             return try SPDX3Reader.document(graph: graph, limits: limits)
         }
     }
+}
 
-    private static func cycloneDX(
+/// CycloneDX JSON components, as decoded (by JSONDecoder or the stream reader),
+/// checked and converted.
+enum CycloneDXJSONComponents {
+    static func document(
         specVersion: String, main: CDXComponent?, top: [CDXComponent], limits: SBOMLimits
     ) throws(SBOMError) -> SBOMDocument {
-        var builder = try CycloneDXBuilder(specVersion: specVersion, limits: limits, at: "specVersion")
+        var builder = try CycloneDXBuilder(specVersion: specVersion, json: true, limits: limits, at: "specVersion")
         var product: Component?
         var components: [Component] = []
         components.reserveCapacity(top.count)
@@ -213,9 +224,14 @@ private struct CDXMetadata: Decodable {
     let component: CDXComponent?
 }
 
-private struct CDXComponent: Decodable {
+struct CDXComponent: Decodable {
     let fields: CycloneDXFields
     let components: [CDXComponent]?
+
+    init(fields: CycloneDXFields, components: [CDXComponent]?) {
+        self.fields = fields
+        self.components = components
+    }
 
     private enum Keys: String, CodingKey {
         case type, group, name, version, purl, cpe, supplier, hashes, licenses, components

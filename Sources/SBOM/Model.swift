@@ -12,7 +12,13 @@ public struct Component: Sendable, Equatable, Codable {
     public var version: String?
     /// The package URL exactly as the SBOM wrote it. The parsers only accept
     /// SBOMs whose purls parse (see `PackageURL`).
-    public var purl: String?
+    public var purl: String? {
+        didSet { parsedPurl = nil }
+    }
+    /// `purl` as the parser parsed it (to check it), kept so that judging the
+    /// component does not parse it again; `nil` when not parsed. Not part of
+    /// equality or of the encoded form.
+    var parsedPurl: PackageURL?
     /// A CPE 2.3 formatted string or a CPE 2.2 URI.
     public var cpe: String?
     /// Supplier name (CycloneDX `supplier.name`; SPDX supplier without its
@@ -55,6 +61,16 @@ public struct Component: Sendable, Equatable, Codable {
         self.parent = parent
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case name, group, version, purl, cpe, supplier, hashes, licenseExpression, licenseMarker, type, ref, parent
+    }
+
+    public static func == (a: Component, b: Component) -> Bool {
+        a.name == b.name && a.group == b.group && a.version == b.version && a.purl == b.purl && a.cpe == b.cpe
+            && a.supplier == b.supplier && a.hashes == b.hashes && a.licenseExpression == b.licenseExpression
+            && a.licenseMarker == b.licenseMarker && a.type == b.type && a.ref == b.ref && a.parent == b.parent
+    }
+
     /// How reports name the component: its purl (qualifiers and subpath kept),
     /// else `name@version`, else `name`.
     public var displayName: String {
@@ -78,6 +94,8 @@ public enum SBOMFormat: String, Sendable, Codable, CaseIterable {
     case cyclonedxXML = "cyclonedx-xml"
     case spdxJSON = "spdx-json"
     case spdxTagValue = "spdx-tag-value"
+    case spdxYAML = "spdx-yaml"
+    case spdxRDFXML = "spdx-rdf-xml"
     case spdx3JSONLD = "spdx3-jsonld"
 }
 

@@ -39,17 +39,14 @@ struct PEP440Version: Sendable {
         self.epoch = epoch
         self.release = release
 
-        pre = Self.labelled(&scanner, labels: ["alpha": 0, "a": 0, "beta": 1, "b": 1,
-                                                "preview": 2, "pre": 2, "c": 2, "rc": 2],
-                            order: ["alpha", "a", "beta", "b", "preview", "pre", "rc", "c"])
+        pre = Self.labelled(&scanner, labels: Self.preLabels, order: Self.preOrder)
         if scanner.peek == UInt8(ascii: "-"), scanner.peek(1)?.isASCIIDigit == true {
             scanner.advance()
             post = scanner.digits()
         } else {
-            post = Self.labelled(&scanner, labels: ["post": 0, "rev": 0, "r": 0],
-                                 order: ["post", "rev", "r"])?.number
+            post = Self.labelled(&scanner, labels: Self.postLabels, order: Self.postOrder)?.number
         }
-        dev = Self.labelled(&scanner, labels: ["dev": 0], order: ["dev"])?.number
+        dev = Self.labelled(&scanner, labels: Self.devLabels, order: Self.devOrder)?.number
 
         if scanner.take(UInt8(ascii: "+")) {
             var parts: [LocalPart] = []
@@ -65,6 +62,14 @@ struct PEP440Version: Sendable {
         }
         guard scanner.atEnd else { return nil }
     }
+
+    // Built once (as literals at the call they were built for every version parsed).
+    private static let preLabels = ["alpha": 0, "a": 0, "beta": 1, "b": 1, "preview": 2, "pre": 2, "c": 2, "rc": 2]
+    private static let preOrder = ["alpha", "a", "beta", "b", "preview", "pre", "rc", "c"]
+    private static let postLabels = ["post": 0, "rev": 0, "r": 0]
+    private static let postOrder = ["post", "rev", "r"]
+    private static let devLabels = ["dev": 0]
+    private static let devOrder = ["dev"]
 
     /// `[sep] label [sep] [number]`, restoring the scanner when no label follows.
     private static func labelled(

@@ -21,11 +21,11 @@ enum SPDX2Reader {
     static func specVersion(_ text: String, at location: String?) throws(SBOMError) -> String {
         let trimmed = text.trimmed
         guard trimmed.hasPrefix("SPDX-") else {
-            throw SBOMError(.unrecognizedFormat, "spdxVersion '\(text)' does not start with 'SPDX-'", at: location)
+            throw SBOMError(.unrecognizedFormat, "spdxVersion \(quoted(text)) does not start with 'SPDX-'", at: location)
         }
         let version = String(trimmed.dropFirst(5))
         guard ["2.0", "2.1", "2.2", "2.3"].contains(version) else {
-            throw SBOMError(.unsupportedVersion, "SPDX \(version) is not supported here (SPDX 2.0 to 2.3 are; SPDX 3 is read as JSON-LD)",
+            throw SBOMError(.unsupportedVersion, "SPDX \(quoted(version)) is not supported here (SPDX 2.0 to 2.3 are; SPDX 3 is read as JSON-LD)",
                             at: location)
         }
         return version
@@ -44,26 +44,27 @@ enum SPDX2Reader {
         guard let name = package.name, !name.trimmed.isEmpty else {
             throw fail("package has no name")
         }
-        guard let id = package.spdxID, !id.isEmpty else { throw fail("package '\(name)' has no SPDXID") }
-        guard ids.insert(id).inserted else { throw fail("SPDXID '\(id)' is used twice") }
+        guard let id = package.spdxID, !id.isEmpty else { throw fail("package \(quoted(name)) has no SPDXID") }
+        guard ids.insert(id).inserted else { throw fail("SPDXID \(quoted(id)) is used twice") }
 
         var hashes: [String: String] = [:]
         for checksum in package.checksums {
             guard let algorithm = spdxHashAlgorithm(checksum.algorithm) else {
-                throw fail("unknown checksum algorithm '\(checksum.algorithm)'")
+                throw fail("unknown checksum algorithm \(quoted(checksum.algorithm))")
             }
             try addDigest(checksum.value, algorithm: algorithm, to: &hashes, fail: fail)
         }
 
         var purl: String?
+        var parsedPurl: PackageURL?
         var cpe: String?
         for ref in package.externalRefs {
             let category = ref.category.uppercased().replacingOccurrences(of: "_", with: "-")
             if category == "PACKAGE-MANAGER", ref.type == "purl", purl == nil {
                 do throws(SBOMSyntaxError) {
-                    _ = try PackageURL(ref.locator)
+                    parsedPurl = try PackageURL(ref.locator)
                 } catch {
-                    throw fail("invalid purl \(error)")
+                    throw fail("invalid purl \(quoted(error.text)): \(error.message)")
                 }
                 purl = ref.locator
             } else if ref.type == "cpe23Type" || ref.type == "cpe22Type", cpe == nil {
@@ -77,10 +78,12 @@ enum SPDX2Reader {
         }
         if package.licenseConcluded == nil, package.licenseDeclared == nil { license = (nil, nil) }
 
-        return Component(
+        var component = Component(
             name: name, version: package.version, purl: purl, cpe: cpe, supplier: supplierName(package.supplier),
             hashes: hashes, licenseExpression: license.0, licenseMarker: license.1,
             type: package.primaryPurpose?.lowercased(), ref: id)
+        component.parsedPurl = parsedPurl
+        return component
     }
 
     /// `Organization: Acme (x@acme.example)` -> `Acme`; NOASSERTION -> nil.
@@ -171,9 +174,11 @@ enum SPDX2Reader {
     /// Whether the text has an `SPDXVersion:` tag line.
     static func looksLikeTagValue(_ text: String) -> Bool {
         let tag = Array("SPDXVersion:".utf8)
-        return text.utf8.split(separator: 0x0A).contains { line in
-            line.drop(while: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }).starts(with: tag)
+        var lines = LineIterator(text)
+        while let line = lines.next() {
+            if line.utf8.drop(while: { $0 == 0x20 || $0 == 0x09 }).starts(with: tag) { return true }
         }
+        return false
     }
 
     /// Reads `Tag: value` lines; `<text>...</text>` values may span lines.
@@ -184,8 +189,8 @@ enum SPDX2Reader {
         var packages: [(package: SPDX2Package, line: Int)] = []
         var inPackage = false
 
-        // Lines end with LF (CR LF too: the CR is trimmed).
-        var lines = text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).lazy.map(Substring.init).makeIterator()
+        // Lines end with LF, CR LF or CR alone (old Mac tools; spdx-tools reads those too).
+        var lines = LineIterator(text)
         var lineNumber = 0
         var sawTag = false
         while let rawLine = lines.next() {
@@ -260,5 +265,33 @@ enum SPDX2Reader {
         default:
             break
         }
+    }
+}
+
+/// The lines of a text, each without its line break: LF, CR LF, or a CR alone.
+struct LineIterator: IteratorProtocol {
+    private let text: String
+    private var index: String.Index
+    private var done = false
+
+    init(_ text: String) {
+        self.text = text
+        index = text.startIndex
+    }
+
+    mutating func next() -> Substring? {
+        guard !done else { return nil }
+        let utf8 = text.utf8
+        var end = index
+        while end < utf8.endIndex, utf8[end] != 0x0A, utf8[end] != 0x0D { end = utf8.index(after: end) }
+        let line = text[index..<end]
+        if end == utf8.endIndex {
+            done = true
+        } else {
+            var after = utf8.index(after: end)
+            if utf8[end] == 0x0D, after < utf8.endIndex, utf8[after] == 0x0A { after = utf8.index(after: after) }
+            index = after
+        }
+        return line
     }
 }

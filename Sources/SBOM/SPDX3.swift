@@ -23,11 +23,20 @@ enum SPDX3Reader {
         var specVersions = Set<String>()
         var concluded: [String: [String]] = [:]
         var declared: [String: [String]] = [:]
+        // An element repeated with the same content is one element (JSON-LD merges
+        // the two); different content under one id is a contradiction.
+        var repeated = Set<Int>()
         for (i, element) in graph.enumerated() {
             if let id = element.id {
-                guard byID.updateValue(i, forKey: id) == nil else {
-                    throw SBOMError(.malformed, "element id '\(id)' is used twice", at: "@graph[\(i)]")
+                if let first = byID[id] {
+                    guard graph[first].content == element.content else {
+                        throw SBOMError(.malformed, "element id \(quoted(id)) is used twice, with different content",
+                                        at: "@graph[\(i)]")
+                    }
+                    repeated.insert(i)
+                    continue
                 }
+                byID[id] = i
             }
             if let version = element.specVersion { specVersions.insert(version) }
             if element.type == "Relationship", let from = element.from {
@@ -47,7 +56,7 @@ enum SPDX3Reader {
 
         let resolver = LicenseResolver(graph: graph, byID: byID, maxDepth: limits.maxElementDepth)
         var components: [Component] = []
-        for (i, element) in graph.enumerated() where packageTypes.contains(element.type ?? "") {
+        for (i, element) in graph.enumerated() where packageTypes.contains(element.type ?? "") && !repeated.contains(i) {
             let location = "@graph[\(i)]"
             func fail(_ message: String) -> SBOMError { SBOMError(.malformed, message, at: location) }
             guard components.count < limits.maxComponents else {
@@ -62,7 +71,7 @@ enum SPDX3Reader {
                     throw fail("Hash without algorithm or hashValue")
                 }
                 guard let normalized = spdx3HashAlgorithms[algorithm] else {
-                    throw fail("unknown hash algorithm '\(algorithm)'")
+                    throw fail("unknown hash algorithm \(quoted(algorithm))")
                 }
                 guard !normalized.isEmpty else { continue }
                 try addDigest(value, algorithm: normalized, to: &hashes, fail: fail)
@@ -73,7 +82,7 @@ enum SPDX3Reader {
                 do throws(SBOMSyntaxError) {
                     _ = try PackageURL(purl)
                 } catch {
-                    throw fail("invalid purl \(error)")
+                    throw fail("invalid purl \(quoted(error.text)): \(error.message)")
                 }
             }
             let cpe = identifiers.first { $0.type == "cpe23" || $0.type == "cpe22" }?.identifier
@@ -131,7 +140,7 @@ private struct LicenseResolver {
             for prefix in ["https://spdx.org/licenses/", "http://spdx.org/licenses/"] where id.hasPrefix(prefix) {
                 return String(id.dropFirst(prefix.count))
             }
-            throw fail("license '\(id)' is not an element of the document")
+            throw fail("license \(quoted(id)) is not an element of the document")
         }
         let element = graph[index]
         func sub(_ id: String?) throws(SBOMError) -> String {
@@ -150,7 +159,7 @@ private struct LicenseResolver {
             return last.hasPrefix(prefix) ? last : licenseRef(forName: element.name ?? last)
                 .replacingOccurrences(of: "LicenseRef-", with: prefix)
         case "expandedlicensing_ConjunctiveLicenseSet", "expandedlicensing_DisjunctiveLicenseSet":
-            guard !element.members.isEmpty else { throw fail("empty license set '\(id)'") }
+            guard !element.members.isEmpty else { throw fail("empty license set \(quoted(id))") }
             let parts = try element.members.map { (member) throws(SBOMError) in try sub(member) }
             return joinLicenses(parts, with: element.type == "expandedlicensing_ConjunctiveLicenseSet" ? "AND" : "OR")
         case "expandedlicensing_OrLaterOperator":
@@ -158,7 +167,7 @@ private struct LicenseResolver {
         case "expandedlicensing_WithAdditionOperator":
             return "\(try sub(element.subjectExtendableLicense)) WITH \(try sub(element.subjectAddition))"
         default:
-            throw fail("'\(id)' (\(element.type ?? "no type")) is not a license")
+            throw fail("\(quoted(id)) (\(element.type ?? "no type")) is not a license")
         }
     }
 
@@ -210,6 +219,8 @@ extension SPDX3Reader {
         var subjectAddition: String?
         /// From a CreationInfo element, or an inline `creationInfo` object.
         var specVersion: String?
+        /// The whole element as JSON, to tell a repeated element from a contradiction.
+        var content: JSONValue = .null
 
         private struct InlineCreationInfo: Decodable {
             let specVersion: String?
@@ -221,6 +232,7 @@ extension SPDX3Reader {
             func strings(_ key: String) throws -> [String] {
                 try c.decodeIfPresent(OneOrMany.self, forKey: AnyKey(key))?.values ?? []
             }
+            content = try decoder.singleValueContainer().decode(JSONValue.self)
             type = try string("type") ?? string("@type")
             if let type, SPDX3Reader.packageTypes.contains(type) {
                 try JSONReader.budget(of: decoder).takeComponent(at: decoder.codingPath)
@@ -287,6 +299,39 @@ extension SPDX3Reader {
             let text: String?
             init(from decoder: any Decoder) throws {
                 text = try? decoder.singleValueContainer().decode(String.self)
+            }
+        }
+    }
+}
+
+/// A JSON value, compared as JSON-LD compares them (object keys unordered).
+indirect enum JSONValue: Decodable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        if let object = try? decoder.container(keyedBy: AnyKey.self) {
+            var members: [String: JSONValue] = [:]
+            for key in object.allKeys { members[key.stringValue] = try object.decode(JSONValue.self, forKey: key) }
+            self = .object(members)
+        } else if var array = try? decoder.unkeyedContainer() {
+            var items: [JSONValue] = []
+            while !array.isAtEnd { items.append(try array.decode(JSONValue.self)) }
+            self = .array(items)
+        } else {
+            let value = try decoder.singleValueContainer()
+            if value.decodeNil() {
+                self = .null
+            } else if let bool = try? value.decode(Bool.self) {
+                self = .bool(bool)
+            } else if let number = try? value.decode(Double.self) {
+                self = .number(number)
+            } else {
+                self = .string(try value.decode(String.self))
             }
         }
     }

@@ -51,7 +51,7 @@ struct SBOMList: ParsableCommand {
         commandName: "sbom",
         abstract: "List SBOM components with their approval status under a policy (exit 0 all approved, 1 not, 2 unreadable).")
 
-    @Argument(help: "CycloneDX (JSON, XML) or SPDX (JSON, tag-value, 3.0 JSON-LD) files; the format is read from the content.")
+    @Argument(help: "CycloneDX (JSON, XML) or SPDX (JSON, tag-value, YAML, RDF/XML, 3.0 JSON-LD) files; the format is read from the content.")
     var files: [String]
 
     @Option(name: .long, help: "Policy YAML whose sbom: section judges the components (default: approve what no rule denies).")
@@ -75,8 +75,8 @@ struct SBOMList: ParsableCommand {
         let result = try SBOMCommand.run(files: files, policy: loaded)
         switch format {
         case .json:
-            let encoder = JSONOutput.encoder()
-            try emit(String(decoding: try encoder.encode(result), as: UTF8.self) + "\n", to: output)
+            // JSONEncoder's pretty, sorted output, written without its generic machinery.
+            try emit(String(decoding: try result.prettyJSON(), as: UTF8.self) + "\n", to: output)
         case .text:
             let notApproved = result.sbom.components.filter { $0.status != "approved" }.count
             let head = notApproved == 0

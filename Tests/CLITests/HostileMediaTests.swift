@@ -83,6 +83,11 @@ func escapedFiles() -> [String] {
         .init(fixture: "corrupt-truncated.iso", code: "archive.corrupt"),
         .init(fixture: "corrupt-truncated.cpio", code: "archive.corrupt"),
         .init(fixture: "corrupt-truncated.ar", code: "archive.corrupt"),
+        .init(fixture: "gzip-crc-damaged.tar.gz", code: "archive.corrupt", message: "gzip CRC32 mismatch"),
+        .init(fixture: "gzip-isize-damaged.tar.gz", code: "archive.corrupt", message: "gzip ISIZE mismatch"),
+        .init(fixture: "gzip-truncated-trailer.tar.gz", code: "archive.corrupt", message: "truncated"),
+        .init(fixture: "gzip-header-crc-damaged.tar.gz", code: "archive.corrupt", message: "gzip header CRC16 mismatch"),
+        .init(fixture: "gzip-crc-damaged-nested.tar", code: "archive.corrupt", message: "gzip CRC32 mismatch"),
         .init(fixture: "corrupt-damaged-deflate.tar.gz", code: "archive.corrupt"),
         .init(fixture: "corrupt-not-a-zip.zip", code: "archive.corrupt"),
         .init(fixture: "encrypted-zipcrypto.zip", code: "archive.encrypted"),
@@ -188,9 +193,10 @@ func escapedFiles() -> [String] {
         #expect(r.findingCodes.contains("archive.link-escape"))
     }
 
-    /// libarchive 3.6 does not check gzip CRCs: a damaged CRC reads "fine", and
-    /// only passbox's own digest of the archive catches it.
-    @Test func gzipCRCIsCaughtByTheDigestNotByLibarchive() throws {
+    /// libarchive 3.6 does not check gzip CRCs; passbox inflates gzip with ISA-L and
+    /// checks every member's CRC32 and ISIZE: a damaged CRC is `archive.corrupt`, and
+    /// the digest the manifest signed disagrees too.
+    @Test func gzipCRCMismatchIsCorrupt() throws {
         let w = try Workspace()
         try FileManager.default.copyItem(at: HostileFixtures.directory.appendingPathComponent("gzip-crc-original.tar.gz"), to: w.url("d.tar.gz"))
         let key = try w.key("vendor")
@@ -201,7 +207,8 @@ func escapedFiles() -> [String] {
         let r = try w.verify(["d.tar.gz", "--manifest", "m.dsse.json"])
         #expect(r.status == 1)
         #expect(r.findingCodes.contains("file.mismatch"), "\(r.findingCodes)")
-        #expect(!r.findingCodes.contains("archive.corrupt"), "libarchive now checks gzip CRCs: update docs/security.md")
+        #expect(r.findings("archive.corrupt").contains { ($0["message"] as? String ?? "").contains("gzip CRC32 mismatch") },
+                "\(r.findingCodes)")
     }
 }
 

@@ -411,7 +411,7 @@ final class VerifyCLITests: XCTestCase {
         XCTAssertEqual(results.first?["level"] as? String, "error")
         let uri = ((results.first?["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])
             .flatMap { ($0["artifactLocation"] as? [String: Any])?["uri"] as? String }
-        XCTAssertEqual(uri, "<script>alert(1)</script>.txt")
+        XCTAssertEqual(uri, "%3Cscript%3Ealert(1)%3C/script%3E.txt") // a URI reference: percent-encoded
         XCTAssertEqual(((run["tool"] as? [String: Any])?["driver"] as? [String: Any])?["name"] as? String, "passbox")
 
         let html = try w.passbox(["verify", "delivery", "--format", "html"])

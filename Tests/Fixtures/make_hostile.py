@@ -277,11 +277,46 @@ def make(out):
         run(["7z", "a", "-bd", "-bso0", "-bsp0", "-psecret", j("encrypted-7z-data.7z"), "."], cwd=src)
         run(["7z", "a", "-bd", "-bso0", "-bsp0", "-psecret", "-mhe=on", j("encrypted-7z-headers.7z"), "."], cwd=src)
 
-        # libarchive does not check gzip CRCs: only passbox's own digests catch this.
-        data = bytearray(open(os.path.join(work, "whole.tar.gz"), "rb").read())
+        # libarchive 3.6 does not check gzip CRCs or ISIZEs; passbox (ISA-L) does.
+        whole = open(os.path.join(work, "whole.tar.gz"), "rb").read()
         shutil.copy(os.path.join(work, "whole.tar.gz"), j("gzip-crc-original.tar.gz"))
-        data[-8] ^= 0xFF
-        open(j("gzip-crc-damaged.tar.gz"), "wb").write(bytes(data))
+        def damaged(at):
+            data = bytearray(whole)
+            data[at] ^= 0xFF
+            return bytes(data)
+        open(j("gzip-crc-damaged.tar.gz"), "wb").write(damaged(-8))
+        open(j("gzip-isize-damaged.tar.gz"), "wb").write(damaged(-4))
+        # Cut inside the trailer: every byte of the tar is there, the CRC is not.
+        open(j("gzip-truncated-trailer.tar.gz"), "wb").write(whole[:-5])
+        # The same tar in gzip members (as `cat a.gz b.gz` and pigz make), with the
+        # optional header fields (FEXTRA, FNAME, FCOMMENT, FHCRC) RFC 1952 allows.
+        plain = gzip.decompress(whole)
+        def member(data, name=b"", comment=b"", extra=b"", hcrc=False):
+            flags = (0x02 if hcrc else 0) | (0x04 if extra else 0) | (0x08 if name else 0) | (0x10 if comment else 0)
+            head = b"\x1f\x8b\x08" + bytes([flags]) + b"\0\0\0\0\0\xff"
+            if extra:
+                head += struct.pack("<H", len(extra)) + extra
+            if name:
+                head += name + b"\0"
+            if comment:
+                head += comment + b"\0"
+            if hcrc:
+                head += struct.pack("<H", zlib.crc32(head) & 0xFFFF)
+            c = zlib.compressobj(6, zlib.DEFLATED, -15)
+            return head + c.compress(data) + c.flush() + struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)
+        cuts = [0, 100, 513, len(plain) // 2, len(plain)]
+        open(j("gzip-multi-member.tar.gz"), "wb").write(b"".join(member(plain[a:b]) for a, b in zip(cuts, cuts[1:])))
+        fields = dict(name=b"whole.tar", comment=b"made for passbox " * 300, extra=b"PB\x04\x00test" * 50, hcrc=True)
+        open(j("gzip-header-fields.tar.gz"), "wb").write(member(plain, **fields))
+        data = bytearray(member(plain, **fields))
+        data[12 + 2 + 4] ^= 0x01  # a byte of FEXTRA: only the header CRC16 notices
+        open(j("gzip-header-crc-damaged.tar.gz"), "wb").write(bytes(data))
+        # A damaged .tar.gz inside a tar: gzip members inside archives are checked too.
+        with tarfile.open(j("gzip-crc-damaged-nested.tar"), "w", format=tarfile.GNU_FORMAT) as t:
+            inner = damaged(-8)
+            info = tarfile.TarInfo("parts/inner.tar.gz")
+            info.size = len(inner)
+            t.addfile(info, io.BytesIO(inner))
     finally:
         shutil.rmtree(work)
 

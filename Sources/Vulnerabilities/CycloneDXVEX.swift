@@ -1,0 +1,115 @@
+import Foundation
+
+/// Reads CycloneDX VEX: `vulnerabilities[].analysis` in an SBOM or in a separate VEX
+/// BOM (JSON). `affects[].ref` is resolved to a purl through the document's own
+/// components (`bom-ref` -> `purl`, also from a BOM-Link `urn:cdx:…#ref`); a ref that
+/// is itself a purl is used as one; any other ref is matched against the SBOM
+/// component's `bom-ref`.
+///
+/// States: `not_affected`, `false_positive` -> not affected; `resolved`,
+/// `resolved_with_pedigree` -> fixed; `exploitable` -> affected; `in_triage` ->
+/// under investigation. A vulnerability without `analysis.state` says nothing.
+public enum CycloneDXVEXReader {
+    public static func read(_ data: Data, source: String, limits: VEXLimits = .default) throws(VEXError) -> [VEXStatement] {
+        guard data.count <= limits.maxBytes else { throw VEXError(source, "over \(limits.maxBytes) bytes") }
+        let bom: RawBOM
+        do {
+            bom = try JSONDecoder().decode(RawBOM.self, from: data)
+        } catch {
+            throw VEXError(source, "not a CycloneDX JSON document: \(String(describing: error).prefix(200))")
+        }
+        guard bom.bomFormat == "CycloneDX" else { throw VEXError(source, "bomFormat is not CycloneDX") }
+        var refs: [String: String] = [:]
+        var budget = limits.maxComponents
+        try collect(bom.components ?? [], depth: 0, into: &refs, budget: &budget, limits: limits, source: source)
+        if let product = bom.metadata?.component { try collect([product], depth: 0, into: &refs, budget: &budget, limits: limits, source: source) }
+
+        let vulnerabilities = bom.vulnerabilities ?? []
+        guard vulnerabilities.count <= limits.maxStatements else { throw VEXError(source, "more than \(limits.maxStatements) vulnerabilities") }
+        let name = bom.serialNumber ?? source
+        var out: [VEXStatement] = []
+        for (i, v) in vulnerabilities.enumerated() {
+            guard let state = v.analysis?.state else { continue }
+            guard let id = v.id, !id.isEmpty, id.utf8.count <= limits.maxStringLength else {
+                throw VEXError(source, "vulnerabilities[\(i)]: no id")
+            }
+            let status: VEXStatus
+            var justification = v.analysis?.justification
+            switch state {
+            case "not_affected": status = .notAffected
+            case "false_positive":
+                status = .notAffected
+                justification = justification ?? "false_positive"
+            case "resolved", "resolved_with_pedigree": status = .fixed
+            case "exploitable": status = .affected
+            case "in_triage": status = .underInvestigation
+            default: throw VEXError(source, "vulnerabilities[\(i)]: unknown analysis.state '\(state.prefix(40))'")
+            }
+            let affects = v.affects ?? []
+            guard affects.count <= limits.maxProductsPerStatement else { throw VEXError(source, "vulnerabilities[\(i)]: too many affects") }
+            var purls: [String] = []
+            var bomRefs: [String] = []
+            for affect in affects {
+                guard let ref = affect.ref else { continue }
+                let local = ref.hasPrefix("urn:cdx:") ? ref.split(separator: "#", maxSplits: 1).dropFirst().first.map(String.init) ?? ref : ref
+                if let purl = refs[local] {
+                    purls.append(purl)
+                } else if local.hasPrefix("pkg:") {
+                    purls.append(local)
+                } else {
+                    bomRefs.append(local)
+                }
+            }
+            guard !(purls.isEmpty && bomRefs.isEmpty) else { throw VEXError(source, "vulnerabilities[\(i)]: analysis without affects") }
+            out.append(VEXStatement(
+                vulnerability: id, aliases: (v.references ?? []).compactMap(\.id), products: purls, productRefs: bomRefs,
+                status: status, justification: justification, detail: v.analysis?.detail,
+                timestamp: v.analysis?.lastUpdated ?? v.updated ?? bom.metadata?.timestamp, source: name))
+        }
+        return out
+    }
+
+    private static func collect(_ components: [RawComponent], depth: Int, into refs: inout [String: String], budget: inout Int,
+                                limits: VEXLimits, source: String) throws(VEXError) {
+        guard depth <= limits.maxDepth else { throw VEXError(source, "components nested deeper than \(limits.maxDepth)") }
+        for c in components {
+            budget -= 1
+            guard budget >= 0 else { throw VEXError(source, "more than \(limits.maxComponents) components") }
+            if let ref = c.bomRef, let purl = c.purl { refs[ref] = purl }
+            try collect(c.components ?? [], depth: depth + 1, into: &refs, budget: &budget, limits: limits, source: source)
+        }
+    }
+
+    struct RawBOM: Decodable {
+        var bomFormat: String?
+        var serialNumber: String?
+        var metadata: RawMetadata?
+        var components: [RawComponent]?
+        var vulnerabilities: [RawVulnerability]?
+    }
+    struct RawMetadata: Decodable {
+        var timestamp: String?
+        var component: RawComponent?
+    }
+    struct RawComponent: Decodable {
+        var bomRef: String?
+        var purl: String?
+        var components: [RawComponent]?
+        enum CodingKeys: String, CodingKey { case bomRef = "bom-ref", purl, components }
+    }
+    struct RawVulnerability: Decodable {
+        var id: String?
+        var references: [RawReference]?
+        var analysis: RawAnalysis?
+        var affects: [RawAffect]?
+        var updated: String?
+    }
+    struct RawReference: Decodable { var id: String? }
+    struct RawAnalysis: Decodable {
+        var state: String?
+        var justification: String?
+        var detail: String?
+        var lastUpdated: String?
+    }
+    struct RawAffect: Decodable { var ref: String? }
+}

@@ -51,7 +51,7 @@ let package = Package(
         ]),
         // The transfer-media kiosk: web UI for operators, HTTP API for pipelines.
         .target(name: "Kiosk", dependencies: [
-            "PassboxKit", "Station", "Attestation", "CryptoIO", "SafeText",
+            "PassboxKit", "Station", "Intake", "Attestation", "CryptoIO", "SafeText",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
         ]),

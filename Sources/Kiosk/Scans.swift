@@ -98,8 +98,9 @@ public final class ScanQueue: @unchecked Sendable {
     private var order: [String] = []
     private let concurrent: Int
     private let queueLimit: Int
-    /// Scans kept in memory for their pages and reports (the audit log keeps the rest).
-    static let kept = 500
+    /// Scans kept in memory for their pages and reports (the audit log keeps the rest;
+    /// a report of 50,000 files is tens of MB, so not many).
+    static let kept = 100
 
     init(concurrent: Int, queue: Int) {
         self.concurrent = concurrent

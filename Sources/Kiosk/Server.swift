@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTLS
 import NIOSSL
 import HTTPTypes
+import Intake
 import Logging
 
 /// `passbox serve`: the kiosk's web UI and API on one Hummingbird application.
@@ -35,6 +36,11 @@ public enum KioskServer {
     /// Runs until SIGINT or SIGTERM, then finishes the requests in flight.
     public static func run(config: KioskConfig) async throws {
         let services = try KioskServices(config: config)
+        // As the CLI does (limits.maxMemory, RLIMIT_DATA): libarchive allocates what a
+        // header declares, so past the cap an allocation fails instead of the server
+        // being killed; room for every verification running at once, and the server.
+        let perScan = services.verify.policy.limits.maxMemory
+        try Intake.capMemory(perScan * Int64(config.limits.concurrentVerifications) + (1 << 30))
         let app = try application(services)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }

@@ -143,7 +143,8 @@ struct WebRoutes: Sendable {
         }
         let name = String((form["name"] ?? "").prefix(64))
         let password = String((form["password"] ?? "").prefix(1024))
-        let result = await Task.detached { services.auth.signIn(name: name, password: password) }.value
+        // PBKDF2 is slow on purpose: on its own thread, not Swift's cooperative pool.
+        let result = try await onThread { services.auth.signIn(name: name, password: password) }
         switch result {
         case .ok(let id, let principal):
             services.audit("signin", user: principal.name, verdict: "ok")

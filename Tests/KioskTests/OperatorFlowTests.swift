@@ -145,3 +145,34 @@ import Testing
         }
     }
 }
+
+/// A scan that waits for a free slot: the progress page, then progress events, then done.
+@Suite struct ProgressPageTests {
+    @Test func queuedScanShowsProgressThenStreamsUntilDone() async throws {
+        let station = try TestStation(yamlExtra: "limits: {concurrentVerifications: 1, queue: 1}\n", tampered: false)
+        let services = try station.services()
+        let gate = DispatchSemaphore(value: 0)
+        try services.queue.submit(Scan(id: "blocker", path: "/", label: "blocker", startedBy: "test", spool: nil)) { gate.wait() }
+        try await app(services).test(.router) { client in
+            var b = Browser()
+            try await b.signIn(client, "alice")
+            let csrf = try await b.csrf(client)
+            let started = try await b.post(client, "/scan", form: ["csrf": csrf, "path": station.drop + "/delivery"])
+            let id = try #require(scanID(fromLocation: started.headers[.location]))
+            let page = String(buffer: try await b.get(client, "/scan/\(id)").body)
+            #expect(page.contains("Waiting for a free slot"))
+            #expect(page.contains("src=\"/static/kiosk.js\"") && page.contains("data-events=\"/scan/\(id)/events\""))
+            #expect(page.contains("http-equiv=\"refresh\""), "works without script too")
+            // A second one does not fit: the queue holds one.
+            let busy = try await b.post(client, "/scan", form: ["csrf": csrf, "path": station.drop + "/delivery"])
+            #expect(busy.status == .tooManyRequests && busy.headers[.retryAfter] != nil)
+            Task {
+                try await Task.sleep(nanoseconds: 600_000_000)
+                gate.signal()
+            }
+            let events = String(buffer: try await b.get(client, "/scan/\(id)/events").body)
+            #expect(events.contains("event: progress"))
+            #expect(events.contains("event: done") && events.contains("\"verdict\":\"accepted\""))
+        }
+    }
+}

@@ -29,7 +29,13 @@ enum OpenAPI {
           "post": {"summary": "Verify a path under an allowed root (media root or drop folder)", "operationId": "verifyPath",
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["path"],
               "properties": {"path": {"type": "string", "maxLength": 4096}}}}}},
-            "responses": {"202": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verification"}}}},
+            "responses": {"202": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verification"}}},
+              "links": {
+                "GetVerification": {"operationId": "getVerification", "parameters": {"id": "$response.body#/id"}},
+                "GetReport": {"operationId": "getReport", "parameters": {"id": "$response.body#/id"}},
+                "Admit": {"operationId": "admit", "parameters": {"id": "$response.body#/id"}},
+                "Approve": {"operationId": "approve", "parameters": {"id": "$response.body#/id"}},
+                "GetReceipt": {"operationId": "getReceipt", "parameters": {"id": "$response.body#/id"}}}},
               "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"},
               "403": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"},
               "429": {"$ref": "#/components/responses/Busy"}}}
@@ -38,7 +44,13 @@ enum OpenAPI {
           "post": {"summary": "Upload one file or archive (streamed to a size-limited spool) and verify it", "operationId": "verifyUpload",
             "parameters": [{"name": "name", "in": "query", "required": false, "schema": {"type": "string", "maxLength": 200}}],
             "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
-            "responses": {"202": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verification"}}}},
+            "responses": {"202": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verification"}}},
+              "links": {
+                "GetVerification": {"operationId": "getVerification", "parameters": {"id": "$response.body#/id"}},
+                "GetReport": {"operationId": "getReport", "parameters": {"id": "$response.body#/id"}},
+                "Admit": {"operationId": "admit", "parameters": {"id": "$response.body#/id"}},
+                "Approve": {"operationId": "approve", "parameters": {"id": "$response.body#/id"}},
+                "GetReceipt": {"operationId": "getReceipt", "parameters": {"id": "$response.body#/id"}}}},
               "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"},
               "403": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"},
               "429": {"$ref": "#/components/responses/Busy"}}}

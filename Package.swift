@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // C libraries from the system, found through pkg-config.
@@ -48,8 +49,14 @@ let package = Package(
         .target(name: "Station", dependencies: [
             "PassboxKit", "Intake", "ArchiveIO", "Attestation", "CryptoIO", "SBOM", "SafeText",
         ]),
-        .executableTarget(name: "passbox", dependencies: [
+        // The transfer-media kiosk: web UI for operators, HTTP API for pipelines.
+        .target(name: "Kiosk", dependencies: [
             "PassboxKit", "Station", "Intake", "Attestation", "CryptoIO", "SafeText",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+        ]),
+        .executableTarget(name: "passbox", dependencies: [
+            "PassboxKit", "Station", "Intake", "Attestation", "CryptoIO", "SafeText", "Kiosk",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -59,6 +66,10 @@ let package = Package(
         .target(name: "SBOM", dependencies: [.product(name: "Yams", package: "Yams")], exclude: ["README.md"]),
         .testTarget(name: "SBOMTests", dependencies: ["SBOM"]),
         .testTarget(name: "VendorFormatTests", dependencies: ["Attestation", "CryptoIO"]),
+        .testTarget(name: "KioskTests", dependencies: [
+            "Kiosk", "PassboxKit", "Station", "Attestation", "CryptoIO",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "LibraryTests", dependencies: ["PassboxKit", "Station", "Attestation", "CryptoIO"]),
         .target(name: "Vulnerabilities", dependencies: ["SBOM", "ArchiveIO", "CryptoIO", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "VulnerabilityTests", dependencies: ["Vulnerabilities", "SBOM", .product(name: "Yams", package: "Yams")]),

@@ -39,6 +39,9 @@ public struct DecisionRecorder: Sendable {
     /// sha256 of the policy file (nil: built-in) and of the trust store, for the records.
     public var policySha256: String?
     public var trustStoreSha256: String?
+    /// Who decided, when it is not the account running passbox (the kiosk's signed-in
+    /// person or API token): goes into the records' `user`.
+    public var user: String?
 
     public init(stateDirectory: String, siem: SIEMDestination?, version: String, store: (any DecisionStore)? = nil) {
         log = AuditLog(directory: stateDirectory)
@@ -102,6 +105,7 @@ public struct DecisionRecorder: Sendable {
     private func append(_ draft: AuditRecord) -> (AuditRecord, String?) {
         var draft = draft
         draft.path = realPath(draft.input)
+        if let user { draft.user = user }
         draft.policySha256 = policySha256
         draft.trustStoreSha256 = trustStoreSha256
         do {

@@ -1,0 +1,137 @@
+/// The API's OpenAPI 3.1 document, served at /api/v1/openapi.json. Hand-written:
+/// `OpenAPITests` checks that it names exactly the routes `APIRoutes.routes` lists.
+enum OpenAPI {
+    static let document = #"""
+    {
+      "openapi": "3.1.0",
+      "info": {
+        "title": "passbox kiosk API",
+        "version": "1.0.0",
+        "description": "Verify deliveries and admit them into the production zone. Bearer tokens from the station config; roles operator, approver, auditor (read-only), admin."
+      },
+      "servers": [{"url": "/"}],
+      "security": [{"bearer": []}],
+      "paths": {
+        "/api/v1/openapi.json": {
+          "get": {"summary": "This document", "security": [], "operationId": "openapi",
+            "responses": {"200": {"description": "The OpenAPI document", "content": {"application/json": {"schema": {"type": "object"}}}}}}
+        },
+        "/api/v1/status": {
+          "get": {"summary": "The queue's load", "operationId": "status",
+            "responses": {"200": {"description": "Load", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}}},
+                          "401": {"$ref": "#/components/responses/Error"}}}
+        },
+        "/api/v1/verifications": {
+          "get": {"summary": "Recent verifications (newest first, at most 100)", "operationId": "listVerifications",
+            "responses": {"200": {"description": "List", "content": {"application/json": {"schema": {"type": "object", "required": ["verifications"],
+              "properties": {"verifications": {"type": "array", "items": {"$ref": "#/components/schemas/Verification"}}}}}}},
+              "401": {"$ref": "#/components/responses/Error"}}},
+          "post": {"summary": "Verify a path under an allowed root (media root or drop folder)", "operationId": "verifyPath",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["path"],
+              "properties": {"path": {"type": "string", "maxLength": 4096}}}}}},
+            "responses": {"202": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verification"}}},
+              "links": {
+                "GetVerification": {"operationId": "getVerification", "parameters": {"id": "$response.body#/id"}},
+                "GetReport": {"operationId": "getReport", "parameters": {"id": "$response.body#/id"}},
+                "Admit": {"operationId": "admit", "parameters": {"id": "$response.body#/id"}},
+                "Approve": {"operationId": "approve", "parameters": {"id": "$response.body#/id"}},
+                "GetReceipt": {"operationId": "getReceipt", "parameters": {"id": "$response.body#/id"}}}},
+              "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"},
+              "403": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"},
+              "429": {"$ref": "#/components/responses/Busy"}}}
+        },
+        "/api/v1/uploads": {
+          "post": {"summary": "Upload one file or archive (streamed to a size-limited spool) and verify it", "operationId": "verifyUpload",
+            "parameters": [{"name": "name", "in": "query", "required": false, "schema": {"type": "string", "maxLength": 200}}],
+            "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+            "responses": {"202": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verification"}}},
+              "links": {
+                "GetVerification": {"operationId": "getVerification", "parameters": {"id": "$response.body#/id"}},
+                "GetReport": {"operationId": "getReport", "parameters": {"id": "$response.body#/id"}},
+                "Admit": {"operationId": "admit", "parameters": {"id": "$response.body#/id"}},
+                "Approve": {"operationId": "approve", "parameters": {"id": "$response.body#/id"}},
+                "GetReceipt": {"operationId": "getReceipt", "parameters": {"id": "$response.body#/id"}}}},
+              "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"},
+              "403": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"},
+              "429": {"$ref": "#/components/responses/Busy"}}}
+        },
+        "/api/v1/verifications/{id}": {
+          "parameters": [{"$ref": "#/components/parameters/id"}],
+          "get": {"summary": "State, progress and verdict", "operationId": "getVerification",
+            "responses": {"200": {"description": "The verification", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verification"}}}},
+              "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+        },
+        "/api/v1/verifications/{id}/events": {
+          "parameters": [{"$ref": "#/components/parameters/id"}],
+          "get": {"summary": "Progress as server-sent events (progress, then done)", "operationId": "verificationEvents",
+            "responses": {"200": {"description": "An event stream", "content": {"text/event-stream": {"schema": {"type": "object", "required": ["data"],
+              "properties": {"event": {"type": "string", "enum": ["progress", "done"]},
+                "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": {"$ref": "#/components/schemas/Progress"}}}}}}},
+              "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+        },
+        "/api/v1/verifications/{id}/report": {
+          "parameters": [{"$ref": "#/components/parameters/id"},
+            {"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["json", "sarif", "html"], "default": "json"}}],
+          "get": {"summary": "The report (passbox JSON, SARIF 2.1.0 or HTML)", "operationId": "getReport",
+            "responses": {"200": {"description": "The report", "content": {"application/json": {"schema": {"type": "object"}},
+                "application/sarif+json": {"schema": {"type": "object"}}, "text/html": {"schema": {"type": "string"}}}},
+              "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"},
+              "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}
+        },
+        "/api/v1/verifications/{id}/admit": {
+          "parameters": [{"$ref": "#/components/parameters/id"}],
+          "post": {"summary": "Admit an accepted delivery (verified again while copied); with warnings and the approval setting, waits for a second person", "operationId": "admit",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["reason"],
+              "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500}}}}}},
+            "responses": {"200": {"description": "Admitted", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verification"}}}},
+              "202": {"description": "Waiting for approval", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verification"}}}},
+              "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"},
+              "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"},
+              "409": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}}}
+        },
+        "/api/v1/verifications/{id}/approve": {
+          "parameters": [{"$ref": "#/components/parameters/id"}],
+          "post": {"summary": "Approve a waiting admission (approver or admin; never the one who asked)", "operationId": "approve",
+            "responses": {"200": {"description": "Approved and admitted", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verification"}}}},
+              "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"},
+              "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}
+        },
+        "/api/v1/verifications/{id}/receipt": {
+          "parameters": [{"$ref": "#/components/parameters/id"}],
+          "get": {"summary": "The signed receipt (DSSE envelope of a SLSA verification summary)", "operationId": "getReceipt",
+            "responses": {"200": {"description": "The receipt", "content": {"application/json": {"schema": {"type": "object"}}}},
+              "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+        }
+      },
+      "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "parameters": {"id": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "maxLength": 64}}},
+        "responses": {
+          "Error": {"description": "An error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "Busy": {"description": "The queue is full", "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        },
+        "schemas": {
+          "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["status", "message"],
+            "properties": {"status": {"type": "integer"}, "message": {"type": "string"}}}}},
+          "Status": {"type": "object", "required": ["running", "waiting", "concurrent", "queue", "version"],
+            "properties": {"running": {"type": "integer"}, "waiting": {"type": "integer"}, "concurrent": {"type": "integer"},
+              "queue": {"type": "integer"}, "version": {"type": "string"}}},
+          "Progress": {"type": "object", "required": ["state", "stage", "items", "bytesRead", "elapsed"],
+            "properties": {"id": {"type": "string"}, "state": {"type": "string"}, "stage": {"type": "string"}, "items": {"type": "integer"},
+              "bytesRead": {"type": "integer"}, "totalBytes": {"type": "integer"}, "elapsed": {"type": "number"}, "throughput": {"type": "number"},
+              "eta": {"type": "number"}, "current": {"type": "string"}, "archive": {"type": "string"}, "verdict": {"type": "string"},
+              "error": {"type": "string"}, "stageText": {"type": "string"}, "bytesText": {"type": "string"}, "speedText": {"type": "string"}}},
+          "Verification": {"type": "object", "required": ["id", "state", "source", "startedBy", "progress"],
+            "properties": {"id": {"type": "string"}, "state": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
+              "source": {"type": "string"}, "startedBy": {"type": "string"}, "progress": {"$ref": "#/components/schemas/Progress"},
+              "verdict": {"type": "string", "enum": ["accepted", "rejected"]}, "findings": {"type": "array", "items": {"type": "string"}},
+              "error": {"type": "string"},
+              "pendingApproval": {"type": "object", "properties": {"requestedBy": {"type": "string"}}},
+              "admission": {"type": "object", "required": ["admitted", "by", "files"], "properties": {"admitted": {"type": "boolean"},
+                "by": {"type": "string"}, "files": {"type": "integer"}, "folder": {"type": "string"}, "approvedBy": {"type": "string"}}}}}
+        }
+      }
+    }
+    """#
+}

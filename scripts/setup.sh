@@ -11,7 +11,7 @@ PASSBOX_BUILD_PACKAGES=(libarchive-dev libssl-dev libisal-dev pkg-config)
 PASSBOX_RELEASE_FLAGS=(-c release --static-swift-stdlib)
 # Test needs: the real tools that make test deliveries and signatures.
 PASSBOX_TEST_PACKAGES=(openssl python3 zip p7zip-full libarchive-tools xz-utils zstd bzip2 cpio tar minisign signify-openbsd gnupg sqv
-  rsyslog chromium chromium-driver bsdutils)
+  rsyslog chromium chromium-driver bsdutils curl)
 
 # Debian package -> a command or file that shows it is installed.
 probe() {
@@ -60,10 +60,10 @@ ensure_swift() {
 
 # Test needs from PyPI: the reference SBOM libraries (Tests/Fixtures/make_sboms.py),
 # selenium (drives headless Chromium), jsonschema + rfc3986-validator (SARIF schema).
-PASSBOX_TEST_PYTHON=(cyclonedx-python-lib spdx-tools selenium jsonschema rfc3986-validator)
+PASSBOX_TEST_PYTHON=(cyclonedx-python-lib spdx-tools selenium jsonschema rfc3986-validator schemathesis)
 
 ensure_python_packages() {
-  if python3 -c "import cyclonedx, spdx_tools, selenium, jsonschema, rfc3986_validator" 2>/dev/null; then return 0; fi
+  if python3 -c "import cyclonedx, spdx_tools, selenium, jsonschema, rfc3986_validator, schemathesis" 2>/dev/null; then return 0; fi
   command -v pip3 >/dev/null || python3 -m pip --version >/dev/null 2>&1 || ensure_packages python3-pip
   echo "passbox setup: installing ${PASSBOX_TEST_PYTHON[*]} from PyPI" >&2
   python3 -m pip install -q --disable-pip-version-check "${PASSBOX_TEST_PYTHON[@]}" >&2 ||

@@ -15,6 +15,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Hummingbird's own dependencies, named because the kiosk imports them directly.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // C libraries from the system, found through pkg-config.
@@ -54,6 +58,9 @@ let package = Package(
             "PassboxKit", "Station", "Intake", "Attestation", "CryptoIO", "SafeText",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .executableTarget(name: "passbox", dependencies: [
             "PassboxKit", "Station", "Intake", "Attestation", "CryptoIO", "SafeText", "Kiosk",
@@ -68,6 +75,7 @@ let package = Package(
         .testTarget(name: "VendorFormatTests", dependencies: ["Attestation", "CryptoIO"]),
         .testTarget(name: "KioskTests", dependencies: [
             "Kiosk", "PassboxKit", "Station", "Attestation", "CryptoIO",
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "LibraryTests", dependencies: ["PassboxKit", "Station", "Attestation", "CryptoIO"]),

@@ -97,6 +97,9 @@ public enum SBOMCommand {
         /// approved: every component is approved.
         public var verdict: String
         public var sbom: SBOMReport
+        /// `--vulns`: the components' known vulnerabilities and the findings they make.
+        public var vulnerabilities: VulnerabilityReport? = nil
+        public var vulnerabilityFindings: [Finding]? = nil
     }
 
     /// Throws `EvaluationError` naming the file when one cannot be read or parsed.

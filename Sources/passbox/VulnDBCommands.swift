@@ -110,9 +110,10 @@ func loadVulnerabilityGate(stateDirectory: String, policy: VulnerabilityPolicy?,
     }
     let path = VulnerabilityDatabase.path(stateDirectory: stateDirectory)
     do {
-        let loaded = try VulnerabilityDatabase(path: path, create: false).loadIndex()
-        return VulnerabilityGate(policy: policy ?? .default, index: loaded.index, database: loaded.state, databasePath: path,
-                                 stationVEX: stationVEX)
+        // Only the records the delivery's components name are read (by ecosystem and name).
+        let database = try VulnerabilityDatabase(path: path, create: false)
+        return VulnerabilityGate(policy: policy ?? .default, index: nil, database: try database.state(), databasePath: path,
+                                 stationVEX: stationVEX, lookup: { keys in try database.loadIndex(keys: keys) })
     } catch let error as VulnerabilityDatabaseError {
         throw CannotEvaluate(error.message)
     }
@@ -152,6 +153,10 @@ enum SBOMVulnerabilities {
                 statements.append(document)
             }
         }
-        return VulnerabilityScan.assess(gate: gate, sboms: documents, vex: statements)
+        do {
+            return try VulnerabilityScan.assess(gate: gate, sboms: documents, vex: statements)
+        } catch let error as EvaluationError {
+            throw CannotEvaluate(error.message)
+        }
     }
 }

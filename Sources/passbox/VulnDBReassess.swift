@@ -50,6 +50,7 @@ extension VulnDBCommand {
                 throw CannotEvaluate("no vulnerability database")
             }
             gate.index = loaded.index
+            gate.lookup = nil
             let check: AuditLog.Check
             do {
                 check = try AuditLog(directory: directory).verify()
@@ -64,7 +65,12 @@ extension VulnDBCommand {
                 let folder = admitted.hasPrefix("/") ? admitted : to + "/" + admitted
                 let sboms = try readAdmittedSBOMs(folder)
                 let admittedAt = parseRFC3339(record.time)
-                let (report, _) = VulnerabilityScan.assess(gate: gate, sboms: sboms.map { ($0.path, $0.document) })
+                let report: VulnerabilityReport
+                do {
+                    report = try VulnerabilityScan.assess(gate: gate, sboms: sboms.map { ($0.path, $0.document) }).report
+                } catch let error as EvaluationError {
+                    throw CannotEvaluate(error.message)
+                }
                 var entry = ReassessedDelivery(seq: record.seq, time: record.time, folder: folder, product: record.product,
                                                version: record.version, sboms: sboms.count, findingsAtAdmission: record.findings.filter { $0.hasPrefix("vuln.") })
                 for component in report.components {

@@ -107,9 +107,8 @@ public enum Verifier {
         //    VEX covered by a trusted manifest or registered at the station).
         var vulnerabilities: VulnerabilityReport?
         if let gate = options.vulnerabilities {
-            progress?.enter(.judging)
-            let check = VulnerabilityCheck(gate: gate, inventory: inventory, statuses: coverage.statuses, evidence: found.evidence,
-                                           sboms: sbom.parsed).run(now: Date())
+            let check = try VulnerabilityCheck(gate: gate, inventory: inventory, statuses: coverage.statuses, evidence: found.evidence,
+                                               sboms: sbom.parsed).run(now: Date())
             findings += check.findings
             vulnerabilities = check.report
         }

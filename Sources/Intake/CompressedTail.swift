@@ -12,19 +12,22 @@ extension IntakeRun {
         guard decompressor.readsGzip else { return }
         while case let bytes = try decompressor.read(), bytes.count > 0 {
             let n = Int64(bytes.count)
-            totalBytes += n
-            if totalBytes > limits.maxTotalBytes {
-                throw limitExceeded(path, "delivery unpacks to more than \(limits.maxTotalBytes) bytes (limits.maxTotalBytes)")
+            budget.add(n)
+            try budget.chargeTotal(path)
+            try chargeArchives(n, from: frame)
+        }
+    }
+
+    /// `n` bytes came out of the archive of `frame`: each enclosing archive's ratio
+    /// (all bytes out of it, nested ones included, against its own packed size).
+    func chargeArchives(_ n: Int64, from frame: Frame?) throws {
+        var level: Frame? = frame
+        while let f = level {
+            f.out += n
+            if f.out > limits.ratioFloorBytes, Double(f.out) > limits.maxRatio * Double(max(f.input.packed, 1)) {
+                throw limitExceeded(items[f.item].path, "archive expands more than \(limits.maxRatio)x (limits.maxRatio)")
             }
-            var level: Frame? = frame
-            while let f = level {
-                f.out += n
-                if f.out > limits.ratioFloorBytes, Double(f.out) > limits.maxRatio * Double(max(f.input.packed, 1)) {
-                    throw limitExceeded(items[f.item].path, "archive expands more than \(limits.maxRatio)x (limits.maxRatio)")
-                }
-                level = f.parent
-            }
-            try checkTime(path)
+            level = f.parent
         }
     }
 }

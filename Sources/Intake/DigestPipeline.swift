@@ -115,7 +115,7 @@ final class DigestPipeline: @unchecked Sendable {
         self.batchCapacity = batchCapacity
         self.maxPendingBytes = maxPendingBytes
         self.sharing = sharing
-        let count = min(64, max(1, workerCount ?? (ProcessInfo.processInfo.activeProcessorCount - 1)))
+        let count = min(64, max(sharing == .producerOnly ? 0 : 1, workerCount ?? (ProcessInfo.processInfo.activeProcessorCount - 1)))
         let pool = Pool(capacity: batchCapacity)
         self.pool = pool
         let results = Results(algorithms: algorithms)

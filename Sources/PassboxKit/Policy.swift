@@ -8,6 +8,7 @@ import Vulnerabilities
 /// What the station requires. The built-in default is strict: a trusted signed
 /// manifest, unlisted and missing files reject, archive limits on.
 public struct Policy: Sendable, Equatable {
+    /// What a policy setting does with what it judges: reject (an error) or warn.
     public enum Action: String, Sendable { case reject, warn }
 
     public var unlisted: Action = .reject
@@ -84,6 +85,7 @@ public struct PolicyFile: Sendable, Equatable {
         return try parse(data, file: path)
     }
 
+    /// Parses a policy YAML already read (`file` names it in errors).
     public static func parse(_ data: Data, file: String) throws -> PolicyFile {
         var station = StationPolicy()
         let verification = try Policy.parse(data, file: file, station: &station)
@@ -99,18 +101,13 @@ public struct PolicyError: Error, CustomStringConvertible, Sendable {
 }
 
 extension Policy {
-    /// Reads a policy YAML. Unknown keys and sections this version does not
-    /// enforce are errors: a rule that is silently ignored would fail open.
+    /// Reads a policy YAML (its verification part: `PolicyFile.load` has both). Unknown
+    /// keys are errors: a rule that is silently ignored would fail open.
     public static func load(path: String) throws -> Policy {
-        let data: Data
-        do {
-            data = try readFile(path, limit: 1 << 20)
-        } catch {
-            throw PolicyError(file: path, problem: error.problem)
-        }
-        return try parse(data, file: path)
+        try PolicyFile.load(path: path).verification
     }
 
+    /// The verification policy of a policy YAML (its station sections are parsed and dropped).
     public static func parse(_ data: Data, file: String) throws -> Policy {
         var station = StationPolicy()
         return try parse(data, file: file, station: &station)

@@ -8,6 +8,7 @@ import Glibc
 
 /// Writing what passbox checks: key pairs and signed manifests.
 public enum Producer {
+    /// The files `generateKey` wrote, and the public key's fingerprint.
     public struct KeyFiles: Sendable {
         public var privateKeyPath: String
         public var publicKeyPath: String
@@ -45,6 +46,7 @@ public enum Producer {
         guard fsync(fd) == 0 else { throw EvaluationError("cannot sync \(path)") }
     }
 
+    /// Reads a PEM private key (a station key, a signing key); throws `EvaluationError`.
     public static func loadPrivateKey(_ path: String) throws -> PrivateKey {
         do {
             return try PrivateKey.load(pem: try readFile(path, limit: maxKeyFileBytes))
@@ -53,6 +55,7 @@ public enum Producer {
         }
     }
 
+    /// What `createManifest` signed, and what it left out or warns about.
     public struct ManifestResult: Sendable {
         public var envelope: Data
         public var subjects: [Subject]

@@ -7,6 +7,7 @@ import Foundation
 
 public let reportMediaType = "application/vnd.passbox.report+json;version=1"
 
+/// How much a finding weighs: an error rejects, a warning is reported, info is a note.
 public enum Severity: String, Sendable, Codable, Comparable {
     case error, warning, info
     var rank: Int {
@@ -34,6 +35,7 @@ public struct Finding: Sendable, Codable, Equatable {
     }
 }
 
+/// The decision on a delivery (docs/report.md).
 public enum Verdict: String, Sendable, Codable {
     case accepted, rejected
 }
@@ -66,6 +68,7 @@ public enum SignatureStatus: String, Sendable, Codable {
 
 /// The report: what `--format json` prints, key for key (docs/report.md).
 public struct Report: Sendable, Codable {
+    /// What was checked: a directory, a file or an archive (its own digests when a file).
     public struct Delivery: Sendable, Codable {
         public var path: String
         public var kind: DeliveryKind
@@ -74,6 +77,7 @@ public struct Report: Sendable, Codable {
         public var digests: Digests?
         public var status: FileStatus?
     }
+    /// One file or archive entry with its status.
     public struct File: Sendable, Codable {
         public var path: String
         public var kind: ItemKind
@@ -81,6 +85,7 @@ public struct Report: Sendable, Codable {
         public var digests: Digests
         public var status: FileStatus
     }
+    /// One signature of a manifest, and who made it.
     public struct Signature: Sendable, Codable {
         public var signer: String
         public var status: SignatureStatus
@@ -91,6 +96,7 @@ public struct Report: Sendable, Codable {
         public var subject: String?
         public var chain: [String]?
     }
+    /// One manifest passbox found, with its status and signatures (and passbox's predicate when present).
     public struct Manifest: Sendable, Codable {
         public var path: String
         public var format: String
@@ -136,6 +142,7 @@ public struct Report: Sendable, Codable {
             self.receipt = receipt
         }
     }
+    /// Counts: files listed, bytes read from the medium, archives opened, files by status.
     public struct Summary: Sendable, Codable {
         public var files: Int
         public var bytes: Int64
@@ -218,6 +225,7 @@ public struct Report: Sendable, Codable {
         verdict = complete && !findings.contains { $0.severity == .error } ? .accepted : .rejected
     }
 
+    /// The whole report as JSON at once (`ReportJSONWriter` streams it instead).
     public func json() throws -> Data {
         let encoder = JSONOutput.encoder()
         return try encoder.encode(self)

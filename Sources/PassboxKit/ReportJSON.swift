@@ -140,6 +140,7 @@ public struct JSONCompactor {
 
     public init() {}
 
+    /// The bytes with JSONEncoder's pretty-printing whitespace removed (strings untouched).
     public mutating func compact(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
@@ -181,6 +182,7 @@ public final class BufferedSink {
         buffer.reserveCapacity(capacity)
     }
 
+    /// Adds bytes; they go on when the buffer is full.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         if buffer.count + bytes.count > capacity { try flush() }
         if bytes.count >= capacity {
@@ -190,6 +192,7 @@ public final class BufferedSink {
         }
     }
 
+    /// Sends what is buffered.
     public func flush() throws {
         guard !buffer.isEmpty else { return }
         try buffer.withUnsafeBytes(flushTo)

@@ -7,6 +7,7 @@ import SBOM
 
 /// The `sbom` part of the report.
 public struct SBOMReport: Sendable, Codable {
+    /// One SBOM document found, and whether a trusted manifest covers it.
     public struct Document: Sendable, Codable {
         public var path: String
         public var format: String
@@ -17,6 +18,7 @@ public struct SBOMReport: Sendable, Codable {
         public var product: String?
         public var components: Int
     }
+    /// One component with its status and the rule or reason that decided it.
     public struct Entry: Sendable, Codable {
         public var name: String
         public var version: String?
@@ -92,6 +94,7 @@ private let sbomMarkers: [[UInt8]] = ["\"bomFormat\"", "\"spdxVersion\"", "SPDXV
 public enum SBOMCommand {
     public static let mediaType = "application/vnd.passbox.sbom-report+json;version=1"
 
+    /// What `passbox sbom --format json` prints.
     public struct Output: Sendable, Codable {
         public var mediaType = SBOMCommand.mediaType
         /// approved: every component is approved.
@@ -130,6 +133,7 @@ public enum SBOMCommand {
     }
 }
 
+/// One SBOM document parsed and every component judged by the policy's rules.
 public struct SBOMEvaluation: Sendable {
     public var document: SBOMDocument
     public var verdicts: [ComponentVerdict]
@@ -139,6 +143,7 @@ public struct SBOMEvaluation: Sendable {
         verdicts = evaluate(document.components, rules: rules)
     }
 
+    /// The report entries; an untrusted SBOM's components are never approved.
     public func entries(path: String, trusted: Bool) -> [SBOMReport.Entry] {
         zip(document.components, verdicts).map { component, verdict in
             var status = verdict.status.rawValue

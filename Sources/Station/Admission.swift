@@ -43,6 +43,7 @@ public struct FileChanged: Error, CustomStringConvertible, Sendable {
     public var description: String { "\(path): \(message)" }
 }
 
+/// Admission: copying verified bytes into the production share, and `admit` itself (Admit.swift).
 public enum Admission {
     public static let incomingPrefix = ".passbox-incoming-"
 

@@ -1,3 +1,4 @@
+import Attestation
 import CryptoIO
 import Foundation
 #if canImport(Glibc)
@@ -91,6 +92,7 @@ public struct AuditRecord: Sendable, Codable, Equatable {
         return "{" + fields.map { "\(jsonQuote($0.0)):\($0.1)" }.joined(separator: ",") + "}"
     }
 
+    /// SHA-256 over the canonical encoding without `hash`.
     public func computedHash() -> String {
         Hex.encode(Hasher.digest(.sha256, Data(canonical(includingHash: false).utf8)))
     }
@@ -193,6 +195,7 @@ public struct AuditLog: Sendable {
 
     /// What `log verify` found.
     public struct Check: Sendable {
+        /// Where the chain breaks, and how.
         public struct Problem: Sendable {
             /// 1-based line of audit.jsonl (nil: the head file).
             public var line: Int?
@@ -205,6 +208,17 @@ public struct AuditLog: Sendable {
         public var problems: [Problem] = []
         public var warnings: [String] = []
         public var intact: Bool { problems.isEmpty }
+
+        /// Indices of the records at or after `since` with that verdict (all when nil).
+        public func select(since: Date?, verdict: String?) -> [Int] {
+            records.indices.filter { i in
+                if let verdict, records[i].verdict != verdict { return false }
+                if let since {
+                    guard let t = RFC3339.parse(records[i].time), t >= since else { return false }
+                }
+                return true
+            }
+        }
 
         /// Does this record (by its index in `records`) fail verification itself: edited,
         /// out of sequence, or not chained to the one before it?

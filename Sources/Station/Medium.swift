@@ -45,6 +45,7 @@ public struct MediumIdentity: Sendable, Codable, Equatable {
     }
 }
 
+/// Which block device (and USB stick) a path is on, from /proc/self/mountinfo and /dev/disk.
 public enum Medium {
     /// Longest value kept in a field.
     static let maxField = 512

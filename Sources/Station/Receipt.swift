@@ -45,6 +45,7 @@ public struct ReceiptFacts: Sendable {
     }
 }
 
+/// Station receipts: a DSSE envelope with an in-toto Statement and a SLSA Verification Summary.
 public enum Receipt {
     /// The in-toto Statement v1 with a SLSA Verification Summary predicate.
     public static func statement(_ facts: ReceiptFacts, version: String) throws -> [UInt8] {
@@ -94,6 +95,7 @@ public enum Receipt {
         return try encoder.encode(env) + Data("\n".utf8)
     }
 
+    /// What `verify` found: who signed, how many subjects, and any problem.
     public struct Check: Sendable {
         public var problems: [String] = []
         public var signers: [String] = []
@@ -228,6 +230,7 @@ public enum Receipt {
         return Hex.encode(Hasher.digest(.sha256, Data(lines.utf8)))
     }
 
+    /// The file's sha256, or nil when it cannot be read.
     public static func sha256(ofFile path: String) -> String? {
         hashFile(path)[.sha256]
     }

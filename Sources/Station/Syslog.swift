@@ -10,6 +10,7 @@ import Darwin
 /// Where decisions are sent: `udp://HOST:PORT` (RFC 5426) or `tcp://HOST:PORT`
 /// (RFC 6587 octet counting). HOST may be a name, an IPv4 address or `[IPv6]`.
 public struct SyslogTarget: Sendable, Equatable, CustomStringConvertible {
+    /// How messages travel: UDP datagrams, or TCP with octet counting (RFC 6587).
     public enum Transport: String, Sendable { case udp, tcp }
     public var transport: Transport
     public var host: String
@@ -115,6 +116,7 @@ public struct SIEMEvent: Sendable, Equatable {
     }
 }
 
+/// Syslog messages of decisions (RFC 5424 structured data, or CEF) and sending them.
 public enum Syslog {
     /// RFC 5612's example enterprise number, as in RFC 5424's own examples.
     public static let sdID = "passbox@32473"

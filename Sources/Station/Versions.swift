@@ -12,6 +12,7 @@ public struct VersionStore: Sendable {
         self.directory = directory
     }
 
+    /// The highest version admitted of one vendor/product, and when.
     public struct Entry: Codable, Sendable, Equatable {
         public var version: String
         public var deliverySha256: String
@@ -22,6 +23,7 @@ public struct VersionStore: Sendable {
         "\(vendor ?? "")/\(product)"
     }
 
+    /// Every product's entry (an empty store when the file does not exist).
     public func load() throws -> [String: Entry] {
         guard FileManager.default.fileExists(atPath: path) else { return [:] }
         guard let data = FileManager.default.contents(atPath: path), data.count <= 16 << 20 else {
@@ -40,6 +42,7 @@ public struct VersionStore: Sendable {
         return compareVersions(version, entry.version) == .orderedAscending ? entry : nil
     }
 
+    /// Remembers an admitted version (kept when higher than the one known).
     public func record(vendor: String?, product: String, version: String, deliverySha256: String) throws {
         var all = try load()
         let key = Self.key(vendor: vendor, product: product)

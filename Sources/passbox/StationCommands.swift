@@ -79,41 +79,37 @@ struct LogCommand: ParsableCommand {
             }
             if !check.intact { warn("warning: the audit log does not verify; run `passbox log verify`") }
             // Records that fail verification themselves are shown, and marked.
-            let selected = check.records.indices.filter { i in
-                let r = check.records[i]
-                if let verdict, r.verdict != verdict.rawValue { return false }
-                if let sinceDate {
-                    guard let t = parseRFC3339(r.time), t >= sinceDate else { return false }
-                }
-                return true
-            }
+            let selected = check.select(since: sinceDate, verdict: verdict?.rawValue)
             switch format {
-            case .json:
-                // Each record as it is in the log, with "verified": false on a record
-                // that fails verification.
-                let encoder = JSONOutput.encoder(compact: true)
-                var objects: [Any] = []
-                for i in selected {
-                    let data = try encoder.encode(check.records[i])
-                    guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { continue }
-                    if check.fails(i) { object["verified"] = false }
-                    objects.append(object)
-                }
-                let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-                print(String(decoding: data, as: UTF8.self))
-            case .text:
-                for i in selected {
-                    let r = check.records[i]
-                    let codes = r.findings.isEmpty ? "" : " [\(r.findings.joined(separator: ","))]"
-                    let admitted = r.admitted.map { " -> \($0)" } ?? ""
-                    let medium = r.medium.map { " (medium \($0.summary))" } ?? ""
-                    let mark = check.fails(i) ? "UNVERIFIED " : ""
-                    // Tab-separated fields, each escaped (SafeText) on its own.
-                    let fields = ["\(mark)\(r.seq)", r.time, "\(r.user)@\(r.station)", r.command, r.verdict, "\(r.input)\(medium)",
-                                  "sha256:\(r.deliverySha256.prefix(16))\(codes)\(admitted)"]
-                    print(fields.map(terminalSafe).joined(separator: "\t"))
-                }
+            case .json: print(try Self.json(check, selected))
+            case .text: for i in selected { print(Self.line(check, i)) }
             }
+        }
+
+        /// Each record as it is in the log, with "verified": false on a record that fails verification.
+        static func json(_ check: AuditLog.Check, _ selected: [Int]) throws -> String {
+            let encoder = JSONOutput.encoder(compact: true)
+            var objects: [Any] = []
+            for i in selected {
+                let data = try encoder.encode(check.records[i])
+                guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { continue }
+                if check.fails(i) { object["verified"] = false }
+                objects.append(object)
+            }
+            let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            return String(decoding: data, as: UTF8.self)
+        }
+
+        /// One record as a line: tab-separated fields, each escaped (SafeText) on its own.
+        static func line(_ check: AuditLog.Check, _ i: Int) -> String {
+            let r = check.records[i]
+            let codes = r.findings.isEmpty ? "" : " [\(r.findings.joined(separator: ","))]"
+            let admitted = r.admitted.map { " -> \($0)" } ?? ""
+            let medium = r.medium.map { " (medium \($0.summary))" } ?? ""
+            let mark = check.fails(i) ? "UNVERIFIED " : ""
+            let fields = ["\(mark)\(r.seq)", r.time, "\(r.user)@\(r.station)", r.command, r.verdict, "\(r.input)\(medium)",
+                          "sha256:\(r.deliverySha256.prefix(16))\(codes)\(admitted)"]
+            return fields.map(terminalSafe).joined(separator: "\t")
         }
     }
 }

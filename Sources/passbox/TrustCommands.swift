@@ -117,22 +117,8 @@ struct TrustList: ParsableCommand {
         var warnings: [String]
     }
 
-    static func signerRow(_ rule: SignerRule) -> SignerRow {
-        SignerRow(name: rule.name, scope: rule.scopeDescription, vendors: rule.vendors, products: rule.products, kinds: rule.kinds,
-                  validFrom: rule.validFrom.map(timeText), validUntil: rule.validUntil.map(timeText), threshold: rule.threshold,
-                  certificates: rule.subjectPatterns.isEmpty ? nil : rule.subjectPatterns,
-                  keys: rule.keyReferences.isEmpty ? nil : rule.keyReferences)
-    }
-
-    func run() throws {
-        let dir = trustStoreDirectory(trustStore)
-        let contents: TrustStoreContents
-        do {
-            contents = try TrustStoreContents.read(directory: dir)
-        } catch let error as TrustStoreError {
-            throw CannotEvaluate("trust store: \(error)")
-        }
-        let now = Date()
+    /// What `trust list` shows, from the one reading of the trust store.
+    static func listing(_ contents: TrustStoreContents, directory dir: String, now: Date) -> Listing {
         let config = contents.store.config
         let revoked = Set(config.revoked)
         var listing = Listing(trustStore: dir, threshold: config.threshold, distinctKeys: contents.keyCount, keys: [], roots: [], crls: [],
@@ -166,6 +152,25 @@ struct TrustList: ParsableCommand {
             if let w = expiryWarning("trust.yaml signer '\(rule.name)' (validUntil)", rule.validUntil, now: now) { listing.warnings.append(w) }
         }
 
+        return listing
+    }
+
+    static func signerRow(_ rule: SignerRule) -> SignerRow {
+        SignerRow(name: rule.name, scope: rule.scopeDescription, vendors: rule.vendors, products: rule.products, kinds: rule.kinds,
+                  validFrom: rule.validFrom.map(timeText), validUntil: rule.validUntil.map(timeText), threshold: rule.threshold,
+                  certificates: rule.subjectPatterns.isEmpty ? nil : rule.subjectPatterns,
+                  keys: rule.keyReferences.isEmpty ? nil : rule.keyReferences)
+    }
+
+    func run() throws {
+        let dir = trustStoreDirectory(trustStore)
+        let contents: TrustStoreContents
+        do {
+            contents = try TrustStoreContents.read(directory: dir)
+        } catch let error as TrustStoreError {
+            throw CannotEvaluate("trust store: \(error)")
+        }
+        let listing = Self.listing(contents, directory: dir, now: Date())
         switch format {
         case .json:
             let encoder = JSONOutput.encoder()
@@ -236,7 +241,7 @@ struct TrustCheck: ParsableCommand {
 
     func run() throws {
         let dir = trustStoreDirectory(trustStore)
-        var errors: [String] = [], warnings: [String] = [], infos: [String] = []
+        var errors: [String] = []
         let contents: TrustStoreContents
         do {
             contents = try TrustStoreContents.read(directory: dir)
@@ -246,54 +251,9 @@ struct TrustCheck: ParsableCommand {
             try emitText(errors.map { "error: \($0)\n" }.joined() + "passbox trust check: \(errors.count) error(s), 0 warning(s), 0 note(s)\n", to: nil)
             throw ExitCode(Exit.cannotEvaluate)
         }
-        // Every key file, with what it stands for.
-        let keyFiles = contents.keyFiles.map { (name: $0.fileName, fingerprints: $0.summary.fingerprints) }
-        let allFingerprints = keyFiles.reduce(into: Set<String>()) { $0.formUnion($1.fingerprints) }
-        let config = contents.store.config
-        if !contents.hasTrustYAML {
-            infos.append("no trust.yaml: every key in keys/ is trusted for every delivery")
-        }
-
-        var named = Set<String>()
-        for rule in config.signers {
-            var fingerprints = Set<String>()
-            for reference in rule.keyReferences {
-                if isFingerprintText(reference) {
-                    let f = normalizeFingerprint(reference)
-                    fingerprints.insert(f)
-                    if !allFingerprints.contains(f) {
-                        warnings.append("signer '\(rule.name)': fingerprint \(f) matches no key in keys/ (it can still match a CMS signing key)")
-                    }
-                } else if !isPlainKeyFileName(reference) {
-                    errors.append("signer '\(rule.name)': '\(reference)' is neither a file name in keys/ nor a SHA-256 fingerprint")
-                } else if let file = keyFiles.first(where: { $0.name == reference }) {
-                    fingerprints.formUnion(file.fingerprints)
-                    named.insert(file.name)
-                } else if FileManager.default.fileExists(atPath: dir + "/keys/" + reference) {
-                    errors.append("signer '\(rule.name)': keys/\(reference) is not a key file passbox reads (.pem .pub .asc .pgp)")
-                } else {
-                    errors.append("signer '\(rule.name)': key file keys/\(reference) does not exist")
-                }
-            }
-            for file in keyFiles where !file.fingerprints.isDisjoint(with: fingerprints) { named.insert(file.name) }
-            if let until = rule.validUntil, until < Date() {
-                warnings.append("signer '\(rule.name)': validUntil \(timeText(until)) has passed; its keys are rejected as signature.expired")
-            }
-        }
-        for file in keyFiles where !named.contains(file.name) && !config.signers.isEmpty {
-            infos.append("keys/\(file.name) is named by no signer: it is trusted for every vendor, product and kind")
-        }
-        // Overlapping scopes of different signers: two parties trusted for the same deliveries.
-        for (i, a) in config.signers.enumerated() {
-            for b in config.signers[(i + 1)...] where overlap(a.vendors, b.vendors) && overlap(a.products, b.products) && overlap(a.kinds, b.kinds) {
-                warnings.append("signers '\(a.name)' (\(a.scopeDescription)) and '\(b.name)' (\(b.scopeDescription)) have overlapping scopes: either can sign for the other's deliveries")
-            }
-        }
-        let revoked = Set(config.revoked)
-        for file in keyFiles where !file.fingerprints.isDisjoint(with: revoked) {
-            warnings.append("keys/\(file.name) is revoked in trust.yaml but still in keys/ (it is rejected as signature.revoked; remove the file)")
-        }
-
+        let lint = contents.lint(now: Date())
+        errors += lint.errors
+        let warnings = lint.warnings, infos = lint.notes
         var out = ""
         for e in errors { out += "error: \(e)\n" }
         for w in warnings { out += "warning: \(w)\n" }
@@ -301,12 +261,5 @@ struct TrustCheck: ParsableCommand {
         out += "passbox trust check: \(errors.count) error(s), \(warnings.count) warning(s), \(infos.count) note(s)\n"
         try emitText(out, to: nil)
         throw ExitCode(errors.isEmpty ? Exit.accepted : Exit.cannotEvaluate)
-    }
-
-    /// nil means any: overlaps everything; two lists overlap when they share a name.
-    private func overlap(_ a: [String]?, _ b: [String]?) -> Bool {
-        guard let a, let b else { return true }
-        let lower = Set(a.map { $0.lowercased() })
-        return b.contains { lower.contains($0.lowercased()) }
     }
 }

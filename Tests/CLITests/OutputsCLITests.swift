@@ -3,20 +3,6 @@ import XCTest
 
 /// What people see and what gets recorded (docs/usage.md "Output", docs/report.md).
 final class OutputsCLITests: XCTestCase {
-    private func signedDelivery(_ ws: Workspace) throws {
-        try ws.standardDelivery()
-        let key = try ws.key("vendor")
-        try ws.manifest("delivery", keys: [key], output: "delivery/delivery.dsse.json",
-                        extra: ["--vendor", "Acme", "--product", "etcher", "--version", "2.4", "--kind", "firmware"])
-    }
-
-    private func auditRecords(_ ws: Workspace) throws -> [[String: Any]] {
-        guard FileManager.default.fileExists(atPath: ws.url("state/audit.jsonl").path) else { return [] }
-        return try String(decoding: try ws.read("state/audit.jsonl"), as: UTF8.self)
-            .split(separator: "\n")
-            .map { try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
-    }
-
     /// Progress is drawn on a terminal (a pseudo-terminal made by `script`), never into
     /// a pipe or a file.
     func testProgressOnATerminalAndNotInAPipe() throws {
@@ -40,7 +26,7 @@ final class OutputsCLITests: XCTestCase {
 
     func testQuietStatusAndSeveralOutputs() throws {
         let ws = try Workspace()
-        try signedDelivery(ws)
+        try ws.signedStandardDelivery()
         try ws.write("delivery/autorun.inf", "[autorun]\n")
         let quiet = try ws.passbox(["verify", "delivery", "-q"])
         XCTAssertEqual(quiet.status, 1)
@@ -64,7 +50,7 @@ final class OutputsCLITests: XCTestCase {
     /// trust store, and its audit record; admit adds the folder and the receipt.
     func testJSONReportContextAndAdmitFolderAndReceipt() throws {
         let ws = try Workspace()
-        try signedDelivery(ws)
+        try ws.signedStandardDelivery()
         let verify = try ws.verify(["delivery"])
         XCTAssertEqual(verify.status, 0, verify.stderr)
         XCTAssertNotNil(verify.json["time"] as? String)
@@ -73,7 +59,7 @@ final class OutputsCLITests: XCTestCase {
         XCTAssertEqual((verify.json["deliveryDigest"] as? [String: String])?["sha256"]?.count, 64)
         XCTAssertEqual((verify.json["policy"] as? [String: Any])?["source"] as? String, "built-in")
         XCTAssertEqual(((verify.json["trustStore"] as? [String: Any])?["sha256"] as? String)?.count, 64)
-        XCTAssertEqual(verify.json["auditSeq"] as? Int, try auditRecords(ws).last?["seq"] as? Int)
+        XCTAssertEqual(verify.json["auditSeq"] as? Int, try ws.auditRecords().last?["seq"] as? Int)
 
         try ws.key("station", trusted: false)
         try FileManager.default.createDirectory(at: ws.url("prod"), withIntermediateDirectories: true)
@@ -85,8 +71,8 @@ final class OutputsCLITests: XCTestCase {
         let receipt = try XCTUnwrap(admitted["receipt"])
         XCTAssertTrue(FileManager.default.fileExists(atPath: ws.url(folder).path), folder)
         XCTAssertTrue(FileManager.default.fileExists(atPath: ws.url(receipt).path), receipt)
-        XCTAssertEqual(admit.json["auditSeq"] as? Int, try auditRecords(ws).last?["seq"] as? Int)
-        let record = try XCTUnwrap(try auditRecords(ws).last)
+        XCTAssertEqual(admit.json["auditSeq"] as? Int, try ws.auditRecords().last?["seq"] as? Int)
+        let record = try XCTUnwrap(try ws.auditRecords().last)
         XCTAssertEqual(record["product"] as? String, "etcher")
         XCTAssertEqual(record["version"] as? String, "2.4")
         XCTAssertEqual((record["path"] as? String)?.hasPrefix("/"), true)
@@ -120,7 +106,7 @@ final class OutputsCLITests: XCTestCase {
 
         let missing = try ws.passbox(["verify", "no-such-medium", "--trust-store", "ts", "--syslog", "udp://127.0.0.1:\(port)"])
         XCTAssertEqual(missing.status, 2, missing.stderr)
-        let record = try XCTUnwrap(try auditRecords(ws).last)
+        let record = try XCTUnwrap(try ws.auditRecords().last)
         XCTAssertEqual(record["verdict"] as? String, "error")
         XCTAssertEqual(record["input"] as? String, "no-such-medium")
         XCTAssertTrue((record["error"] as? String)?.contains("no-such-medium") == true, "\(record)")
@@ -138,7 +124,7 @@ final class OutputsCLITests: XCTestCase {
         try ws.standardDelivery()
         let unwritable = try ws.passbox(["verify", "delivery", "--trust-store", "ts", "-o", "no/such/dir/r.json"])
         XCTAssertEqual(unwritable.status, 2)
-        let last = try XCTUnwrap(try auditRecords(ws).last)
+        let last = try XCTUnwrap(try ws.auditRecords().last)
         XCTAssertEqual(last["verdict"] as? String, "error")
         XCTAssertTrue((last["error"] as? String)?.contains("cannot write the report") == true, "\(last)")
     }
@@ -152,7 +138,7 @@ final class OutputsCLITests: XCTestCase {
         let check = try runProcess(["python3", "-c", "import jsonschema, rfc3986_validator"])
         guard check.status == 0 else { throw XCTSkip("python3 jsonschema and rfc3986-validator are not installed (scripts/test.sh installs them)") }
         let ws = try Workspace()
-        try signedDelivery(ws)
+        try ws.signedStandardDelivery()
         for name in ["my file #1.txt", "100% done?.bin", "a:b.txt", "日本語.txt", "x[1]{2}.bin"] {
             try ws.write("delivery/\(name)", "unsigned\n")
         }

@@ -149,20 +149,6 @@ struct SyslogMessage {
 /// SIEM events (docs/station.md, "SIEM"): RFC 5424 and CEF over UDP and TCP.
 final class SIEMCLITests: XCTestCase {
 
-    private func signed(_ ws: Workspace) throws {
-        try ws.standardDelivery()
-        let key = try ws.key("vendor")
-        try ws.manifest("delivery", keys: [key], output: "delivery/delivery.dsse.json",
-                        extra: ["--vendor", "Acme", "--product", "etcher", "--version", "2.4", "--kind", "firmware"])
-    }
-
-    private func auditRecords(_ ws: Workspace) throws -> [[String: Any]] {
-        guard FileManager.default.fileExists(atPath: ws.url("state/audit.jsonl").path) else { return [] }
-        return try String(decoding: try ws.read("state/audit.jsonl"), as: UTF8.self)
-            .split(separator: "\n")
-            .map { try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
-    }
-
     private func hostName() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         _ = gethostname(&buffer, 255)
@@ -171,7 +157,7 @@ final class SIEMCLITests: XCTestCase {
 
     func testVerifyDecisionsReachAUDPCollectorAsRFC5424() throws {
         let ws = try Workspace()
-        try signed(ws)
+        try ws.signedStandardDelivery()
         let weird = "we\"ird]name\\x.bin"
         try ws.write(weird, "not signed\n")
         let collector = try Collector(tcp: false)
@@ -183,7 +169,7 @@ final class SIEMCLITests: XCTestCase {
         // The escapes of RFC 5424 §6.3.3 are on the wire.
         XCTAssertTrue(raw.contains(#"delivery="we\"ird\]name\\x.bin""#), raw)
         let m = try XCTUnwrap(SyslogMessage(raw), raw)
-        let record = try XCTUnwrap(try auditRecords(ws).last)
+        let record = try XCTUnwrap(try ws.auditRecords().last)
         XCTAssertEqual(m.pri, 16 * 8 + 4) // local0.warning
         XCTAssertEqual(m.version, 1)
         XCTAssertEqual(m.timestamp, record["time"] as? String)
@@ -213,7 +199,7 @@ final class SIEMCLITests: XCTestCase {
 
     func testAdmitDecisionReachesATCPCollectorWithOctetCounting() throws {
         let ws = try Workspace()
-        try signed(ws)
+        try ws.signedStandardDelivery()
         XCTAssertEqual(try ws.passbox(["keygen", "-o", "keys/station"]).status, 0)
         try FileManager.default.createDirectory(at: ws.url("share"), withIntermediateDirectories: true)
         let collector = try Collector(tcp: true)
@@ -227,7 +213,7 @@ final class SIEMCLITests: XCTestCase {
         let body = String(stream[stream.index(after: space)...])
         XCTAssertEqual(body.utf8.count, length, stream)
         let m = try XCTUnwrap(SyslogMessage(body), body)
-        let record = try XCTUnwrap(try auditRecords(ws).last)
+        let record = try XCTUnwrap(try ws.auditRecords().last)
         let folder = try XCTUnwrap(record["admitted"] as? String)
         XCTAssertTrue(FileManager.default.fileExists(atPath: ws.url("share/\(folder)").path))
         XCTAssertEqual(m.pri, 133)
@@ -254,7 +240,7 @@ final class SIEMCLITests: XCTestCase {
 
     func testCEFFromThePolicyAndFromTheCommandLine() throws {
         let ws = try Workspace()
-        try signed(ws)
+        try ws.signedStandardDelivery()
         try ws.write("odd=name|x.bin", "unsigned\n")
         let collector = try Collector(tcp: false)
         try ws.write("policy.yaml", "siem:\n  syslog: \"\(collector.url)\"\n  format: cef\n")
@@ -264,7 +250,7 @@ final class SIEMCLITests: XCTestCase {
         let m = try XCTUnwrap(SyslogMessage(raw), raw)
         XCTAssertEqual(m.pri, 132)
         XCTAssertNil(m.sdID)
-        let record = try XCTUnwrap(try auditRecords(ws).last)
+        let record = try XCTUnwrap(try ws.auditRecords().last)
         XCTAssertTrue(m.msg.hasPrefix("CEF:0|passbox|passbox|"), m.msg)
         let header = m.msg.split(separator: "|", maxSplits: 7, omittingEmptySubsequences: false).map(String.init)
         XCTAssertEqual(header.count, 8, m.msg)
@@ -294,7 +280,7 @@ final class SIEMCLITests: XCTestCase {
 
     func testCollectorDownChangesNeitherExitCodeNorAuditRecord() throws {
         let ws = try Workspace()
-        try signed(ws)
+        try ws.signedStandardDelivery()
         XCTAssertEqual(try ws.passbox(["keygen", "-o", "keys/station"]).status, 0)
         try FileManager.default.createDirectory(at: ws.url("share"), withIntermediateDirectories: true)
         // Ports that were just bound and closed again: nobody listens there.
@@ -313,7 +299,7 @@ final class SIEMCLITests: XCTestCase {
         XCTAssertTrue(a.stderr.contains("not sent to the SIEM"), a.stderr)
         XCTAssertLessThan(Date().timeIntervalSince(started), 20)
 
-        let records = try auditRecords(ws)
+        let records = try ws.auditRecords()
         XCTAssertEqual(records.map { $0["command"] as? String }, ["verify", "verify", "admit"])
         XCTAssertEqual(records.map { $0["verdict"] as? String }, ["accepted", "rejected", "accepted"])
         XCTAssertNotNil(records.last?["admitted"] as? String)
@@ -324,7 +310,7 @@ final class SIEMCLITests: XCTestCase {
     /// about a second; the decision and its record are unchanged.
     func testUnresponsiveCollectorTimesOutInAboutASecond() throws {
         let ws = try Workspace()
-        try signed(ws)
+        try ws.signedStandardDelivery()
         let collector = try Collector(tcp: true, backlog: 0)
         var fillers: [Int32] = []
         defer { for f in fillers { close(f) } }
@@ -352,12 +338,12 @@ final class SIEMCLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("not sent to the SIEM"), r.stderr)
         XCTAssertTrue(r.stderr.contains("timed out"), r.stderr)
         XCTAssertLessThan(elapsed, 5, "the send must give up quickly")
-        XCTAssertEqual(try auditRecords(ws).count, 1)
+        XCTAssertEqual(try ws.auditRecords().count, 1)
     }
 
     func testMalformedCollectorIsAUsageError() throws {
         let ws = try Workspace()
-        try signed(ws)
+        try ws.signedStandardDelivery()
         for bad in ["http://127.0.0.1:514", "udp://127.0.0.1", "tcp://127.0.0.1:0", "udp://:514", "tcp://127.0.0.1:99999"] {
             let r = try ws.passbox(["verify", "delivery", "--trust-store", "ts", "--syslog", bad])
             XCTAssertEqual(r.status, 2, "\(bad): \(r.stderr)")
@@ -366,7 +352,7 @@ final class SIEMCLITests: XCTestCase {
         try ws.write("policy.yaml", "siem:\n  syslog: \"udp://127.0.0.1:514\"\n  format: leef\n")
         XCTAssertEqual(try ws.passbox(["verify", "delivery", "--trust-store", "ts", "--policy", "policy.yaml"]).status, 2)
         // Nothing was decided, so nothing was recorded.
-        XCTAssertEqual(try auditRecords(ws).count, 0)
+        XCTAssertEqual(try ws.auditRecords().count, 0)
     }
 
     func testSDEscapingAndCEFEscaping() {

@@ -171,3 +171,22 @@ final class Workspace {
         try write("\(root)/README.txt", "delivery notes\n")
     }
 }
+
+extension Workspace {
+    /// The standard delivery signed with `manifest create` (a key `vendor`), with
+    /// passbox's predicate: Acme etcher 2.4 firmware.
+    func signedStandardDelivery() throws {
+        try standardDelivery()
+        let key = try key("vendor")
+        try manifest("delivery", keys: [key], output: "delivery/delivery.dsse.json",
+                     extra: ["--vendor", "Acme", "--product", "etcher", "--version", "2.4", "--kind", "firmware"])
+    }
+
+    /// The records of `state/audit.jsonl`, each as a JSON object (none when there is no log).
+    func auditRecords() throws -> [[String: Any]] {
+        guard FileManager.default.fileExists(atPath: url("state/audit.jsonl").path) else { return [] }
+        return try String(decoding: try read("state/audit.jsonl"), as: UTF8.self)
+            .split(separator: "\n")
+            .map { try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+    }
+}

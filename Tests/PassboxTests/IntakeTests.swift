@@ -373,3 +373,21 @@ import Testing
         #expect(taken == 0)
     }
 }
+
+/// Hashing on the calling thread (the fuzzer's setting) gives the digests the pool gives.
+@Suite struct CallingThreadHashingTests {
+    @Test func sameDigestsWithoutAWorkerPool() throws {
+        let tar = try Data(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Demo/delivery/tools/calib-tool-1.3.tar.gz"))
+        var pooled = IntakeOptions()
+        pooled.algorithms = [.sha256, .sha512]
+        var inline = pooled
+        inline.hashOnCallingThread = true
+        let a = Intake.run(bytes: [UInt8](tar), name: "t.tar.gz", options: pooled)
+        let b = Intake.run(bytes: [UInt8](tar), name: "t.tar.gz", options: inline)
+        #expect(a.items.count > 1)
+        #expect(a.items.map(\.path) == b.items.map(\.path))
+        #expect(a.items.map(\.digests) == b.items.map(\.digests))
+        #expect(b.items.allSatisfy { !$0.complete || $0.kind == .directory || $0.digests.sha512 != nil })
+    }
+}

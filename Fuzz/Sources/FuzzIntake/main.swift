@@ -13,6 +13,8 @@ public func fuzzIntake(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     options.limits.maxTotalBytes = 64 << 20
     options.limits.ratioFloorBytes = 1 << 20
     options.limits.maxEntries = 10_000
+    // No worker pool per input: one input costs little more than reading it.
+    options.hashOnCallingThread = true
     let inventory = Intake.run(bytes: bytes(data, size), name: "input", options: options)
     // Invariants: an item read to its end has its digests; paths are never empty.
     for item in inventory.items {

@@ -55,6 +55,7 @@ public final class VerificationProgress: @unchecked Sendable {
 
     public init() {}
 
+    /// The stage and counters now (any thread).
     public func snapshot() -> Snapshot {
         let i = intake.snapshot()
         lock.lock()

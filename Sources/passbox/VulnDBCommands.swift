@@ -60,18 +60,18 @@ struct VulnDBCommand: ParsableCommand {
             let directory = resolveStateDirectory(option: state)
             let maxAge = try loadPolicy(policy)?.vulnerabilities?.maxDatabaseAge ?? VulnerabilityPolicy.default.maxDatabaseAge
             let status: VulnerabilityDatabaseStatus
-            let loaded: LoadedDatabase
+            let state: DatabaseState
             do {
                 let database = try VulnerabilityDatabase(path: VulnerabilityDatabase.path(stateDirectory: directory), create: false)
                 status = try database.status()
-                loaded = try database.loadIndex()
+                state = try database.state()
             } catch let error as VulnerabilityDatabaseError {
                 throw CannotEvaluate(error.message)
             }
             say("vulnerability database \(terminalSafe(VulnerabilityDatabase.path(stateDirectory: directory)))")
-            say("  records    \(status.records) (\(status.withdrawn) withdrawn, kept, never match)" + (loaded.unreadable > 0 ? "; \(loaded.unreadable) unreadable" : ""))
+            say("  records    \(status.records) (\(status.withdrawn) withdrawn, kept, never match)")
             for (ecosystem, count) in status.byEcosystem { say("  \(terminalSafe(ecosystem).padding(toLength: 16, withPad: " ", startingAt: 0)) \(count)") }
-            if let time = loaded.state.importedAt {
+            if let time = state.importedAt {
                 let days = Int(Date().timeIntervalSince(time) / 86_400)
                 let stale = Date().timeIntervalSince(time) > maxAge
                 say("  data of    \(RFC3339.format(time)) (\(days) day(s) old\(stale ? ", STALE: over maxDatabaseAge \(Int(maxAge / 86_400)) day(s)" : ""))")
@@ -113,7 +113,7 @@ func loadVulnerabilityGate(stateDirectory: String, policy: VulnerabilityPolicy?,
         // Only the records the delivery's components name are read (by ecosystem and name).
         let database = try VulnerabilityDatabase(path: path, create: false)
         return VulnerabilityGate(policy: policy ?? .default, index: nil, database: try database.state(), databasePath: path,
-                                 stationVEX: stationVEX, lookup: { keys in try database.loadIndex(keys: keys) })
+                                 stationVEX: stationVEX, lookup: { keys in try database.loadIndex(keys: keys).index })
     } catch let error as VulnerabilityDatabaseError {
         throw CannotEvaluate(error.message)
     }

@@ -37,20 +37,29 @@ extension VulnDBCommand {
         func run() throws {
             let directory = resolveStateDirectory(option: state)
             let vulnerabilityPolicy = try loadPolicy(policy)?.vulnerabilities ?? .default
-            let loaded: LoadedDatabase
-            let importTimes: [Int64: Date]
-            do {
-                let database = try VulnerabilityDatabase(path: VulnerabilityDatabase.path(stateDirectory: directory), create: false)
-                loaded = try database.loadIndex()
-                importTimes = Dictionary(try database.status().imports.map { ($0.id, $0.importedAt) }, uniquingKeysWith: { a, _ in a })
-            } catch let error as VulnerabilityDatabaseError {
-                throw CannotEvaluate(error.message)
-            }
+            let admissions = try admittedDeliveries(directory)
+            // One read of the records every admitted component needs (by ecosystem and name).
+            let keys = VulnerabilityIndex.lookupKeys(for: admissions.flatMap { $0.sboms.flatMap(\.document.components) })
+            let (loaded, importTimes) = try loadDatabase(directory, keys: keys)
             guard var gate = try loadVulnerabilityGate(stateDirectory: directory, policy: vulnerabilityPolicy, force: true) else {
                 throw CannotEvaluate("no vulnerability database")
             }
             gate.index = loaded.index
             gate.lookup = nil
+            var deliveries: [ReassessedDelivery] = []
+            for admission in admissions {
+                let entry = try reassess(admission, gate: gate, loaded: loaded, importTimes: importTimes)
+                if !entry.vulnerabilities.isEmpty { deliveries.append(entry) }
+            }
+            let output = ReassessOutput(database: gate.databasePath, failOn: vulnerabilityPolicy.failOn.rawValue,
+                                        admissions: admissions.count, affected: deliveries)
+            try write(output)
+            throw ExitCode(output.failing ? Exit.rejected : Exit.accepted)
+        }
+
+        /// Every accepted `admit` of the audit log (its chain checked first), with the
+        /// SBOMs of its admitted folder.
+        private func admittedDeliveries(_ directory: String) throws -> [(record: AuditRecord, folder: String, sboms: [(path: String, document: SBOMDocument)])] {
             let check: AuditLog.Check
             do {
                 check = try AuditLog(directory: directory).verify()
@@ -58,39 +67,53 @@ extension VulnDBCommand {
                 throw CannotEvaluate(error.message)
             }
             guard check.intact else { throw CannotEvaluate("the audit log is not intact (passbox log verify): its admissions cannot be trusted") }
-
-            var deliveries: [ReassessedDelivery] = []
-            for record in check.records where record.command == "admit" && record.verdict == "accepted" {
-                guard let admitted = record.admitted else { continue }
+            return try check.records.filter { $0.command == "admit" && $0.verdict == "accepted" }.compactMap { record in
+                guard let admitted = record.admitted else { return nil }
                 let folder = admitted.hasPrefix("/") ? admitted : to + "/" + admitted
-                let sboms = try readAdmittedSBOMs(folder)
-                let admittedAt = parseRFC3339(record.time)
-                let report: VulnerabilityReport
-                do {
-                    report = try VulnerabilityScan.assess(gate: gate, sboms: sboms.map { ($0.path, $0.document) }).report
-                } catch let error as EvaluationError {
-                    throw CannotEvaluate(error.message)
-                }
-                var entry = ReassessedDelivery(seq: record.seq, time: record.time, folder: folder, product: record.product,
-                                               version: record.version, sboms: sboms.count, findingsAtAdmission: record.findings.filter { $0.hasPrefix("vuln.") })
-                for component in report.components {
-                    for v in component.vulnerabilities where v.status == "affected" {
-                        let ids = [v.id] + v.aliases
-                        let firstSeen = ids.compactMap { loaded.firstImport[$0] }.min()
-                        if sinceImport, firstSeen != loaded.lastImport { continue }
-                        let knownAtAdmission = firstSeen.flatMap { importTimes[$0] }.map { time in admittedAt.map { time <= $0 } ?? false } ?? false
-                        entry.vulnerabilities.append(.init(component: component.purl ?? "\(component.name)@\(component.version)",
-                                                           document: component.document, id: v.id, aliases: v.aliases,
-                                                           severity: v.severity, score: v.score, fixedVersion: v.fixedVersion,
-                                                           level: v.level, knownAtAdmission: knownAtAdmission))
-                    }
-                }
-                if !entry.vulnerabilities.isEmpty { deliveries.append(entry) }
+                return (record, folder, try readAdmittedSBOMs(folder))
             }
-            let failing = deliveries.contains { $0.vulnerabilities.contains { $0.level == .error } }
-            let output = ReassessOutput(database: gate.databasePath, failOn: vulnerabilityPolicy.failOn.rawValue,
-                                        admissions: check.records.filter { $0.command == "admit" && $0.verdict == "accepted" }.count,
-                                        affected: deliveries)
+        }
+
+        private func loadDatabase(_ directory: String, keys: Set<PackageKey>) throws -> (LoadedDatabase, [Int64: Date]) {
+            do {
+                let database = try VulnerabilityDatabase(path: VulnerabilityDatabase.path(stateDirectory: directory), create: false)
+                let times = Dictionary(try database.status().imports.map { ($0.id, $0.importedAt) }, uniquingKeysWith: { a, _ in a })
+                return (try database.loadIndex(keys: keys), times)
+            } catch let error as VulnerabilityDatabaseError {
+                throw CannotEvaluate(error.message)
+            }
+        }
+
+        /// One delivery against the current database: what affects it now, and whether a
+        /// record of it was in the database when it was admitted.
+        private func reassess(_ admission: (record: AuditRecord, folder: String, sboms: [(path: String, document: SBOMDocument)]),
+                              gate: VulnerabilityGate, loaded: LoadedDatabase, importTimes: [Int64: Date]) throws -> ReassessedDelivery {
+            let record = admission.record
+            let report: VulnerabilityReport
+            do {
+                report = try VulnerabilityScan.assess(gate: gate, sboms: admission.sboms).report
+            } catch let error as EvaluationError {
+                throw CannotEvaluate(error.message)
+            }
+            let admittedAt = parseRFC3339(record.time)
+            var entry = ReassessedDelivery(seq: record.seq, time: record.time, folder: admission.folder, product: record.product,
+                                           version: record.version, sboms: admission.sboms.count,
+                                           findingsAtAdmission: record.findings.filter { $0.hasPrefix("vuln.") })
+            for component in report.components {
+                for v in component.vulnerabilities where v.status == "affected" {
+                    let firstSeen = ([v.id] + v.aliases).compactMap { loaded.firstImport[$0] }.min()
+                    if sinceImport, firstSeen != loaded.lastImport { continue }
+                    let known = firstSeen.flatMap { importTimes[$0] }.map { time in admittedAt.map { time <= $0 } ?? false } ?? false
+                    entry.vulnerabilities.append(.init(component: component.purl ?? "\(component.name)@\(component.version)",
+                                                       document: component.document, id: v.id, aliases: v.aliases,
+                                                       severity: v.severity, score: v.score, fixedVersion: v.fixedVersion,
+                                                       level: v.level, knownAtAdmission: known))
+                }
+            }
+            return entry
+        }
+
+        private func write(_ output: ReassessOutput) throws {
             switch format {
             case .json:
                 let encoder = JSONEncoder()
@@ -99,7 +122,6 @@ extension VulnDBCommand {
             case .text:
                 try emitText(output.text(), to: nil)
             }
-            throw ExitCode(failing ? Exit.rejected : Exit.accepted)
         }
 
         /// The SBOMs in an admitted folder: files named like SBOMs or that look like
@@ -159,6 +181,9 @@ struct ReassessOutput: Codable {
     var failOn: String
     var admissions: Int
     var affected: [ReassessedDelivery]
+
+    /// Some delivery has a vulnerability at or above failOn (exit 1).
+    var failing: Bool { affected.contains { $0.vulnerabilities.contains { $0.level == .error } } }
 
     func text() -> String {
         var out = "passbox vulndb reassess: \(affected.count) of \(admissions) admitted deliver\(admissions == 1 ? "y" : "ies") affected (failOn \(failOn))\n"

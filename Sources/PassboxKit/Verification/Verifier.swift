@@ -138,7 +138,7 @@ public enum Verifier {
         intake.captureLimit = maxManifestBytes
         let vex = options.vulnerabilities != nil
         intake.captureContent = { looksLikeSBOM($0) || (vex && looksLikeOpenVEX($0)) }
-        intake.captureNamed = { isSBOMFileName($0) || (options.vulnerabilities != nil && isVEXFileName($0)) }
+        intake.captureNamed = { isSBOMFileName($0) || (vex && isVEXFileName($0)) }
         intake.progress = progress?.intake
         return intake
     }

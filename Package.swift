@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // The offline vulnerability database (docs/vulnerabilities.md): SQLite through GRDB.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C libraries from the system, found through pkg-config.
@@ -48,7 +50,7 @@ let package = Package(
         .target(name: "Attestation", dependencies: ["CryptoIO", .product(name: "Yams", package: "Yams")],
                 exclude: ["VENDOR-FORMATS.md"]),
         .target(name: "PassboxKit", dependencies: [
-            "Intake", "Attestation", "CryptoIO", "SBOM", "SafeText",
+            "Intake", "Attestation", "CryptoIO", "SBOM", "SafeText", "Vulnerabilities",
         ]),
         .target(name: "Station", dependencies: [
             "PassboxKit", "Intake", "ArchiveIO", "Attestation", "CryptoIO", "SBOM", "SafeText",
@@ -63,7 +65,7 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .executableTarget(name: "passbox", dependencies: [
-            "PassboxKit", "Station", "Intake", "Attestation", "CryptoIO", "SafeText", "Kiosk",
+            "PassboxKit", "Station", "Intake", "Attestation", "CryptoIO", "SafeText", "Kiosk", "VulnerabilityStore", "Vulnerabilities",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -80,7 +82,10 @@ let package = Package(
         ]),
         .testTarget(name: "LibraryTests", dependencies: ["PassboxKit", "Station", "Attestation", "CryptoIO"]),
         .target(name: "Vulnerabilities", dependencies: ["SBOM", "ArchiveIO", "CryptoIO", .product(name: "Yams", package: "Yams")]),
-        .testTarget(name: "VulnerabilityTests", dependencies: ["Vulnerabilities", "SBOM", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "VulnerabilityTests", dependencies: ["Vulnerabilities", "VulnerabilityStore", "SBOM", .product(name: "Yams", package: "Yams")]),
+        // The offline vulnerability database on disk: STATE/vulndb.sqlite (GRDB). Moves into
+        // the inventory store once it lands (docs/vulnerabilities.md, "Where the database lives").
+        .target(name: "VulnerabilityStore", dependencies: ["Vulnerabilities", .product(name: "GRDB", package: "GRDB.swift")]),
         // Times import and matching for Benchmarks/vulns.sh (not shipped).
         .executableTarget(name: "vulnbench", dependencies: ["Vulnerabilities", "SBOM"], path: "Benchmarks/vulnbench"),
     ],

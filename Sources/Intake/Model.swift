@@ -183,6 +183,11 @@ public enum FindingCode: String, Sendable, Codable, CaseIterable, Comparable {
     case componentDenied = "sbom.component-denied"
     case licenseDenied = "sbom.license-denied"
     case sbomHashMismatch = "sbom.hash-mismatch"
+    // Vulnerabilities (docs/vulnerabilities.md).
+    case vulnAffected = "vuln.affected"
+    case vulnSuppressed = "vuln.suppressed"
+    case vulnDatabaseStale = "vuln.database-stale"
+    case vulnDatabaseMissing = "vuln.database-missing"
     // Station.
     case versionRollback = "version.rollback"
 
@@ -217,6 +222,10 @@ public enum FindingCode: String, Sendable, Codable, CaseIterable, Comparable {
         case .componentDenied: "A component that a deny rule matches"
         case .licenseDenied: "A component whose license expression the policy does not allow"
         case .sbomHashMismatch: "An SBOM component hash that contradicts the delivered file"
+        case .vulnAffected: "A component affected by a known vulnerability"
+        case .vulnSuppressed: "A known vulnerability suppressed by VEX or a policy ignore"
+        case .vulnDatabaseStale: "The vulnerability database is older than the policy allows"
+        case .vulnDatabaseMissing: "No vulnerability database to check components against"
         case .versionRollback: "An older version of a product than the station already admitted"
         }
     }

@@ -80,6 +80,7 @@ extension ReportFormats {
         out += filesSection(report)
         out += manifestsSection(report)
         if let sbom = report.sbom { out += sbomSection(sbom) }
+        if let vulnerabilities = report.vulnerabilities { out += vulnerabilitiesSection(vulnerabilities) }
         return out + "</section>\n"
     }
 
@@ -161,6 +162,37 @@ extension ReportFormats {
             out += "<tr><td><code>\(escape(name))</code></td><td>\(escape(c.status))</td><td>\(escape(c.reason))</td></tr>\n"
         }
         return out + "</table>\n</details>\n"
+    }
+
+    /// Known vulnerabilities: affected ones by severity (most severe first), then suppressed ones.
+    private static func vulnerabilitiesSection(_ v: VulnerabilityReport) -> String {
+        var out = "<h2>Vulnerabilities</h2>\n<p>"
+        if v.database.present {
+            out += "Database data of \(escape(v.database.dataTime ?? "unknown time"))"
+            if let age = v.database.ageDays { out += " (\(age) day(s) old)" }
+        } else {
+            out += "No vulnerability database"
+        }
+        out += "; \(v.componentsChecked) component(s) checked; failOn \(escape(v.failOn)).</p>\n"
+        var rows: [(rank: Int, html: String)] = []
+        for c in v.components {
+            for x in c.vulnerabilities {
+                let severity = x.severity ?? "unknown"
+                let rank = x.status == "suppressed" ? 99 : VulnerabilityReport.severityOrder.firstIndex(of: severity) ?? 98
+                let name = c.purl ?? "\(c.name)@\(c.version)"
+                let ids = ([x.id] + x.aliases).joined(separator: ", ")
+                let score = x.score.map { String(format: "%.1f", $0) } ?? ""
+                let status = x.status == "suppressed" ? "suppressed: " + (x.justification ?? "") : x.level.rawValue
+                rows.append((rank, "<tr><td><code>\(escape(name))</code></td><td>\(escape(ids))</td><td>\(escape(severity)) \(score)</td>"
+                    + "<td>\(escape(x.fixedVersion ?? "none known"))</td><td>\(escape(status))</td></tr>\n"))
+            }
+        }
+        guard !rows.isEmpty else { return out + "<p>No known vulnerability.</p>\n" }
+        out += "<table><tr><th>component</th><th>ids</th><th>severity</th><th>fixed in</th><th>status</th></tr>\n"
+        for row in rows.enumerated().sorted(by: { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }).prefix(htmlListedPerCode) {
+            out += row.element.html
+        }
+        return out + "</table>\n"
     }
 
     /// Everything from the delivery is text an attacker chose: escaped.

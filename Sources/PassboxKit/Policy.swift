@@ -3,6 +3,7 @@ import Foundation
 import Intake
 import Attestation
 import SBOM
+import Vulnerabilities
 
 /// What the station requires. The built-in default is strict: a trusted signed
 /// manifest, unlisted and missing files reject, archive limits on.
@@ -35,6 +36,8 @@ public struct Policy: Sendable, Equatable {
     public var digests: [DigestAlgorithm] = []
     /// Where the policy came from ("built-in" or a file path).
     public var source = "built-in"
+    /// The `vulnerabilities:` section (docs/vulnerabilities.md); nil when the file has none.
+    public var vulnerabilities: VulnerabilityPolicy?
 
     public init() {}
 
@@ -243,6 +246,8 @@ extension Policy {
                         throw fail("admit.extract must be true, false, or a list of archive file-name patterns such as \"*.tar.gz\"")
                     }
                 }
+            case "vulnerabilities":
+                policy.vulnerabilities = try parseVulnerabilitiesSection(value, fail)
             case "files":
                 guard let map = value.mapping else { throw fail("files must be a mapping") }
                 for (key, v) in map {
@@ -317,6 +322,63 @@ private func parseSBOMSection(_ value: YAMLValue, into policy: inout Policy, _ f
         throw fail("\(error)")
     }
     policy.sbomRules = SBOMRules(allowRules: allow, denyRules: deny, licenses: licenses)
+}
+
+/// `vulnerabilities:` — failOn, unknownSeverity, ignore [{id, reason, until}],
+/// maxDatabaseAge, requireDatabase. Unknown keys and values are errors.
+private func parseVulnerabilitiesSection(_ value: YAMLValue, _ fail: (String) -> PolicyError) throws -> VulnerabilityPolicy {
+    var policy = VulnerabilityPolicy()
+    if case .null = value { return policy }
+    guard let map = value.mapping else { throw fail("vulnerabilities must be a mapping") }
+    for (key, v) in map {
+        switch key {
+        case "failOn":
+            guard let text = v.string, let threshold = VulnerabilityPolicy.Threshold(rawValue: text) else {
+                throw fail("vulnerabilities.failOn must be critical, high, medium, low or any")
+            }
+            policy.failOn = threshold
+        case "unknownSeverity":
+            guard let text = v.string, let level = VulnerabilitySeverity(rawValue: text), level != .none else {
+                throw fail("vulnerabilities.unknownSeverity must be critical, high, medium or low")
+            }
+            policy.unknownSeverity = level
+        case "maxDatabaseAge":
+            guard let text = v.string, let seconds = VulnerabilityPolicy.parseDuration(text) else {
+                throw fail("vulnerabilities.maxDatabaseAge must be a duration such as 30d, 12h, 2w")
+            }
+            policy.maxDatabaseAge = seconds
+        case "requireDatabase":
+            guard let b = v.bool else { throw fail("vulnerabilities.requireDatabase must be true or false") }
+            policy.requireDatabase = b
+        case "ignore":
+            guard let items = v.sequence else { throw fail("vulnerabilities.ignore must be a list") }
+            policy.ignore = try items.map { item in
+                guard let fields = item.mapping else { throw fail("vulnerabilities.ignore: each entry is a mapping {id, reason, until}") }
+                var id: String?, reason: String?, until: Date?
+                for (k, fv) in fields {
+                    guard let text = fv.string else { throw fail("vulnerabilities.ignore: \(k.prefix(40)) must be text") }
+                    switch k {
+                    case "id": id = text
+                    case "reason": reason = text
+                    case "until":
+                        guard let date = VulnerabilityPolicy.parseUntil(text) else {
+                            throw fail("vulnerabilities.ignore: until '\(text.prefix(40))' is not a date (YYYY-MM-DD) or RFC 3339 time")
+                        }
+                        until = date
+                    default: throw fail("unknown key vulnerabilities.ignore.\(k.prefix(80)) (known: id, reason, until)")
+                    }
+                }
+                guard let id, !id.isEmpty else { throw fail("vulnerabilities.ignore: an id is required") }
+                guard let reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw fail("vulnerabilities.ignore \(id.prefix(80)): a reason is required")
+                }
+                return VulnerabilityPolicy.Ignore(id: id, reason: reason, until: until)
+            }
+        default:
+            throw fail("unknown key vulnerabilities.\(key.prefix(80)) (known: failOn, unknownSeverity, ignore, maxDatabaseAge, requireDatabase)")
+        }
+    }
+    return policy
 }
 
 private func positiveInt(_ value: YAMLValue, _ name: String, max: Int, _ fail: (String) -> PolicyError) throws -> Int {

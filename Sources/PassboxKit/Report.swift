@@ -172,6 +172,8 @@ public struct Report: Sendable, Codable {
     public var manifests: [Manifest]
     /// Present when the delivery has an SBOM or the policy requires one.
     public var sbom: SBOMReport?
+    /// Present when the components were checked for known vulnerabilities (docs/vulnerabilities.md).
+    public var vulnerabilities: VulnerabilityReport?
     /// Errors first, then warnings, then notes; in the order they were found within each.
     /// Change them through `add(_:)` / `setFindings(_:)`, which keep the verdict right.
     public private(set) var findings: [Finding]
@@ -182,7 +184,7 @@ public struct Report: Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case mediaType, verdict, time, passboxVersion, station, deliveryDigest, policy, trustStore, auditSeq, admitted
-        case delivery, evidence, files, manifests, sbom, findings, summary
+        case delivery, evidence, files, manifests, sbom, vulnerabilities, findings, summary
     }
 
     public init(verdict: Verdict, delivery: Delivery, evidence: Evidence? = nil, files: [File], manifests: [Manifest],

@@ -14,16 +14,21 @@ extension ReportFormats {
     public static func sarif(_ reports: [Report]) throws -> Data {
         var runs: [[String: Any]] = []
         for report in reports {
+            // One rule per finding code, and one per vulnerability (its id, the
+            // finding code as its property): vuln.affected findings use those.
             var codes: [FindingCode] = []
             for finding in report.findings where !codes.contains(finding.code) { codes.append(finding.code) }
-            let rules: [[String: Any]] = codes.map { code in
+            var rules: [[String: Any]] = codes.map { code in
                 ["id": code.rawValue, "shortDescription": ["text": code.summary],
                  "helpUri": "https://passbox.dev/docs/report#finding-codes"]
             }
-            let results: [[String: Any]] = report.findings.map { finding in
+            let vulnerabilityRules = VulnerabilitySARIF(report.vulnerabilities, findings: report.findings, firstIndex: rules.count)
+            rules += vulnerabilityRules.rules
+            let results: [[String: Any]] = report.findings.enumerated().map { position, finding in
+                let vulnerability = vulnerabilityRules.rule(forFinding: position)
                 var result: [String: Any] = [
-                    "ruleId": finding.code.rawValue,
-                    "ruleIndex": codes.firstIndex(of: finding.code) ?? 0,
+                    "ruleId": vulnerability?.id ?? finding.code.rawValue,
+                    "ruleIndex": vulnerability?.index ?? codes.firstIndex(of: finding.code) ?? 0,
                     "level": finding.severity == .error ? "error" : finding.severity == .warning ? "warning" : "note",
                     "message": ["text": finding.message],
                 ]
@@ -105,4 +110,43 @@ extension ReportFormats {
         let uri = URL(fileURLWithPath: report.delivery.path, isDirectory: report.delivery.kind == .directory).absoluteString
         return uri.hasSuffix("/") ? uri : uri + "/"
     }
+}
+
+/// SARIF rules for vulnerabilities: one rule per vulnerability (its primary id,
+/// aliases and severity as properties), used by its `vuln.affected` and
+/// `vuln.suppressed` results.
+struct VulnerabilitySARIF {
+    var rules: [[String: Any]] = []
+    /// Finding position -> (rule id, rule index).
+    private var byFinding: [Int: (id: String, index: Int)] = [:]
+
+    init(_ report: VulnerabilityReport?, findings: [Finding], firstIndex: Int) {
+        guard let report else { return }
+        var ruleIndex: [String: Int] = [:]
+        var idLists: [(list: String, id: String)] = []
+        for component in report.components {
+            for v in component.vulnerabilities {
+                idLists.append((([v.id] + v.aliases).joined(separator: ", "), v.id))
+                guard ruleIndex[v.id] == nil else { continue }
+                ruleIndex[v.id] = firstIndex + rules.count
+                var properties: [String: Any] = ["aliases": v.aliases, "findingCode": FindingCode.vulnAffected.rawValue]
+                if let severity = v.severity { properties["severity"] = severity }
+                if let score = v.score { properties["security-severity"] = String(format: "%.1f", score) }
+                rules.append([
+                    "id": v.id,
+                    "shortDescription": ["text": v.summary.map { String($0.prefix(200)) } ?? "Known vulnerability \(v.id)"],
+                    "helpUri": "https://osv.dev/vulnerability/\(v.id)",
+                    "properties": properties,
+                ])
+            }
+        }
+        // Longest id lists first, so that one list that starts another is not taken for it.
+        idLists.sort { $0.list.count > $1.list.count }
+        for (position, finding) in findings.enumerated() where finding.code == .vulnAffected || finding.code == .vulnSuppressed {
+            guard let hit = idLists.first(where: { finding.message.contains($0.list) }), let index = ruleIndex[hit.id] else { continue }
+            byFinding[position] = (hit.id, index)
+        }
+    }
+
+    func rule(forFinding position: Int) -> (id: String, index: Int)? { byFinding[position] }
 }

@@ -100,6 +100,9 @@ public enum SBOMCommand {
         /// approved: every component is approved.
         public var verdict: String
         public var sbom: SBOMReport
+        /// `--vulns`: the components' known vulnerabilities and the findings they make.
+        public var vulnerabilities: VulnerabilityReport? = nil
+        public var vulnerabilityFindings: [Finding]? = nil
     }
 
     /// Throws `EvaluationError` naming the file when one cannot be read or parsed.
@@ -168,8 +171,17 @@ struct SBOMCheck {
     /// Manifests, checksum lists and their signatures: kept in memory too, never SBOMs.
     let evidence: Set<Int>
 
-    func run() -> (report: SBOMReport?, findings: [Finding]) {
+    /// An SBOM of the delivery as parsed, for the checks after this one (vulnerabilities).
+    struct Parsed {
+        var index: Int
+        var path: String
+        var signed: Bool
+        var document: SBOMDocument
+    }
+
+    func run() -> (report: SBOMReport?, findings: [Finding], parsed: [Parsed]) {
         var findings: [Finding] = []
+        var parsed: [Parsed] = []
         var documents: [SBOMReport.Document] = []
         var entries: [SBOMReport.Entry] = []
         let items = inventory.items
@@ -216,6 +228,7 @@ struct SBOMCheck {
             let status = index < statuses.count ? statuses[index] : nil
             let signed = status == .verified || status == .covered || namedByPredicate(item)
             let document = evaluation.document
+            parsed.append(Parsed(index: index, path: item.path, signed: signed, document: document))
             documents.append(SBOMReport.Document(
                 path: item.path, format: document.format.rawValue, specVersion: document.specVersion, signed: signed,
                 product: document.product?.displayName, components: document.components.count))
@@ -249,7 +262,7 @@ struct SBOMCheck {
                                     message: "the policy requires an SBOM and the delivery has none"))
         }
         let report = documents.isEmpty && !policy.sbomRequired ? nil : SBOMReport(documents: documents, components: entries)
-        return (report, findings)
+        return (report, findings, parsed)
     }
 
     /// A component whose name is a delivered file's path or file name, with a

@@ -7,7 +7,7 @@ extension SBOMCommand.Output {
     /// Strings that need escapes, and the rare shapes this writer does not spell out
     /// (no documents or no components), are left to `JSONEncoder` itself.
     public func prettyJSON() throws -> Data {
-        guard !sbom.components.isEmpty, !sbom.documents.isEmpty else { return try Self.encoder.encode(self) }
+        guard !sbom.components.isEmpty, !sbom.documents.isEmpty, vulnerabilities == nil else { return try Self.encoder.encode(self) }
         var out = JSONOut()
         out.bytes.reserveCapacity(256 * sbom.components.count + 4096)
         out.raw("{\n")

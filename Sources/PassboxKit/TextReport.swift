@@ -43,6 +43,10 @@ extension Report {
             let signed = sbom.documents.filter { $0.signed == true }.count
             line("  sbom       \(sbom.documents.count) document(s), \(signed) covered by a trusted manifest; components \(sbom.countsLine)")
         }
+        if let vulnerabilities {
+            line("  vulnerabilities")
+            out += vulnerabilities.text()
+        }
         if findings.isEmpty {
             line("  findings   none")
         } else {

@@ -93,6 +93,7 @@ struct Settings {
         verify.algorithms = try digestAlgorithms(o.digests, adding: policyFile.verification.digests)
         try Intake.capMemory(verify.policy.limits.maxMemory)
         stateDirectory = resolveStateDirectory(option: o.state)
+        verify.vulnerabilities = try loadVulnerabilityGate(stateDirectory: stateDirectory, policy: policyFile.verification.vulnerabilities)
         let siem = try SIEMDestination.resolve(url: o.syslog, format: o.syslogFormat?.format, policy: policyFile.station)
         recorder = DecisionRecorder(stateDirectory: stateDirectory, siem: siem, version: passboxVersion)
         recorder.policySha256 = o.policy.flatMap { Receipt.sha256(ofFile: $0) }

@@ -63,6 +63,15 @@ struct SBOMList: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write the report there instead of stdout.")
     var output: String?
 
+    @Flag(name: .long, help: "Also list known vulnerabilities of the components (the station's offline database; exit 1 when one is at or above failOn).")
+    var vulns = false
+
+    @Option(name: .long, help: "The station's state directory (vulndb.sqlite, vex/), for --vulns.")
+    var state: String?
+
+    @Option(name: .long, help: "VEX documents (OpenVEX, CycloneDX VEX) to apply with --vulns, besides the station's.")
+    var vex: [String] = []
+
     func run() throws {
         var loaded = Policy.builtIn
         if let policy {
@@ -72,7 +81,14 @@ struct SBOMList: ParsableCommand {
                 throw CannotEvaluate("policy \(error)")
             }
         }
-        let result = try SBOMCommand.run(files: files, policy: loaded)
+        var result = try SBOMCommand.run(files: files, policy: loaded)
+        var vulnerable = false
+        if vulns {
+            let scan = try SBOMVulnerabilities.scan(files: files, state: state, policy: loaded.vulnerabilities, vex: vex)
+            result.vulnerabilities = scan.report
+            result.vulnerabilityFindings = scan.findings
+            vulnerable = scan.findings.contains { $0.severity == .error }
+        }
         switch format {
         case .json:
             // JSONEncoder's pretty, sorted output, written without its generic machinery.
@@ -82,9 +98,16 @@ struct SBOMList: ParsableCommand {
             let head = notApproved == 0
                 ? "passbox sbom: all \(result.sbom.components.count) component(s) approved\n"
                 : "passbox sbom: \(notApproved) of \(result.sbom.components.count) component(s) not approved\n"
-            try emitText(head + result.sbom.text(), to: output)
+            var text = head + result.sbom.text()
+            if let report = result.vulnerabilities {
+                text += "vulnerabilities\n" + report.text()
+                for f in result.vulnerabilityFindings ?? [] where f.code != .vulnAffected && f.code != .vulnSuppressed {
+                    text += "  \(f.severity.rawValue) \(f.code.rawValue): \(f.message)\n"
+                }
+            }
+            try emitText(text, to: output)
         }
-        throw ExitCode(result.verdict == "approved" ? Exit.accepted : Exit.rejected)
+        throw ExitCode(result.verdict == "approved" && !vulnerable ? Exit.accepted : Exit.rejected)
     }
 }
 

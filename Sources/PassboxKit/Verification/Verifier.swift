@@ -18,6 +18,9 @@ public struct VerifyOptions: Sendable {
     /// `digests:` add. An algorithm a manifest names a file by alone is computed too,
     /// in a second pass when the manifest turns up after the bytes (docs/usage.md).
     public var algorithms: [DigestAlgorithm] = [.sha256]
+    /// The vulnerability gate (the offline database, station VEX, the policy's
+    /// `vulnerabilities:`); nil: components are not checked for known vulnerabilities.
+    public var vulnerabilities: VulnerabilityGate?
 
     public init(trustStoreDirectory: String) {
         self.trustStoreDirectory = trustStoreDirectory
@@ -100,11 +103,22 @@ public enum Verifier {
                              applied: applied.compactMap { checks[$0].verified }, policy: options.policy, evidence: found.evidence).run()
         findings += sbom.findings
 
-        // 8. The report and its verdict.
+        // 8. Known vulnerabilities of the trusted SBOMs' components (offline database,
+        //    VEX covered by a trusted manifest or registered at the station).
+        var vulnerabilities: VulnerabilityReport?
+        if let gate = options.vulnerabilities {
+            let check = try VulnerabilityCheck(gate: gate, inventory: inventory, statuses: coverage.statuses, evidence: found.evidence,
+                                               sboms: sbom.parsed).run(now: Date())
+            findings += check.findings
+            vulnerabilities = check.report
+        }
+
+        // 9. The report and its verdict.
         progress?.enter(.done)
         var report = ReportAssembly(inventory: inventory, checks: checks, applied: applied, coverage: coverage,
                                     lookedIn: sources.lookedIn(inventory))
             .report(findings: findings, sbom: sbom.report)
+        report.vulnerabilities = vulnerabilities
         report.time = RFC3339.format(Date())
         report.passboxVersion = passboxVersion
         report.policy = Report.PolicyReference(source: options.policy.source, sha256: nil)
@@ -122,8 +136,9 @@ public enum Verifier {
         intake.captureRootFile = { isManifestFileName($0) || ChecksumList.isListFileName($0) || isSignatureFileName($0) }
         intake.captureMediumFile = { isSignatureFileName($0) }
         intake.captureLimit = maxManifestBytes
-        intake.captureContent = { looksLikeSBOM($0) }
-        intake.captureNamed = { isSBOMFileName($0) }
+        let vex = options.vulnerabilities != nil
+        intake.captureContent = { looksLikeSBOM($0) || (vex && looksLikeOpenVEX($0)) }
+        intake.captureNamed = { isSBOMFileName($0) || (vex && isVEXFileName($0)) }
         intake.progress = progress?.intake
         return intake
     }

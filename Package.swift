@@ -14,6 +14,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // The inventory (docs/inventory.md): SQLite on each station, PostgreSQL for a plant.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // C libraries from the system, found through pkg-config.
@@ -43,8 +46,14 @@ let package = Package(
         .target(name: "Station", dependencies: [
             "PassboxKit", "Intake", "ArchiveIO", "Attestation", "CryptoIO", "SBOM", "SafeText",
         ]),
+        // What entered the zone, queryable: SQLite (GRDB) and PostgreSQL (postgres-nio).
+        .target(name: "InventoryStore", dependencies: [
+            "Station", "PassboxKit", "SBOM", "Attestation",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
         .executableTarget(name: "passbox", dependencies: [
-            "PassboxKit", "Station", "Intake", "Attestation", "CryptoIO", "SafeText",
+            "PassboxKit", "Station", "InventoryStore", "Intake", "Attestation", "CryptoIO", "SafeText",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -53,6 +62,7 @@ let package = Package(
         .target(name: "SBOM", exclude: ["README.md"]),
         .testTarget(name: "SBOMTests", dependencies: ["SBOM"]),
         .testTarget(name: "VendorFormatTests", dependencies: ["Attestation", "CryptoIO"]),
+        .testTarget(name: "InventoryTests", dependencies: ["InventoryStore", "Station", "PassboxKit", "SBOM", "CryptoIO"]),
         .testTarget(name: "LibraryTests", dependencies: ["PassboxKit", "Station", "Attestation", "CryptoIO"]),
     ],
     swiftLanguageModes: [.v6]

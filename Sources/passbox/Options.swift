@@ -89,6 +89,7 @@ struct Settings {
         stateDirectory = resolveStateDirectory(option: o.state)
         let siem = try SIEMDestination.resolve(url: o.syslog, format: o.syslogFormat?.format, policy: policyFile.station)
         recorder = DecisionRecorder(stateDirectory: stateDirectory, siem: siem, version: passboxVersion)
+        recorder.store = stationInventory(stateDirectory: stateDirectory) // docs/inventory.md
         recorder.policySha256 = o.policy.flatMap { Receipt.sha256(ofFile: $0) }
         recorder.trustStoreSha256 = Receipt.trustStoreDigest(verify.trustStoreDirectory)
     }

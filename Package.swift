@@ -52,6 +52,9 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
+        // Benchmarks/inventory.sh: the inventory filled and queried (docs/benchmarks.md).
+        .executableTarget(name: "inventory-bench", dependencies: ["InventoryStore", "PassboxKit", "Station"],
+                          path: "Benchmarks/InventoryBench"),
         .executableTarget(name: "passbox", dependencies: [
             "PassboxKit", "Station", "InventoryStore", "Intake", "Attestation", "CryptoIO", "SafeText",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -38,7 +38,7 @@ public struct DeliveryDetail: Sendable, Codable {
     public var findings: [FindingRow]
 }
 
-extension Inventory {
+extension DeliveryInventory {
     /// One delivery by its id, its uid, `STATION:SEQ`, its admitted folder, or its
     /// sha256 (or a prefix of at least 8 hex digits; the newest such decision).
     public func show(_ key: String) throws -> DeliveryDetail? {

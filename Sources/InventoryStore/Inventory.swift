@@ -6,7 +6,7 @@ import Station
 /// of `verify` and `admit` with its files, signers, SBOM components and findings, in
 /// SQLite on the station or PostgreSQL for a plant. The same schema and the same SQL
 /// in both (`Schema`, `Migrations`).
-public final class Inventory: DecisionStore {
+public final class DeliveryInventory: DecisionStore {
     let database: any InventoryDatabase
     public let location: StoreLocation
     /// Tests only: runs inside the transaction after the delivery row, before its files.
@@ -74,6 +74,23 @@ public final class Inventory: DecisionStore {
             }
         } catch {
             throw InventoryError("\(database.location): \(error)")
+        }
+    }
+}
+
+extension DeliveryInventory {
+    /// The bytes the store takes: SQLite's pages (page_count x page_size), PostgreSQL's
+    /// database size (pg_database_size). For docs/benchmarks.md and operators' sizing.
+    public func storageBytes() throws -> Int64 {
+        try database.read { session in
+            switch session.dialect {
+            case .sqlite:
+                let count = try session.query("PRAGMA page_count", []).first?.first?.integer ?? 0
+                let size = try session.query("PRAGMA page_size", []).first?.first?.integer ?? 0
+                return count * size
+            case .postgres:
+                return try session.query("SELECT pg_database_size(current_database())", []).first?.first?.integer ?? 0
+            }
         }
     }
 }

@@ -11,7 +11,7 @@ public struct PushResult: Sendable, Codable, Equatable {
     public var remaining = 0
 }
 
-extension Inventory {
+extension DeliveryInventory {
     /// Deliveries recorded here and not yet in the central store.
     public func pendingPushCount() throws -> Int {
         try database.read { Int($0.query("SELECT COUNT(*) FROM deliveries WHERE pushed = 0", []).first?.first?.integer ?? 0) }
@@ -22,7 +22,7 @@ extension Inventory {
     /// one row per (station, audit sequence) and per uid (`ON CONFLICT DO NOTHING`), so
     /// a push repeated after a failure, or two pushes at once, write each delivery once.
     /// Stops at the first failure and throws `PushFailure` with what was done.
-    public func push(to central: Inventory) throws -> PushResult {
+    public func push(to central: DeliveryInventory) throws -> PushResult {
         var result = PushResult()
         let columns = Schema.deliveries.dataColumns
         while true {
@@ -93,7 +93,7 @@ public struct InventoryCheck: Sendable, Codable {
     public var auditProblems: [String] = []
 }
 
-extension Inventory {
+extension DeliveryInventory {
     /// Compares the store with the audit log at `auditLog`: every decision the log
     /// records must be in the store (by station and sequence number).
     public func check(against auditLog: AuditLog) throws -> InventoryCheck {

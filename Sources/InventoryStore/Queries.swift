@@ -140,7 +140,7 @@ public struct FileHit: Sendable, Codable {
     public var signers: [String]
 }
 
-extension Inventory {
+extension DeliveryInventory {
     /// Deliveries, newest first.
     public func deliveries(_ filter: DeliveryFilter, limit: Int = 1000) throws -> [DeliverySummary] {
         let (clause, values) = try filter.clause()

@@ -41,13 +41,13 @@ struct InventoryOptions: ParsableArguments {
         }
     }
 
-    func open() throws -> Inventory {
+    func open() throws -> DeliveryInventory {
         let location = try location()
         if case let .sqlite(path) = location, !FileManager.default.fileExists(atPath: path) {
             throw CannotEvaluate("no inventory at \(path) (nothing recorded yet, or another --state/--store)")
         }
         do {
-            return try Inventory(location, timeout: .seconds(max(1, timeout)))
+            return try DeliveryInventory(location, timeout: .seconds(max(1, timeout)))
         } catch {
             throw CannotEvaluate("\(error)")
         }
@@ -196,9 +196,9 @@ extension InventoryCommand {
             }
             let local = try options.open()
             defer { local.close() }
-            let central: Inventory
+            let central: DeliveryInventory
             do {
-                central = try Inventory(try StoreLocation(target), timeout: .seconds(max(1, options.timeout)))
+                central = try DeliveryInventory(try StoreLocation(target), timeout: .seconds(max(1, options.timeout)))
             } catch {
                 let waiting = (try? local.pendingPushCount()) ?? 0
                 throw CannotEvaluate("\(error) (\(waiting) decision(s) wait to be pushed; run push again later)")
@@ -227,7 +227,7 @@ func stationInventory(stateDirectory: String, environment: [String: String] = Pr
             throw InventoryError("PASSBOX_INVENTORY must be sqlite:PATH (the station records locally; `passbox inventory push` sends to PostgreSQL)")
         }
         if setting.isEmpty { try ensureStateDirectory(stateDirectory) }
-        return try Inventory(location)
+        return try DeliveryInventory(location)
     } catch {
         return UnavailableStore(reason: "\(error)")
     }

@@ -14,7 +14,7 @@ public struct PushResult: Sendable, Codable, Equatable {
 extension DeliveryInventory {
     /// Deliveries recorded here and not yet in the central store.
     public func pendingPushCount() throws -> Int {
-        try database.read { Int($0.query("SELECT COUNT(*) FROM deliveries WHERE pushed = 0", []).first?.first?.integer ?? 0) }
+        try database.read { Int(try $0.query("SELECT COUNT(*) FROM deliveries WHERE pushed = 0", []).first?.first?.integer ?? 0) }
     }
 
     /// Copies every delivery not yet pushed to `central`, oldest first, each in one

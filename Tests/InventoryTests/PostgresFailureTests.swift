@@ -56,25 +56,6 @@ struct PostgresFailureTests {
         #expect(!message.contains("not-the-password"))
     }
 
-    @Test func pushAfterTheServerWasUnreachableCatchesUp() throws {
-        guard TestStores.postgresURL != nil else {
-            print("NOTICE: PASSBOX_TEST_POSTGRES_URL is not set: catch-up push test SKIPPED (scripts/postgres-test.sh start)")
-            return
-        }
-        let local = try TestStores.sqlite()
-        defer { local.close() }
-        for seq in 1...3 { try local.record(DecisionFixture(station: "late", seq: seq).decision()) }
-        let port = try freeLoopbackPort()
-        #expect(throws: InventoryError.self) {
-            try DeliveryInventory(StoreLocation("postgres://passbox:pw@127.0.0.1:\(port)/plant"), timeout: .seconds(2))
-        }
-        #expect(try local.pendingPushCount() == 3)
-        let central = try TestStores.postgres()
-        defer { central.close() }
-        #expect(try local.push(to: central).pushed == 3)
-        #expect(try local.pendingPushCount() == 0)
-    }
-
     @Test func urlsAreParsedAndPasswordsNeverShown() throws {
         let url = try PostgresURL("postgres://plant:s3cret@db.local:6543/inventory?sslmode=require")
         #expect(url.user == "plant")

@@ -152,7 +152,8 @@ struct InventorySuiteTests {
         defer { store.close() }
         try store.record(DecisionFixture(seq: 4, deliverySha256: "0123456789abcdef" + String(repeating: "0", count: 48),
                                          components: [("a", "1", "pkg:npm/a@1")]).decision())
-        let byId = try #require(try store.show(String(try #require(store.deliveries(DeliveryFilter()).first).id)))
+        let listed = try #require(try store.deliveries(DeliveryFilter()).first)
+        let byId = try #require(try store.show(String(listed.id)))
         #expect(byId.files.map(\.path) == ["bin/fw.bin"])
         #expect(byId.signers.first?.fingerprint == "SHA256:acmekey")
         #expect(byId.sbomDocuments.first?.format == "cyclonedx")

@@ -86,8 +86,10 @@ public struct InventoryCheck: Sendable, Codable {
         public var input: String
         public var deliverySha256: String
     }
-    /// Audit records read.
+    /// Audit records read (decisions; records of commands that could not evaluate,
+    /// verdict `error`, have no contents to record and are counted in `errors`).
     public var records = 0
+    public var errors = 0
     public var missing: [Missing] = []
     /// Problems of the audit log itself (its hash chain), as `passbox log verify` reports them.
     public var auditProblems: [String] = []
@@ -99,16 +101,18 @@ extension DeliveryInventory {
     public func check(against auditLog: AuditLog) throws -> InventoryCheck {
         let verified = try auditLog.verify()
         var check = InventoryCheck()
-        check.records = verified.records.count
+        let decisions = verified.records.filter { $0.verdict != "error" }
+        check.records = decisions.count
+        check.errors = verified.records.count - decisions.count
         check.auditProblems = verified.problems.map { ($0.seq.map { "seq \($0): " } ?? "") + $0.message }
         var known: [String: Set<Int64>] = [:]
-        for station in Set(verified.records.map(\.station)) {
+        for station in Set(decisions.map(\.station)) {
             known[station] = Set(try database.read { session in
                 try session.query("SELECT audit_seq FROM deliveries WHERE station = ? AND audit_seq IS NOT NULL",
                                   [SQLValue(station)]).compactMap { $0.first?.integer }
             })
         }
-        for record in verified.records where !(known[record.station]?.contains(Int64(record.seq)) ?? false) {
+        for record in decisions where !(known[record.station]?.contains(Int64(record.seq)) ?? false) {
             check.missing.append(.init(station: record.station, seq: record.seq, time: record.time, command: record.command,
                                        verdict: record.verdict, input: record.input, deliverySha256: record.deliverySha256))
         }

@@ -107,8 +107,9 @@ enum InventoryPrinter {
                 check.missing.map { [$0.station, String($0.seq), $0.time, $0.command, $0.verdict, $0.input, $0.deliverySha256] })
         case .text:
             for problem in check.auditProblems { say("audit log: \(problem)") }
+            let errors = check.errors > 0 ? " (and \(check.errors) record(s) of commands that could not evaluate, which have no contents)" : ""
             if check.missing.isEmpty {
-                say("inventory complete: all \(check.records) decision(s) of the audit log are recorded")
+                say("inventory complete: all \(check.records) decision(s) of the audit log are recorded" + errors)
             } else {
                 say("\(check.missing.count) of \(check.records) decision(s) of the audit log are missing from the inventory:")
                 for m in check.missing {

@@ -38,7 +38,12 @@ extension DeliveryInventory {
                     let inserted = try central.database.write { session in
                         try DeliveryWriter.insert(delivery, children: children, in: session)
                     }
-                    if inserted == nil { result.alreadyThere += 1 } else { result.pushed += 1 }
+                    if inserted == nil {
+                        try Self.confirmSame(delivery, in: central)
+                        result.alreadyThere += 1
+                    } else {
+                        result.pushed += 1
+                    }
                     try database.write { try $0.execute("UPDATE deliveries SET pushed = 1 WHERE id = ?", [.integer(id)]) }
                 } catch {
                     result.remaining = (try? pendingPushCount()) ?? 0
@@ -46,6 +51,19 @@ extension DeliveryInventory {
                 }
             }
         }
+    }
+
+    /// The central store's delivery with this station and sequence number must be this
+    /// one (same audit record hash): a station whose audit log was started anew reuses
+    /// sequence numbers, and its decisions must not be taken for ones already pushed.
+    static func confirmSame(_ delivery: [String: SQLValue], in central: DeliveryInventory) throws {
+        guard let seq = delivery["audit_seq"], seq != .null, let station = delivery["station"] else { return }
+        let there = try central.database.read { session in
+            try session.query("SELECT audit_hash FROM deliveries WHERE station = ? AND audit_seq = ?", [station, seq])
+        }
+        guard let hash = there.first?.first, hash != delivery["audit_hash"] ?? .null else { return }
+        throw InventoryError("station \(station.text ?? "") seq \(seq.text ?? "") is in the central store with another audit record"
+            + " (hash \(hash.text?.prefix(16) ?? "none")…): was this station's audit log started anew under the same name?")
     }
 
     /// A delivery's row (by column name) and its children's rows, as `DeliveryWriter` takes them.

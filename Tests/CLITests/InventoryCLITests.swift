@@ -149,4 +149,18 @@ final class InventoryCLITests: XCTestCase {
         XCTAssertFalse(r.stdout.contains("\u{1b}"), r.stdout)
         XCTAssertTrue(r.stdout.contains("name.bin"), r.stdout)
     }
+
+    func testPushToAServerThatIsDownExitsTwoAndKeepsTheDecisions() throws {
+        let ws = try Workspace()
+        try signedDelivery(ws)
+        XCTAssertEqual(try ws.verify(["delivery"]).status, 0)
+        // A port nobody listens on (bound and released).
+        let port = try XCTUnwrap(Int(try shell("python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])'",
+                                               cwd: ws.dir).stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let push = try ws.passbox(["inventory", "push", "--to", "postgres://station:secret@127.0.0.1:\(port)/plant", "--timeout", "3"])
+        XCTAssertEqual(push.status, 2, push.stdout + push.stderr)
+        XCTAssertTrue(push.stderr.contains("1 decision(s) wait to be pushed"), push.stderr)
+        XCTAssertFalse(push.stderr.contains("secret"), push.stderr)
+        XCTAssertEqual(try ws.passbox(["inventory", "push"]).status, 2) // no --to, no $PASSBOX_INVENTORY_CENTRAL
+    }
 }

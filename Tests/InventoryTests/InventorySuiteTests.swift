@@ -286,3 +286,20 @@ final class Results: @unchecked Sendable {
     var total: PushResult { lock.withLock { _total } }
     var failures: [String] { lock.withLock { _failures } }
 }
+
+extension InventorySuiteTests {
+    @Test(arguments: TestStores.dialects)
+    func aStationWhoseAuditLogStartedAnewIsNotTakenForOnePushedBefore(_ dialect: SQLDialect) throws {
+        let central = try TestStores.make(dialect)
+        defer { central.close() }
+        let before = try TestStores.sqlite(), after = try TestStores.sqlite()
+        defer { before.close(); after.close() }
+        try before.record(DecisionFixture(station: "S", seq: 1).decision())
+        #expect(try before.push(to: central).pushed == 1)
+        var fresh = try DecisionFixture(station: "S", seq: 1).decision()
+        fresh.audit.hash = String(repeating: "9", count: 64)
+        try after.record(fresh)
+        #expect(throws: PushFailure.self) { try after.push(to: central) }
+        #expect(try after.pendingPushCount() == 1)
+    }
+}

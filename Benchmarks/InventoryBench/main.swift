@@ -114,6 +114,46 @@ func queryTimes(_ store: DeliveryInventory) throws -> (median: Double, hits: Int
     return (median(times), hits)
 }
 
+// `inventory-bench query STORE`: the component query's time and the store's bytes per
+// component on a store filled before (by this program, or by Benchmarks/pg-fill.sql).
+// `inventory-bench push-big POSTGRES_URL [BIG]`: one delivery of BIG components recorded
+// in a new local store and pushed to the central store, timed.
+if arguments[1] == "query", arguments.count >= 3 {
+    do {
+        let store = try DeliveryInventory(try StoreLocation(arguments[2]), timeout: .seconds(120))
+        let (time, hits) = try queryTimes(store)
+        let components = try store.components(matching: "pkg:**", DeliveryFilter()).count
+        let bytes = try store.storageBytes()
+        print("\(store.location.description.prefix(20)): components \(rule): \(hits) hits, median \(String(format: "%.1f", time * 1000)) ms (11 runs)")
+        print("\(store.dialect.rawValue): \(bytes) bytes for \(components) components: \(bytes / Int64(max(1, components))) bytes per component (whole database)")
+        store.close()
+    } catch {
+        print("inventory-bench: \(error)")
+        exit(1)
+    }
+    exit(0)
+}
+if arguments[1] == "push-big", arguments.count >= 3 {
+    do {
+        let central = try DeliveryInventory(try StoreLocation(arguments[2]), timeout: .seconds(120))
+        let size = arguments.count > 3 ? Int(arguments[3]) ?? 50_000 : 50_000
+        let path = NSTemporaryDirectory() + "inventory-bench-\(UUID().uuidString).sqlite"
+        let local = try DeliveryInventory(.sqlite(path: path))
+        var random = Generator(state: 7)
+        let big = decision(900_000 + Int(random.below(100_000)), try template(components: size), &random)
+        let record = try seconds { try local.record(big) }
+        let push = try seconds { _ = try local.push(to: central) }
+        print("recording one delivery of \(size) components: sqlite \(String(format: "%.2f", record)) s; push to postgres \(String(format: "%.2f", push)) s")
+        local.close()
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        central.close()
+    } catch {
+        print("inventory-bench: \(error)")
+        exit(1)
+    }
+    exit(0)
+}
+
 do {
     let location = try StoreLocation(arguments[1])
     guard case let .sqlite(path) = location else { throw InventoryError("the first store must be sqlite:PATH") }

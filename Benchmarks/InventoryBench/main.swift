@@ -122,7 +122,9 @@ if arguments[1] == "query", arguments.count >= 3 {
     do {
         let store = try DeliveryInventory(try StoreLocation(arguments[2]), timeout: .seconds(120))
         let (time, hits) = try queryTimes(store)
-        let components = try store.components(matching: "pkg:**", DeliveryFilter()).count
+        var everything = DeliveryFilter()
+        everything.includeChecked = true
+        let components = try store.deliveries(everything, limit: 10_000_000).reduce(0) { $0 + Int($1.components) }
         let bytes = try store.storageBytes()
         print("\(store.location.description.prefix(20)): components \(rule): \(hits) hits, median \(String(format: "%.1f", time * 1000)) ms (11 runs)")
         print("\(store.dialect.rawValue): \(bytes) bytes for \(components) components: \(bytes / Int64(max(1, components))) bytes per component (whole database)")
@@ -139,10 +141,12 @@ if arguments[1] == "push-big", arguments.count >= 3 {
         let size = arguments.count > 3 ? Int(arguments[3]) ?? 50_000 : 50_000
         let path = NSTemporaryDirectory() + "inventory-bench-\(UUID().uuidString).sqlite"
         let local = try DeliveryInventory(.sqlite(path: path))
-        var random = Generator(state: 7)
+        var random = Generator(state: UInt64(Date().timeIntervalSince1970 * 1000))
         let big = decision(900_000 + Int(random.below(100_000)), try template(components: size), &random)
         let record = try seconds { try local.record(big) }
-        let push = try seconds { _ = try local.push(to: central) }
+        var pushed = PushResult()
+        let push = try seconds { pushed = try local.push(to: central) }
+        guard pushed.pushed == 1 else { throw InventoryError("the delivery was not pushed: \(pushed)") }
         print("recording one delivery of \(size) components: sqlite \(String(format: "%.2f", record)) s; push to postgres \(String(format: "%.2f", push)) s")
         local.close()
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }

@@ -9,6 +9,8 @@ public struct PushResult: Sendable, Codable, Equatable {
     public var alreadyThere = 0
     /// Deliveries still waiting (after a failure).
     public var remaining = 0
+
+    public init() {}
 }
 
 extension DeliveryInventory {

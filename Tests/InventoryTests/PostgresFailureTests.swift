@@ -34,7 +34,8 @@ struct PostgresFailureTests {
             message = "\(error)"
         }
         let elapsed = Date().timeIntervalSince(started)
-        #expect(message.contains("no answer within"), "\(message)")
+        // Our deadline or postgres-nio's connect timeout (the same length) ends it.
+        #expect(message.contains("no answer within") || message.contains("Connect timeout"), "\(message)")
         #expect(!message.contains(":pw@"))
         #expect(elapsed >= 0.9 && elapsed < 10, "\(elapsed) s")
     }

@@ -118,7 +118,7 @@ final class InventoryCLITests: XCTestCase {
         let whole = try start()
         whole.waitUntilExit()
         let duration = Date().timeIntervalSince(began)
-        let delays = (0..<8).map { duration * (0.55 + 0.05 * Double($0)) }
+        let delays = (0..<12).map { duration * (0.50 + 0.05 * Double($0)) }
         for delay in delays {
             let process = try start()
             Thread.sleep(forTimeInterval: delay)

@@ -27,11 +27,10 @@ extension ComponentRule {
         case let .purl(pattern):
             let literals = pattern.path.map(\.literal)
             let name = literals.last ?? nil
+            // The namespace only when every one of its segments is literal (no `*`, no `**`).
             var namespace: String?
             if literals.count > 1, literals.dropLast().allSatisfy({ $0 != nil }) {
                 namespace = literals.dropLast().compactMap { $0 }.joined(separator: "/")
-            } else if literals.count == 1 {
-                namespace = nil
             }
             return RuleCandidates(identity: .purl(type: pattern.type), namespace: namespace, name: name)
         case .cpe:

@@ -19,8 +19,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
-        // The offline vulnerability database (docs/vulnerabilities.md): SQLite through GRDB.
+        // The inventory (docs/inventory.md) and the offline vulnerability database
+        // (docs/vulnerabilities.md): SQLite through GRDB; PostgreSQL for a plant.
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // C libraries from the system, found through pkg-config.
@@ -64,8 +66,18 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
+        // What entered the zone, queryable: SQLite (GRDB) and PostgreSQL (postgres-nio).
+        .target(name: "InventoryStore", dependencies: [
+            "Station", "PassboxKit", "SBOM", "Attestation",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
+        // Benchmarks/inventory.sh: the inventory filled and queried (docs/benchmarks.md).
+        .executableTarget(name: "inventory-bench", dependencies: ["InventoryStore", "PassboxKit", "Station"],
+                          path: "Benchmarks/InventoryBench"),
         .executableTarget(name: "passbox", dependencies: [
-            "PassboxKit", "Station", "Intake", "Attestation", "CryptoIO", "SafeText", "Kiosk", "VulnerabilityStore", "Vulnerabilities",
+            "PassboxKit", "Station", "InventoryStore", "Intake", "Attestation", "CryptoIO", "SafeText", "Kiosk",
+            "VulnerabilityStore", "Vulnerabilities",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -80,6 +92,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
+        .testTarget(name: "InventoryTests", dependencies: ["InventoryStore", "Station", "PassboxKit", "SBOM", "CryptoIO"]),
         .testTarget(name: "LibraryTests", dependencies: ["PassboxKit", "Station", "Attestation", "CryptoIO"]),
         .target(name: "Vulnerabilities", dependencies: ["SBOM", "ArchiveIO", "CryptoIO", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "VulnerabilityTests", dependencies: ["Vulnerabilities", "VulnerabilityStore", "SBOM", .product(name: "Yams", package: "Yams")]),

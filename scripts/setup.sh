@@ -5,13 +5,13 @@
 set -euo pipefail
 
 # Build needs: the C libraries passbox links (found through pkg-config).
-PASSBOX_BUILD_PACKAGES=(libarchive-dev libssl-dev libisal-dev pkg-config)
+PASSBOX_BUILD_PACKAGES=(libarchive-dev libssl-dev libisal-dev libsqlite3-dev pkg-config)
 # The release build: the Swift runtime and Foundation linked in, so the binary runs on
 # a station without Swift (and starts in 6 ms instead of 11; 3-4% faster on 50,000 files).
 PASSBOX_RELEASE_FLAGS=(-c release --static-swift-stdlib)
 # Test needs: the real tools that make test deliveries and signatures.
 PASSBOX_TEST_PACKAGES=(openssl python3 zip p7zip-full libarchive-tools xz-utils zstd bzip2 cpio tar minisign signify-openbsd gnupg sqv
-  rsyslog chromium chromium-driver bsdutils curl)
+  rsyslog chromium chromium-driver bsdutils curl postgresql)
 
 # Debian package -> a command or file that shows it is installed.
 probe() {
@@ -19,6 +19,8 @@ probe() {
     libarchive-dev) pkg-config --exists libarchive 2>/dev/null ;;
     libssl-dev) pkg-config --exists libcrypto 2>/dev/null ;;
     libisal-dev) pkg-config --exists libisal 2>/dev/null ;;
+    libsqlite3-dev) pkg-config --exists sqlite3 2>/dev/null ;;
+    postgresql) ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 ;;
     libisal2) ldconfig -p | grep -q libisal.so.2 ;;
     pkg-config) command -v pkg-config >/dev/null ;;
     p7zip-full) command -v 7z >/dev/null ;;

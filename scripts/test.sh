@@ -12,4 +12,8 @@ if [ "${PASSBOX_FUZZ_SECONDS:-45}" != 0 ]; then
   bash Fuzz/run.sh all "${PASSBOX_FUZZ_SECONDS:-45}"
 fi
 swift build --build-tests 2>&1 | tail -n 5
-swift test --skip-build 2>&1
+# A throwaway PostgreSQL on loopback for the inventory tests (stopped on exit).
+bash scripts/postgres-test.sh stop >/dev/null 2>&1 || true
+bash scripts/postgres-test.sh start >/dev/null
+trap 'bash scripts/postgres-test.sh stop' EXIT
+PASSBOX_TEST_POSTGRES_URL="$(cat .build-pg/url)" swift test --skip-build 2>&1

@@ -96,6 +96,7 @@ struct Settings {
         verify.vulnerabilities = try loadVulnerabilityGate(stateDirectory: stateDirectory, policy: policyFile.verification.vulnerabilities)
         let siem = try SIEMDestination.resolve(url: o.syslog, format: o.syslogFormat?.format, policy: policyFile.station)
         recorder = DecisionRecorder(stateDirectory: stateDirectory, siem: siem, version: passboxVersion)
+        recorder.store = stationInventory(stateDirectory: stateDirectory) // docs/inventory.md
         recorder.policySha256 = o.policy.flatMap { Receipt.sha256(ofFile: $0) }
         recorder.trustStoreSha256 = Receipt.trustStoreDigest(verify.trustStoreDirectory)
     }

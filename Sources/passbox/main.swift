@@ -22,7 +22,7 @@ struct Passbox: ParsableCommand {
         abstract: "Supply-chain integrity gate: verify deliveries against signed manifests and a trust store.",
         discussion: "Exit status: 0 accepted, 1 rejected (the report says why), 2 could not evaluate. `passbox --version` prints the version.",
         subcommands: [Verify.self, Admit.self, SBOMList.self, ManifestCommand.self, Keygen.self,
-                      ReceiptCommand.self, LogCommand.self, TrustCommand.self, Serve.self, VulnDBCommand.self])
+                      ReceiptCommand.self, LogCommand.self, TrustCommand.self, Serve.self, VulnDBCommand.self, InventoryCommand.self])
 }
 
 /// passbox could not evaluate: exit 2 with the message.

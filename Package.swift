@@ -76,7 +76,7 @@ let package = Package(
         .executableTarget(name: "inventory-bench", dependencies: ["InventoryStore", "PassboxKit", "Station"],
                           path: "Benchmarks/InventoryBench"),
         .executableTarget(name: "passbox", dependencies: [
-            "PassboxKit", "Station", "InventoryStore", "Intake", "Attestation", "CryptoIO", "SafeText", "Kiosk",
+            "PassboxKit", "Station", "InventoryStore", "Intake", "Attestation", "CryptoIO", "SafeText", "Kiosk", "SBOM",
             "VulnerabilityStore", "Vulnerabilities",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

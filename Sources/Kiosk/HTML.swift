@@ -5,27 +5,7 @@ import PassboxKit
 /// text that came from a delivery, a path or a person goes through `esc`.
 enum HTML {
     /// Escapes text for HTML element content and quoted attribute values.
-    static func esc(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for c in text.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default:
-                if c.value < 0x20 && c != "\n" && c != "\t" || (0x7f...0x9f).contains(c.value) || (0x202a...0x202e).contains(c.value)
-                    || (0x2066...0x2069).contains(c.value) {
-                    out += "&#x\(String(c.value, radix: 16));"
-                } else {
-                    out.unicodeScalars.append(c)
-                }
-            }
-        }
-        return out
-    }
+    static func esc(_ text: String) -> String { ReportFormats.escape(text) }
 
     /// Percent-encodes a path segment or query value.
     static func url(_ text: String) -> String {

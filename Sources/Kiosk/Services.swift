@@ -122,17 +122,7 @@ public final class KioskServices: Sendable {
     }
 
     static func writeQuarantine(_ report: Report, label: String, into directory: String) throws -> [String] {
-        let time = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC") ?? .current,
-                                               formatOptions: [.withYear, .withMonth, .withDay, .withTime, .withTimeZone])
-        let base = safeFolderName("\(label)-\(deliveryDigest(report).prefix(12))-\(time)")
-        let json = directory + "/" + base + ".report.json"
-        try replaceAtomically(json) { write in
-            try ReportJSONWriter().write(report, to: write)
-            try [UInt8(ascii: "\n")].withUnsafeBytes(write)
-        }
-        let html = directory + "/" + base + ".report.html"
-        try replaceAtomically(html, Data(ReportFormats.html([report]).utf8))
-        return [json, html]
+        try Admission.writeQuarantineReports(report, label: label, into: directory)
     }
 
     // MARK: history

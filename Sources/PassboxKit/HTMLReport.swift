@@ -195,8 +195,9 @@ extension ReportFormats {
         return out + "</table>\n"
     }
 
-    /// Everything from the delivery is text an attacker chose: escaped.
-    static func escape(_ text: String) -> String {
+    /// Everything from the delivery is text an attacker chose: escaped for HTML element
+    /// content and quoted attribute values (control and bidi characters as references).
+    public static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for c in text.unicodeScalars {
@@ -207,7 +208,8 @@ extension ReportFormats {
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
             default:
-                if c.value < 0x20 && c != "\n" && c != "\t" || (0x7f...0x9f).contains(c.value) {
+                if c.value < 0x20 && c != "\n" && c != "\t" || (0x7f...0x9f).contains(c.value) || (0x202a...0x202e).contains(c.value)
+                    || (0x2066...0x2069).contains(c.value) {
                     out += "&#x\(String(c.value, radix: 16));"
                 } else {
                     out.unicodeScalars.append(c)

@@ -229,3 +229,21 @@ extension Admission {
         return (manifestPath, nil)
     }
 }
+
+extension Admission {
+    /// The report of a rejected delivery, into the quarantine folder: JSON for tools and
+    /// HTML for a person, named `<label>-<digest12>-<ISO 8601 time, basic, UTC>.report.json|html`.
+    public static func writeQuarantineReports(_ report: Report, label: String, into directory: String) throws -> [String] {
+        let time = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC") ?? .current,
+                                               formatOptions: [.withYear, .withMonth, .withDay, .withTime, .withTimeZone])
+        let base = safeFolderName("\(label)-\(deliveryDigest(report).prefix(12))-\(time)")
+        let json = directory + "/" + base + ".report.json"
+        try replaceAtomically(json) { write in
+            try ReportJSONWriter().write(report, to: write)
+            try [UInt8(ascii: "\n")].withUnsafeBytes(write)
+        }
+        let html = directory + "/" + base + ".report.html"
+        try replaceAtomically(html, Data(ReportFormats.html([report]).utf8))
+        return [json, html]
+    }
+}

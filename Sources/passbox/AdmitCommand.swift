@@ -47,19 +47,8 @@ struct Admit: ParsableCommand {
         if !options.status { warn("admitted \(outcome.files) file(s) as \(to)/\(folder) (receipt \(receipt))") }
     }
 
-    /// The report of a rejected delivery, into the quarantine folder: JSON for tools and
-    /// HTML for a person, named `<delivery>-<digest>-<ISO 8601 time>.report.json|html`.
+    /// The report of a rejected delivery, into the quarantine folder (JSON and HTML).
     private func quarantineReports(_ report: Report, _ directory: String) throws -> [String] {
-        let time = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC") ?? .current,
-                                               formatOptions: [.withYear, .withMonth, .withDay, .withTime, .withTimeZone])
-        let base = safeFolderName("\(URL(fileURLWithPath: path).standardizedFileURL.lastPathComponent)-\(deliveryDigest(report).prefix(12))-\(time)")
-        let json = directory + "/" + base + ".report.json"
-        try replaceAtomically(json) { write in
-            try ReportJSONWriter().write(report, to: write)
-            try [UInt8(ascii: "\n")].withUnsafeBytes(write)
-        }
-        let html = directory + "/" + base + ".report.html"
-        try replaceAtomically(html, Data(ReportFormats.html([report]).utf8))
-        return [json, html]
+        try Admission.writeQuarantineReports(report, label: URL(fileURLWithPath: path).standardizedFileURL.lastPathComponent, into: directory)
     }
 }

@@ -26,7 +26,8 @@ struct Admit: ParsableCommand {
 
     func run() throws {
         let outputs = try ReportOutputs(options)
-        let settings = try Settings.orUsageError(options)
+        // A malformed option is a usage error: nothing was evaluated, nothing is recorded.
+        let settings = try Settings(options)
         let request = AdmitRequest(
             path: path, destination: to, quarantine: quarantine,
             stationKey: try settings.evaluating(command: "admit", input: path) { try Producer.loadPrivateKey(stationKey) },

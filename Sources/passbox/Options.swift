@@ -103,12 +103,6 @@ struct Settings {
 }
 
 extension Settings {
-    /// The settings. A malformed option (policy, `--syslog`, `--at`) is a usage error:
-    /// nothing was evaluated, so nothing is recorded (exit 2).
-    static func orUsageError(_ o: CommonOptions) throws -> Settings {
-        try Settings(o)
-    }
-
     /// Runs `work`; an error that ends the command (exit 2) is recorded first, with its reason.
     func evaluating<T>(command: String, input: String, _ work: () throws -> T) throws -> T {
         do {

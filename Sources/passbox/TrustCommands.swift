@@ -17,29 +17,8 @@ private func trustStoreDirectory(_ option: String?) -> String {
     option ?? ProcessInfo.processInfo.environment["PASSBOX_TRUST_STORE"] ?? "TrustStore"
 }
 
-private func listDirectory(_ dir: String) throws -> [String] {
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else { return [] }
-    do {
-        return try FileManager.default.contentsOfDirectory(atPath: dir).sorted().filter { !$0.hasPrefix(".") && $0 != "README.md" }
-    } catch {
-        throw CannotEvaluate("cannot list \(dir): \(error.localizedDescription)")
-    }
-}
 
-/// Reads a trust store file, refusing large ones (as the loader does).
-private func boundedRead(_ path: String, limit: Int = maxCertificateFileBytes) throws -> Data {
-    do {
-        return try readFile(path, limit: limit)
-    } catch {
-        throw TrustStoreError(file: error.path, problem: error.problem)
-    }
-}
 
-private func isKeyFileName(_ name: String) -> Bool {
-    let lower = name.lowercased()
-    return [".pem", ".pub", ".asc", ".pgp"].contains { lower.hasSuffix($0) }
-}
 
 private func timeText(_ date: Date) -> String { RFC3339.format(date) }
 

@@ -17,7 +17,8 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let outputs = try ReportOutputs(options)
-        let settings = try Settings.orUsageError(options)
+        // A malformed option is a usage error: nothing was evaluated, nothing is recorded.
+        let settings = try Settings(options)
         var worst = Exit.accepted
         var reports: [Report] = []
         for path in paths {

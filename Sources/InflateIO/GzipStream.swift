@@ -153,10 +153,11 @@ public final class GzipStream {
         for _ in 0..<6 { _ = try byte("MTIME, XFL, OS") }
         if flags & 0x04 != 0 { // FEXTRA: a little-endian length, then that many bytes
             let low = try byte("FEXTRA length"), high = try byte("FEXTRA length")
-            for _ in 0..<(Int(high) << 8 | Int(low)) { _ = try byte("FEXTRA") }
+            // `start` (at most the 4 bytes up to the flags) is spent: the rest is in the stream.
+            try skipHeaderBytes(Int(high) << 8 | Int(low), crc: &crc, what: "FEXTRA")
         }
-        if flags & 0x08 != 0 { while try byte("FNAME") != 0 {} }
-        if flags & 0x10 != 0 { while try byte("FCOMMENT") != 0 {} }
+        if flags & 0x08 != 0 { try skipThroughZero(crc: &crc, what: "FNAME") }
+        if flags & 0x10 != 0 { try skipThroughZero(crc: &crc, what: "FCOMMENT") }
         if flags & 0x02 != 0 { // FHCRC: the low 16 bits of the CRC32 of the header so far
             let expected = crc.value & 0xffff
             let low = try byte("FHCRC"), high = try byte("FHCRC")
@@ -168,6 +169,39 @@ public final class GzipStream {
         // Raw deflate; ISA-L keeps the CRC32 of the output and checks it and ISIZE
         // against the trailer, which it reads itself (even across buffers).
         state.pointee.crc_flag = UInt32(ISAL_GZIP_NO_HDR_VER)
+    }
+
+    /// Skips `count` header bytes of the stream, a buffer at a time (FEXTRA).
+    private func skipHeaderBytes(_ count: Int, crc: inout HeaderCRC, what: String) throws {
+        var remaining = count
+        while remaining > 0 {
+            if position >= chunk.count {
+                guard try refill() else { throw GzipError("gzip stream truncated in the header of member \(members) (\(what))") }
+                continue
+            }
+            let take = min(remaining, chunk.count - position)
+            crc.add(UnsafeRawBufferPointer(rebasing: chunk[position..<(position + take)]))
+            position += take
+            remaining -= take
+        }
+    }
+
+    /// Skips a zero-terminated header field (FNAME, FCOMMENT), its zero included,
+    /// scanning each buffer once: a name as long as the stream costs one pass.
+    private func skipThroughZero(crc: inout HeaderCRC, what: String) throws {
+        while true {
+            if position >= chunk.count {
+                guard try refill() else { throw GzipError("gzip stream truncated in the header of member \(members) (\(what))") }
+                continue
+            }
+            var end = position
+            while end < chunk.count, chunk[end] != 0 { end += 1 }
+            let found = end < chunk.count
+            let stop = found ? end + 1 : end
+            crc.add(UnsafeRawBufferPointer(rebasing: chunk[position..<stop]))
+            position = stop
+            if found { return }
+        }
     }
 
     /// After a member: does another one begin? Reads the 4 bytes that would say so
@@ -260,6 +294,12 @@ private struct HeaderCRC {
     mutating func add(_ byte: UInt8) {
         buffer.append(byte)
         if buffer.count >= 4096 { flush() }
+    }
+
+    mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        flush()
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        crc = crc32_gzip_refl(crc, base.assumingMemoryBound(to: UInt8.self), UInt64(bytes.count))
     }
 
     var value: UInt32 {

@@ -57,6 +57,25 @@ enum ZipDirectory {
 
     struct ProblemError: Error { let problem: Problem }
 
+    /// Scans the tail backwards for the end-of-central-directory signature: the
+    /// record whose comment ends the file, else the last signature seen (nearest the
+    /// end). Byte-wise on a buffer pointer: a hostile tail of 64 KiB without the
+    /// record is scanned whole on every input.
+    private static func endRecordCandidates(_ tail: [UInt8]) -> (exact: Int?, last: Int?) {
+        tail.withUnsafeBufferPointer { b in
+            var last: Int?
+            var i = b.count - 22
+            while i >= 0 {
+                if b[i] == 0x50, b[i + 1] == 0x4b, b[i + 2] == 0x05, b[i + 3] == 0x06 {
+                    if last == nil { last = i }
+                    if i + 22 + (Int(b[i + 20]) | Int(b[i + 21]) << 8) == b.count { return (i, last) }
+                }
+                i -= 1
+            }
+            return (nil, last)
+        }
+    }
+
     private static func corrupt(_ message: String) -> ProblemError {
         ProblemError(problem: Problem(code: .corrupt, message: message))
     }
@@ -67,19 +86,7 @@ enum ZipDirectory {
         guard tailLength >= 22, let tail = read(length - UInt64(tailLength), tailLength) else {
             throw corrupt("zip has no end-of-central-directory record (too short or unreadable end)")
         }
-        var eocd: Int?
-        var fallback: Int?
-        var i = tailLength - 22
-        while i >= 0 {
-            if le32(tail, i) == 0x0605_4b50 {
-                if fallback == nil { fallback = i }
-                if i + 22 + Int(le16(tail, i + 20)) == tailLength {
-                    eocd = i
-                    break
-                }
-            }
-            i -= 1
-        }
+        let (eocd, fallback) = endRecordCandidates(tail)
         guard let at = eocd ?? fallback else {
             throw corrupt("zip has no end-of-central-directory record")
         }

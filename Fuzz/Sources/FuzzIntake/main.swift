@@ -10,7 +10,7 @@ Intake.configureLocale()
 public func fuzzIntake(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     var options = IntakeOptions()
     // Small limits so that each input is quick; the limit code paths still run.
-    options.limits.maxTotalBytes = 64 << 20
+    options.limits.maxTotalBytes = 4 << 20
     options.limits.ratioFloorBytes = 1 << 20
     options.limits.maxEntries = 10_000
     // No worker pool per input: one input costs little more than reading it.

@@ -124,21 +124,18 @@ public struct ManifestVerifier: Sendable {
     /// Checks signatures first, and only then reads the payload.
     public func check(_ manifest: consuming UnverifiedManifest) -> ManifestCheck {
         var result = ManifestCheck(path: manifest.path, origin: manifest.origin)
-        var envelope: DSSEEnvelope
-        let pae: [UInt8]
-        let payloadStart: Int
+        let envelope: (payloadType: String, signatures: [DSSEEnvelope.Signature], pae: [UInt8], payloadStart: Int)
         do {
-            envelope = try DSSEEnvelope.parse(manifest.bytes)
+            // The payload is decoded from the file's bytes into the signed encoding,
+            // and read where it lies there: a 50,000-file manifest is a 17 MB
+            // envelope, and every copy is that large.
+            envelope = try DSSEEnvelope.authenticated(manifest.bytes)
             manifest.bytes = Data() // the file is no longer needed (freed when this was its last holder)
-            (pae, payloadStart) = try envelope.authenticatedBytes()
         } catch {
             result.problems.append(.malformed("\(error)"))
             return result
         }
-        // The base64 text is dropped as soon as it is decoded, and the payload is read
-        // where it lies in the signed encoding: a 50,000-file manifest is a 17 MB
-        // envelope, and every copy is that large.
-        envelope.payload = ""
+        let pae = envelope.pae, payloadStart = envelope.payloadStart
         for signature in envelope.signatures {
             result.signatures.append(checkSignature(signature, pae: pae))
         }

@@ -11,6 +11,18 @@ struct RawStatement {
     var delivery: DeliveryPredicate?
 }
 
+/// A DSSE envelope as read: the payload's base64 text is left where it lies in the
+/// envelope's bytes (`bytes`), unless it has escapes (`text`, decoded).
+struct RawEnvelope {
+    enum Payload {
+        case bytes(Range<Int>)
+        case text(String)
+    }
+    var payloadType: String
+    var payload: Payload
+    var signatures: [DSSEEnvelope.Signature]
+}
+
 struct RawSubject {
     var name: String?
     var digest: RawDigestSet
@@ -46,6 +58,8 @@ struct StatementJSON {
 
     private let bytes: UnsafeRawBufferPointer
     private var i = 0
+    /// What the messages call a document that is not what is read.
+    private var notWhat = "not an in-toto Statement"
 
     private init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
@@ -117,14 +131,84 @@ struct StatementJSON {
         return out
     }
 
+    // MARK: the envelope's shape
+
+    static func readEnvelope(_ bytes: UnsafeRawBufferPointer) throws -> RawEnvelope {
+        var reader = StatementJSON(bytes)
+        reader.notWhat = "not a DSSE envelope"
+        return try reader.envelope()
+    }
+
+    private mutating func envelope() throws -> RawEnvelope {
+        skipWhitespace()
+        var payloadType: String?
+        var payload: RawEnvelope.Payload?
+        var signatures: [DSSEEnvelope.Signature]?
+        try object(depth: 1, at: "") { reader, key in
+            switch key {
+            case "payloadType": payloadType = try reader.string(at: ".payloadType")
+            case "payload": payload = try reader.payloadText()
+            case "signatures": signatures = try reader.signatures()
+            default: try reader.skipValue(depth: 2)
+            }
+        }
+        skipWhitespace()
+        guard i == bytes.count else { throw failure("data after the envelope") }
+        guard let payloadType else { throw ManifestError("not a DSSE envelope: missing key 'payloadType'") }
+        guard let payload else { throw ManifestError("not a DSSE envelope: missing key 'payload'") }
+        guard let signatures else { throw ManifestError("not a DSSE envelope: missing key 'signatures'") }
+        guard !signatures.isEmpty else { throw ManifestError("envelope has no signatures") }
+        return RawEnvelope(payloadType: payloadType, payload: payload, signatures: signatures)
+    }
+
+    private mutating func signatures() throws -> [DSSEEnvelope.Signature] {
+        var out: [DSSEEnvelope.Signature] = []
+        try array(depth: 2, at: ".signatures") { reader, index in
+            guard out.count < maxSignaturesPerEnvelope else {
+                throw ManifestError("envelope has more than \(maxSignaturesPerEnvelope) signatures; at most \(maxSignaturesPerEnvelope) are read")
+            }
+            let at = ".signatures[\(index)]"
+            var keyid: String?
+            var sig: String?
+            try reader.object(depth: 3, at: at) { reader, key in
+                switch key {
+                case "keyid": keyid = try reader.nullable(at: at + ".keyid") { try $0.string(at: at + ".keyid") }
+                case "sig": sig = try reader.string(at: at + ".sig")
+                default: try reader.skipValue(depth: 4)
+                }
+            }
+            guard let sig else { throw ManifestError("not a DSSE envelope: missing key 'sig' at \(at)") }
+            out.append(DSSEEnvelope.Signature(keyid: keyid, sig: sig))
+        }
+        return out
+    }
+
+    /// The payload string: where its text lies when it is plain ASCII without escapes
+    /// (base64 always is), else decoded (then base64 decoding judges it).
+    private mutating func payloadText() throws -> RawEnvelope.Payload {
+        guard current == UInt8(ascii: "\"") else { throw wrongType("a string", at: ".payload") }
+        let start = i + 1
+        var k = start
+        while k < bytes.count {
+            let b = bytes[k]
+            if b == UInt8(ascii: "\"") {
+                i = k + 1
+                return .bytes(start..<k)
+            }
+            if b == UInt8(ascii: "\\") || b < 0x20 || b >= 0x80 { break }
+            k += 1
+        }
+        return .text(try rawString())
+    }
+
     // MARK: JSON
 
     private func failure(_ what: String) -> ManifestError {
-        ManifestError("not an in-toto Statement: invalid JSON at byte \(i): \(what)")
+        ManifestError("\(notWhat): invalid JSON at byte \(i): \(what)")
     }
 
     private func wrongType(_ expected: String, at path: String) -> ManifestError {
-        ManifestError("not an in-toto Statement: wrong type at \(path.isEmpty ? "the top" : path): expected \(expected)")
+        ManifestError("\(notWhat): wrong type at \(path.isEmpty ? "the top" : path): expected \(expected)")
     }
 
     private var current: UInt8? { i < bytes.count ? bytes[i] : nil }
@@ -159,7 +243,7 @@ struct StatementJSON {
                 if many.isEmpty { many = Set(few) }
                 repeated = !many.insert(key).inserted
             }
-            if repeated { throw ManifestError("not an in-toto Statement: key '\(key.prefix(80))' twice in \(path.isEmpty ? "the statement" : path)") }
+            if repeated { throw ManifestError("\(reader.notWhat): key '\(key.prefix(80))' twice in \(path.isEmpty ? "the top object" : path)") }
             reader.skipWhitespace()
             guard reader.current == UInt8(ascii: ":") else { throw reader.failure("expected ':'") }
             reader.i += 1

@@ -129,15 +129,22 @@ public final class Hasher: @unchecked Sendable {
     }
 }
 
-/// The digests of one piece of content, each present or not. Held as bytes in one
-/// small buffer (sha256 + sha512: one allocation of 128 bytes, shared by copies),
-/// instead of hex strings (two allocations of 112 and 176 bytes): inventories and
-/// manifests hold one per file, and there can be millions. Read and written as
+/// The digests of one piece of content, each present or not. SHA-256 (always
+/// computed) is held inline, 32 bytes in the value itself; SHA-384 and SHA-512, when
+/// asked for, as bytes in one small buffer shared by copies. Inventories and
+/// manifests hold one per file, and there can be millions: a buffer per value costs
+/// an allocation of 80 bytes, hex strings two of 112 and 176. Read and written as
 /// lower-case hex, and encoded in JSON as `{"sha256": "<hex>", ...}`.
 public struct Digests: Sendable, Hashable {
-    /// The present digests' bytes back to back, in the order sha256, sha384, sha512.
+    /// The SHA-256 bytes (all zero when absent).
+    private var sha256Bytes = Inline32()
+    /// The present sha384 and sha512 bytes back to back, in that order.
     private var storage: [UInt8] = []
     private var present: UInt8 = 0
+
+    private struct Inline32: Hashable, Sendable {
+        var a: UInt64 = 0, b: UInt64 = 0, c: UInt64 = 0, d: UInt64 = 0
+    }
 
     private static func bit(_ algorithm: DigestAlgorithm) -> UInt8 {
         switch algorithm {
@@ -147,12 +154,11 @@ public struct Digests: Sendable, Hashable {
         }
     }
 
-    /// Where `algorithm`'s bytes are (or would go) in `storage`.
+    /// Where `algorithm`'s bytes are (or would go) in `storage` (not sha256).
     private func offset(_ algorithm: DigestAlgorithm) -> Int {
         switch algorithm {
-        case .sha256: 0
-        case .sha384: present & 1 != 0 ? 32 : 0
-        case .sha512: (present & 1 != 0 ? 32 : 0) + (present & 2 != 0 ? 48 : 0)
+        case .sha256, .sha384: 0
+        case .sha512: present & 2 != 0 ? 48 : 0
         }
     }
 
@@ -174,6 +180,11 @@ public struct Digests: Sendable, Hashable {
     public mutating func set(_ algorithm: DigestAlgorithm, bytes: UnsafeRawBufferPointer) -> Bool {
         guard bytes.count == algorithm.byteCount else { return false }
         remove(algorithm)
+        if algorithm == .sha256 {
+            withUnsafeMutableBytes(of: &sha256Bytes) { $0.copyMemory(from: bytes) }
+            present |= Self.bit(algorithm)
+            return true
+        }
         let at = offset(algorithm)
         var next = [UInt8]()
         next.reserveCapacity(storage.count + bytes.count)
@@ -200,15 +211,22 @@ public struct Digests: Sendable, Hashable {
 
     public mutating func remove(_ algorithm: DigestAlgorithm) {
         guard has(algorithm) else { return }
+        present &= ~Self.bit(algorithm)
+        if algorithm == .sha256 {
+            sha256Bytes = Inline32()
+            return
+        }
         let at = offset(algorithm)
         storage.removeSubrange(at..<(at + algorithm.byteCount))
-        present &= ~Self.bit(algorithm)
         if storage.isEmpty { storage = [] }
     }
 
     /// The digest's bytes, when present.
     public func withBytes<R>(_ algorithm: DigestAlgorithm, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
         guard has(algorithm) else { return nil }
+        if algorithm == .sha256 {
+            return try withUnsafeBytes(of: sha256Bytes) { try body($0) }
+        }
         let at = offset(algorithm)
         return try storage.withUnsafeBytes { raw in
             try body(UnsafeRawBufferPointer(rebasing: raw[at..<(at + algorithm.byteCount)]))
@@ -261,9 +279,13 @@ public struct Digests: Sendable, Hashable {
         let common = present & other.present
         guard common != 0 else { return nil }
         var diff: UInt8 = 0
+        if common & Self.bit(.sha256) != 0 {
+            let x = sha256Bytes, y = other.sha256Bytes
+            diff |= UInt8(truncatingIfNeeded: ((x.a ^ y.a) | (x.b ^ y.b) | (x.c ^ y.c) | (x.d ^ y.d)) == 0 ? 0 : 1)
+        }
         storage.withUnsafeBytes { a in
             other.storage.withUnsafeBytes { b in
-                for algorithm in [DigestAlgorithm.sha256, .sha384, .sha512] where common & Self.bit(algorithm) != 0 {
+                for algorithm in [DigestAlgorithm.sha384, .sha512] where common & Self.bit(algorithm) != 0 {
                     let x = offset(algorithm), y = other.offset(algorithm)
                     for i in 0..<algorithm.byteCount { diff |= a[x + i] ^ b[y + i] }
                 }

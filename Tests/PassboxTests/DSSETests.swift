@@ -67,6 +67,44 @@ import Testing
         #expect(throws: ManifestError.self) { try broken.authenticatedBytes() }
     }
 
+    /// The envelope file read for verification: the payload decoded from where it
+    /// lies in the file, or, when its JSON string has escapes (`\/`, as PHP writes
+    /// it), from the decoded text; the same PAE either way. Keys in any order,
+    /// unknown keys passed over; a key twice, a missing key or trailing data refused.
+    @Test func envelopeFileReadForVerification() throws {
+        let payload = Array(#"{"_type":"https://in-toto.io/Statement/v1","subject":[]}"#.utf8) + [0xfb, 0xff, 0xfe]
+        let text = Data(payload).base64EncodedString()
+        #expect(text.contains("/"))
+        let type = "application/vnd.in-toto+json"
+        let expected = preAuthenticationEncoding(payloadType: type, payload: payload)
+        let plain = #"{"signatures":[{"keyid":null,"sig":"c2ln","x":[1,{"y":2}]}],"payloadType":"\#(type)","payload":"\#(text)","extra":true}"#
+        let escapedText = text.replacingOccurrences(of: "/", with: "\\/")
+        let escaped = #"{"payloadType":"\#(type)","payload":"\#(escapedText)","signatures":[{"keyid":"k1","sig":"c2ln"}]}"#
+        for json in [plain, escaped] {
+            let envelope = try DSSEEnvelope.authenticated(Data(json.utf8))
+            #expect(envelope.pae == expected)
+            #expect(Array(envelope.pae[envelope.payloadStart...]) == payload)
+            #expect(envelope.payloadType == type && envelope.signatures.count == 1 && envelope.signatures[0].sig == "c2ln")
+        }
+        let refused: [(String, String)] = [
+            (#"{"payloadType":"t","payload":"QQ==","payload":"QQ==","signatures":[{"sig":"c2ln"}]}"#, "twice"),
+            (#"{"payloadType":"t","signatures":[{"sig":"c2ln"}]}"#, "missing key 'payload'"),
+            (#"{"payloadType":"t","payload":"QQ==","signatures":[]}"#, "no signatures"),
+            (#"{"payloadType":"t","payload":"QQ==","signatures":[{"keyid":"k"}]}"#, "missing key 'sig'"),
+            (#"{"payloadType":"t","payload":"QQ==","signatures":[{"sig":"c2ln"}]} x"#, "data after the envelope"),
+            (#"{"payloadType":"t","payload":"Q Q==","signatures":[{"sig":"c2ln"}]}"#, "not base64"),
+            (#"{"payloadType":1,"payload":"QQ==","signatures":[{"sig":"c2ln"}]}"#, "wrong type at .payloadType"),
+        ]
+        for (json, message) in refused {
+            #expect(throws: ManifestError.self, "\(json)") { try DSSEEnvelope.authenticated(Data(json.utf8)) }
+            do {
+                _ = try DSSEEnvelope.authenticated(Data(json.utf8))
+            } catch let error as ManifestError {
+                #expect(error.message.contains(message), "\(json): \(error)")
+            }
+        }
+    }
+
     @Test func base64AcceptsStandardAndURLSafe() {
         #expect(decodeBase64("+/8=") == [0xfb, 0xff])
         #expect(decodeBase64("-_8") == [0xfb, 0xff])

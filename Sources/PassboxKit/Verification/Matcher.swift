@@ -48,6 +48,8 @@ struct Matcher {
     mutating func match() -> Coverage {
         let items = inventory.items
         var subjectsByName = SubjectIndex()
+        // Sized once: growing a table of 200,000 names holds the old and the new one.
+        subjectsByName.reserve(applied.reduce(0) { $0 + (checks[$1].verified?.statement.subjects.count ?? 0) })
         // Symbolic links the applied manifests record (passbox's predicate), by name.
         var linksByName: [String: [(target: String, manifest: Int)]] = [:]
         for index in applied {
@@ -250,6 +252,12 @@ struct SubjectIndex {
     private var firsts: [Named] = []
     private var present: [Bool] = []
     private var others: [Int: [Named]] = [:]
+
+    mutating func reserve(_ count: Int) {
+        slots.reserveCapacity(count)
+        firsts.reserveCapacity(count)
+        present.reserveCapacity(count)
+    }
 
     mutating func add(_ subject: Subject, from manifest: Int) {
         if let slot = slots[subject.name] {

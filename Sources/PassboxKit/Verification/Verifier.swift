@@ -55,8 +55,8 @@ public enum Verifier {
         // 2. Evidence known before the delivery is read (--manifest, --manifests DIR,
         //    files named after a single-file delivery beside it), checked while it is read.
         progress?.enter(.evidence)
-        let sources = try EvidenceSources.gather(path: path, options: options)
-        let early = EarlyChecks.start(envelopes: sources.envelopes, lists: sources.lists, trust: trust)
+        var sources = try EvidenceSources.gather(path: path, options: options)
+        let early = EarlyChecks.start(envelopes: sources.takeEnvelopes(), lists: sources.takeLists(), trust: trust)
 
         // 3. Intake: walk, unpack and hash every byte once.
         progress?.enter(.reading)

@@ -21,6 +21,7 @@ struct APIRoutes: Sendable {
         ("post", "/api/v1/verifications/{id}/admit"),
         ("post", "/api/v1/verifications/{id}/approve"),
         ("get", "/api/v1/verifications/{id}/receipt"),
+        ("get", "/api/v1/history"),
     ]
 
     func register(_ router: Router<BasicRequestContext>) {
@@ -102,7 +103,10 @@ struct APIRoutes: Sendable {
             guard caller.role.canApprove else { throw APIError(.forbidden, "this token's role does not approve") }
             let scan = try lookup(context)
             guard let pending = scan.pending else { throw APIError(.conflict, "nothing is waiting for approval") }
-            guard pending.requestedBy != caller.name else { throw APIError(.forbidden, "a second person must approve") }
+            guard pending.requestedBy != caller.name else {
+                services.audit("approve-refused", user: caller.name, input: scan.path, verdict: "refused", report: scan.report)
+                throw APIError(.forbidden, "a second person must approve")
+            }
             services.audit("approve", user: caller.name, input: scan.path, verdict: "approved", report: scan.report)
             if let problem = await services.admit(scan, by: pending.requestedBy, reason: pending.reason, approvedBy: caller.name) {
                 throw APIError(.conflict, problem)
@@ -115,6 +119,16 @@ struct APIRoutes: Sendable {
             guard let text = WebRoutes(services: services).receiptText(scan) else { throw APIError(.notFound, "not admitted: no receipt") }
             return Web.text(text, type: "application/json")
         }
+        router.get("/api/v1/history") { request, _ in try await history(request) }
+    }
+
+    private func history(_ request: Request) async throws -> Response {
+        _ = try principal(request) // every role reads history (auditors too)
+        let q = request.uri.queryParameters
+        let query: HistoryQuery
+        do { query = try HistoryQuery { q.get($0) } } catch let e as HistoryQueryError { throw APIError(.badRequest, e.message) }
+        let history = try await onThread { services.history(query) }
+        return Web.json(history.json())
     }
 
     private func start(path: String, label: String, by caller: Principal, spool: String?) throws -> Response {

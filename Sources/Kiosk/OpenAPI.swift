@@ -101,6 +101,20 @@ enum OpenAPI {
           "get": {"summary": "The signed receipt (DSSE envelope of a SLSA verification summary)", "operationId": "getReceipt",
             "responses": {"200": {"description": "The receipt", "content": {"application/json": {"schema": {"type": "object"}}}},
               "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+        },
+        "/api/v1/history": {
+          "get": {"summary": "Past decisions from the station's inventory (newest first), filtered, with the audit log's verification state; every role, auditors included", "operationId": "history",
+            "parameters": [
+              {"name": "verdict", "in": "query", "required": false, "schema": {"type": "string", "enum": ["", "accepted", "rejected"]}},
+              {"name": "command", "in": "query", "required": false, "schema": {"type": "string", "enum": ["", "verify", "admit"]}},
+              {"name": "vendor", "in": "query", "required": false, "schema": {"type": "string", "maxLength": 200}},
+              {"name": "product", "in": "query", "required": false, "schema": {"type": "string", "maxLength": 200}},
+              {"name": "operator", "in": "query", "required": false, "description": "A person or token:NAME; also matches either of OPERATOR+APPROVER", "schema": {"type": "string", "maxLength": 200}},
+              {"name": "since", "in": "query", "required": false, "description": "A date (2026-12-01) or an RFC 3339 time, inclusive", "schema": {"type": "string", "maxLength": 40}},
+              {"name": "until", "in": "query", "required": false, "description": "A date or an RFC 3339 time, exclusive", "schema": {"type": "string", "maxLength": 40}},
+              {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 200}}],
+            "responses": {"200": {"description": "Past decisions", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/History"}}}},
+              "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}}}
         }
       },
       "components": {
@@ -122,6 +136,18 @@ enum OpenAPI {
               "bytesRead": {"type": "integer"}, "totalBytes": {"type": "integer"}, "elapsed": {"type": "number"}, "throughput": {"type": "number"},
               "eta": {"type": "number"}, "current": {"type": "string"}, "archive": {"type": "string"}, "verdict": {"type": "string"},
               "error": {"type": "string"}, "stageText": {"type": "string"}, "bytesText": {"type": "string"}, "speedText": {"type": "string"}}},
+          "History": {"type": "object", "required": ["inventory", "audit", "deliveries"],
+            "properties": {"inventory": {"type": "string", "enum": ["on", "off"]},
+              "audit": {"type": "object", "required": ["intact", "records", "problems"], "properties": {"intact": {"type": "boolean"},
+                "records": {"type": "integer"}, "problems": {"type": "array", "items": {"type": "string"}}}},
+              "deliveries": {"type": "array", "items": {"$ref": "#/components/schemas/PastDecision"}}}},
+          "PastDecision": {"type": "object", "required": ["uid", "time", "station", "command", "admitted", "verdict", "operator", "sha256", "input", "files", "components"],
+            "properties": {"uid": {"type": "string"}, "time": {"type": "string"}, "station": {"type": "string"},
+              "command": {"type": "string"}, "admitted": {"type": "boolean"}, "verdict": {"type": "string"}, "operator": {"type": "string"},
+              "sha256": {"type": "string"}, "input": {"type": "string"}, "files": {"type": "integer"}, "components": {"type": "integer"},
+              "vendor": {"type": "string"}, "product": {"type": "string"}, "version": {"type": "string"}, "kind": {"type": "string"},
+              "admittedFolder": {"type": "string"}, "mediumLabel": {"type": "string"}, "auditSeq": {"type": "integer"},
+              "verification": {"type": "string", "description": "The verification's id while the kiosk keeps it: its report at /api/v1/verifications/{id}/report"}}},
           "Verification": {"type": "object", "required": ["id", "state", "source", "startedBy", "progress"],
             "properties": {"id": {"type": "string"}, "state": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
               "source": {"type": "string"}, "startedBy": {"type": "string"}, "progress": {"$ref": "#/components/schemas/Progress"},

@@ -124,9 +124,9 @@ struct APIRoutes: Sendable {
 
     private func history(_ request: Request) async throws -> Response {
         _ = try principal(request) // every role reads history (auditors too)
-        let q = request.uri.queryParameters
+        let q = Web.query(request)
         let query: HistoryQuery
-        do { query = try HistoryQuery { q.get($0) } } catch let e as HistoryQueryError { throw APIError(.badRequest, e.message) }
+        do { query = try HistoryQuery { q[$0] } } catch let e as HistoryQueryError { throw APIError(.badRequest, e.message) }
         let history = try await onThread { services.history(query) }
         return Web.json(history.json())
     }

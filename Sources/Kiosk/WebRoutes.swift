@@ -113,17 +113,17 @@ struct WebRoutes: Sendable {
         }
         router.get("/history") { request, _ in
             guard let user = session(request) else { return Web.redirect("/signin") }
-            let q = request.uri.queryParameters
+            let q = Web.query(request)
             let query: HistoryQuery
-            do { query = try HistoryQuery { q.get($0) } } catch let e as HistoryQueryError { throw PageError(status: .badRequest, message: e.message) }
+            do { query = try HistoryQuery { q[$0] } } catch let e as HistoryQueryError { throw PageError(status: .badRequest, message: e.message) }
             let history = try await onThread { services.history(query) }
             return Web.html(HTML.history(user, history: history, query: query))
         }
         router.get("/history/log") { request, _ in
             guard let user = session(request) else { return Web.redirect("/signin") }
-            let q = request.uri.queryParameters
-            let filter = HTML.AuditFilter(text: String(q.get("q")?.prefix(200) ?? ""), verdict: String(q.get("verdict")?.prefix(32) ?? ""),
-                                          command: String(q.get("command")?.prefix(32) ?? ""), user: String(q.get("user")?.prefix(64) ?? ""))
+            let q = Web.query(request)
+            let filter = HTML.AuditFilter(text: String(q["q"]?.prefix(200) ?? ""), verdict: String(q["verdict"]?.prefix(32) ?? ""),
+                                          command: String(q["command"]?.prefix(32) ?? ""), user: String(q["user"]?.prefix(64) ?? ""))
             let audit = try await onThread { services.auditState() }
             return Web.html(HTML.auditLog(user, audit: audit, filter: filter, scans: services.queue.all))
         }

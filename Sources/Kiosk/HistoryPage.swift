@@ -43,7 +43,9 @@ extension HTML {
                 let base = "/scan/\(HTML.url(scan.id))"
                 reports = "<a href=\"\(base)\">Page</a> <a href=\"\(base)/report.html\">HTML</a> <a href=\"\(base)/report.json\">JSON</a> <a href=\"\(base)/report.sarif\">SARIF</a>"
             }
-            body += "<tr><td>\(esc(d.time))</td><td>\(esc(d.station))</td><td>\(esc(d.operator))</td><td>\(esc(d.command))</td><td>\(delivery)</td>"
+            // 2026-12-07T20:50:03.921Z -> 2026-12-07 20:50:03 (the full time is in the title).
+            let time = "<span title=\"\(esc(d.time))\">\(esc(String(d.time.prefix(19)).replacingOccurrences(of: "T", with: " ")))</span>"
+            body += "<tr><td>\(time)</td><td>\(esc(d.station))</td><td>\(esc(d.operator))</td><td>\(esc(d.command))</td><td>\(delivery)</td>"
                 + "<td class=\"\(esc(d.verdict))\">\(esc(d.verdict))</td><td>\(d.files)</td><td>\(d.components)</td><td>\(reports)</td></tr>\n"
         }
         body += "</table>\n<p class=\"hint\">Reports open from here while the kiosk keeps the verification (its last 100); "

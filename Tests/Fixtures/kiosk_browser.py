@@ -108,11 +108,14 @@ try:
         fail("the hostile name became an element")
     shot("6-hostile-name")
 
-    # History shows the audit log's state.
+    # History lists the decisions (from the inventory) under the audit log's state.
     driver.get(base + "/history")
     state = driver.find_element(By.ID, "audit-state").text
     if "intact" not in state:
         fail("history does not show the audit log as intact: %r" % state)
+    rows = driver.find_element(By.ID, "deliveries").text
+    if "accepted" not in rows or "rejected" not in rows or "etcher-ctrl" not in rows:
+        fail("history does not list the decisions from the inventory: %r" % rows[:500])
     shot("7-history")
 
     csp_errors = [e["message"] for e in driver.get_log("browser") if "Content Security Policy" in e["message"]]

@@ -2,7 +2,7 @@ import Foundation
 import PassboxKit
 import Station
 
-/// The verdict page, the approvals list, the receipt and the history.
+/// The verdict page, the approvals list and the receipt (history: HistoryPage.swift; station: AdminPage.swift).
 extension HTML {
     /// What the operator should do about one kind of finding, in plain words.
     static func advice(_ code: FindingCode) -> String {
@@ -117,19 +117,5 @@ extension HTML {
             body += "<li><a href=\"/scan/\(s.id)\">\(esc(s.label))</a> — asked by \(esc(s.pending?.requestedBy ?? ""))</li>"
         }
         return page("Approvals", user: user, body: body + "</ul>")
-    }
-
-    static func admin(_ user: Principal, config: KioskConfig) -> String {
-        var body = "<h1>Station</h1><p>Users, tokens, the trust store and the policy are changed in their files, then the kiosk is restarted.</p><dl class=\"facts\">"
-        for (k, v) in [("Listening", "\(config.host):\(config.port)\(config.usesTLS ? " (TLS)" : "")"), ("Trust store", config.trustStore),
-                       ("Policy", config.policy ?? "built-in"), ("Manifests", config.manifests ?? "—"), ("Production", config.production),
-                       ("Quarantine", config.quarantine), ("State", config.state), ("Media roots", config.mediaRoots.joined(separator: ", ")),
-                       ("Drop folders", config.dropFolders.joined(separator: ", ")),
-                       ("Second approval for warnings", config.approvalForWarnings ? "yes" : "no")] {
-            body += "<dt>\(esc(k))</dt><dd>\(esc(v))</dd>"
-        }
-        body += "</dl><h2>Users</h2><ul>" + config.users.map { "<li>\(esc($0.name)) — \(esc($0.role.rawValue))</li>" }.joined() + "</ul>"
-        body += "<h2>API tokens</h2><ul>" + config.tokens.map { "<li>\(esc($0.name)) — \(esc($0.role.rawValue))</li>" }.joined() + "</ul>"
-        return page("Station", user: user, body: body)
     }
 }

@@ -130,7 +130,9 @@ struct WebRoutes: Sendable {
         router.get("/admin") { request, _ in
             guard let user = session(request) else { return Web.redirect("/signin") }
             guard user.role == .admin else { throw PageError(status: .forbidden, message: "Only an admin sees the station settings.") }
-            return Web.html(HTML.admin(user, config: services.config))
+            let config = services.config
+            let files = try await onThread { HTML.StationFiles.read(config) }
+            return Web.html(HTML.admin(user, config: config, files: files))
         }
     }
 

@@ -6,7 +6,7 @@ import Station
 /// Which past decisions *History* and `GET /api/v1/history` show: the inventory's
 /// deliveries, filtered. Every value comes from a query string, so each is bounded
 /// here and bound as an SQL parameter by the inventory.
-struct HistoryQuery: Sendable, Equatable {
+struct HistoryQuery: Sendable {
     var verdict = ""
     /// verify | admit
     var command = ""
@@ -46,8 +46,6 @@ struct HistoryQuery: Sendable, Equatable {
             limit = n
         }
     }
-
-    init() {}
 
     var filter: DeliveryFilter {
         var f = DeliveryFilter()

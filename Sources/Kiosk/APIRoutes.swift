@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import InventoryStore
 import PassboxKit
 import Station
 
@@ -22,6 +23,7 @@ struct APIRoutes: Sendable {
         ("post", "/api/v1/verifications/{id}/approve"),
         ("get", "/api/v1/verifications/{id}/receipt"),
         ("get", "/api/v1/history"),
+        ("get", "/api/v1/history/{uid}"),
     ]
 
     func register(_ router: Router<BasicRequestContext>) {
@@ -120,6 +122,17 @@ struct APIRoutes: Sendable {
             return Web.text(text, type: "application/json")
         }
         router.get("/api/v1/history") { request, _ in try await history(request) }
+        router.get("/api/v1/history/{uid}") { request, context in
+            _ = try principal(request)
+            let uid = context.parameters.get("uid") ?? ""
+            let detail: DeliveryDetail?
+            do { detail = try await onThread { try services.pastDecision(uid) } } catch {
+                FileHandle.standardError.write(Data("passbox serve: history: \(error)\n".utf8))
+                throw APIError(.internalServerError, "the inventory could not be read")
+            }
+            guard let detail else { throw APIError(.notFound, "no such decision in the inventory") }
+            return Web.json(try History.json(detail))
+        }
     }
 
     private func history(_ request: Request) async throws -> Response {

@@ -134,4 +134,26 @@ extension History {
         }
         return ["inventory": inventoryOn ? "on" : "off", "audit": audit, "deliveries": items]
     }
+
+    /// `GET /api/v1/history/{uid}`: one recorded decision, with the fields of `passbox inventory show --format json`.
+    static func json(_ detail: DeliveryDetail) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return try encoder.encode(detail)
+    }
+}
+
+extension KioskServices {
+    /// Everything the inventory recorded about one decision (`passbox inventory show`),
+    /// by its uid (or any key `show` takes); nil when there is none or no inventory.
+    func pastDecision(_ key: String) throws -> DeliveryDetail? {
+        guard let inventory, !key.isEmpty, key.utf8.count <= 200 else { return nil }
+        return try inventory.show(key)
+    }
+
+    /// The verification still in memory for a recorded decision, if the kiosk keeps it.
+    func scan(forAuditSeq seq: Int64?) -> Scan? {
+        guard let seq else { return nil }
+        return queue.all.first { $0.report?.auditSeq == Int(seq) || $0.admission?.report.auditSeq == Int(seq) }
+    }
 }

@@ -36,7 +36,7 @@ extension HTML {
         if history.deliveries.isEmpty { body += "<tr><td colspan=\"9\">Nothing recorded matches.</td></tr>\n" }
         for d in history.deliveries {
             let what = [d.vendor, d.product, d.version].compactMap { $0 }.joined(separator: " ")
-            var delivery = "<strong>\(esc(what.isEmpty ? "(no signed manifest)" : what))</strong><br><code class=\"path\">\(esc(d.mediumLabel ?? d.input))</code>"
+            var delivery = "<a href=\"/history/decision/\(url(d.uid))\"><strong>\(esc(what.isEmpty ? "(no signed manifest)" : what))</strong></a><br><code class=\"path\">\(esc(d.mediumLabel ?? d.input))</code>"
             if let folder = d.admittedFolder { delivery += " → <code>\(esc(folder))</code>" }
             var reports = "—"
             if let seq = d.auditSeq, let scan = history.scans[Int(seq)] {
@@ -92,5 +92,54 @@ extension HTML {
 
     static func options(_ values: [String], _ selected: String) -> String {
         values.map { "<option value=\"\(esc($0))\"\($0 == selected ? " selected" : "")>\(esc($0.isEmpty ? "any" : $0))</option>" }.joined()
+    }
+}
+
+extension HTML {
+    /// One past decision from the inventory: what was decided, by whom, the findings,
+    /// signers, SBOM components and files (bounded lists; the JSON has them all).
+    static func pastDecision(_ user: Principal, detail: DeliveryDetail, scan: Scan?) -> String {
+        let d = detail.delivery
+        let accepted = d.verdict == "accepted"
+        var body = "<div class=\"verdict \(accepted ? "accepted" : "rejected")\" id=\"verdict\"><span class=\"word\">\(esc(d.verdict.uppercased()))</span></div>\n"
+        body += "<dl class=\"facts\">"
+        let facts: [(String, String?)] = [
+            ("Event", d.command), ("Time (UTC)", d.time), ("Station", d.station), ("Operator", d.operator),
+            ("Vendor", d.vendor), ("Product", d.product), ("Version", d.version), ("Kind", d.kind),
+            ("Source", d.input), ("Medium", d.mediumLabel), ("Admitted as", d.admittedFolder),
+            ("Files", "\(d.files)"), ("SBOM components", "\(d.components)"), ("Delivery SHA-256", d.sha256),
+            ("Receipt SHA-256", detail.receiptSha256), ("Audit record", d.auditSeq.map { "seq \($0)" }),
+        ]
+        for (k, v) in facts { if let v, !v.isEmpty { body += "<dt>\(esc(k))</dt><dd>\(esc(v))</dd>" } }
+        body += "</dl>\n"
+        var links = "<a class=\"btn\" href=\"/history/decision/\(url(d.uid))/json\">Recorded decision (JSON)</a>"
+        if let scan {
+            let base = "/scan/\(url(scan.id))"
+            links += " <a class=\"btn\" href=\"\(base)/report.html\">HTML</a> <a class=\"btn\" href=\"\(base)/report.json\">JSON</a> <a class=\"btn\" href=\"\(base)/report.sarif\">SARIF</a>"
+        }
+        body += "<h2>Reports</h2><p class=\"reports\">\(links)</p>\n"
+        if !detail.findings.isEmpty {
+            body += "<h2>Findings</h2><ul class=\"findings\" id=\"findings\">"
+            for f in detail.findings.prefix(200) {
+                body += "<li class=\"\(esc(f.severity))\"><code class=\"code\">\(esc(f.code))</code> \(f.path.map { "<code class=\"path\">\(esc($0))</code>: " } ?? "")\(esc(f.message))</li>"
+            }
+            if detail.findings.count > 200 { body += "<li>… and \(detail.findings.count - 200) more (see the JSON)</li>" }
+            body += "</ul>\n"
+        }
+        if !detail.signers.isEmpty {
+            body += "<h2>Signatures</h2><ul>" + detail.signers.prefix(50).map {
+                "<li>\(esc($0.subject ?? $0.signer)) — \(esc($0.status)) (\(esc($0.manifest)))</li>"
+            }.joined() + "</ul>\n"
+        }
+        if !detail.components.isEmpty {
+            body += "<h2>Components</h2><ul class=\"components\">" + detail.components.prefix(200).map {
+                "<li><code>\(esc($0.purl ?? $0.name))</code> \(esc($0.version ?? "")) — \(esc($0.status))</li>"
+            }.joined() + "</ul>\n"
+        }
+        body += "<h2>Files</h2><table class=\"history\"><tr><th>Path</th><th>Size</th><th>Status</th></tr>"
+        for f in detail.files.prefix(500) { body += "<tr><td><code>\(esc(f.path))</code></td><td>\(bytes(f.size))</td><td>\(esc(f.status))</td></tr>" }
+        if detail.files.count > 500 { body += "<tr><td colspan=\"3\">… and \(detail.files.count - 500) more (see the JSON)</td></tr>" }
+        body += "</table><p><a class=\"btn big\" href=\"/history\">Back to history</a></p>"
+        return page("Past decision", user: user, body: body)
     }
 }

@@ -115,6 +115,12 @@ enum OpenAPI {
               {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 200}}],
             "responses": {"200": {"description": "Past decisions", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/History"}}}},
               "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}}}
+        },
+        "/api/v1/history/{uid}": {
+          "parameters": [{"name": "uid", "in": "path", "required": true, "schema": {"type": "string", "maxLength": 200}}],
+          "get": {"summary": "One recorded decision from the inventory: the delivery, its files, signers, SBOM documents and components, and findings (the fields of passbox inventory show --format json)", "operationId": "pastDecision",
+            "responses": {"200": {"description": "The decision", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PastDecisionDetail"}}}},
+              "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
         }
       },
       "components": {
@@ -147,7 +153,16 @@ enum OpenAPI {
               "sha256": {"type": "string"}, "input": {"type": "string"}, "files": {"type": "integer"}, "components": {"type": "integer"},
               "vendor": {"type": "string"}, "product": {"type": "string"}, "version": {"type": "string"}, "kind": {"type": "string"},
               "admittedFolder": {"type": "string"}, "mediumLabel": {"type": "string"}, "auditSeq": {"type": "integer"},
-              "verification": {"type": "string", "description": "The verification's id while the kiosk keeps it: its report at /api/v1/verifications/{id}/report"}}},
+              "verification": {"type": "string", "description": "The verification's id while the kiosk keeps it: its report at /api/v1/verifications/{id}/report"}},
+            "description": "uid gives everything recorded about the decision: /api/v1/history/{uid}"},
+          "PastDecisionDetail": {"type": "object", "required": ["delivery", "files", "signers", "sbomDocuments", "components", "findings"],
+            "properties": {"delivery": {"type": "object", "required": ["uid", "station", "command", "admitted", "verdict", "time", "operator", "sha256", "files", "components"]},
+              "files": {"type": "array", "items": {"type": "object", "required": ["path", "kind", "size", "status"]}},
+              "signers": {"type": "array", "items": {"type": "object", "required": ["signer", "status"]}},
+              "sbomDocuments": {"type": "array", "items": {"type": "object"}},
+              "components": {"type": "array", "items": {"type": "object", "required": ["name", "status"]}},
+              "findings": {"type": "array", "items": {"type": "object", "required": ["code", "severity", "message"]}},
+              "receiptSha256": {"type": "string"}, "policySha256": {"type": "string"}, "trustStoreSha256": {"type": "string"}}},
           "Verification": {"type": "object", "required": ["id", "state", "source", "startedBy", "progress"],
             "properties": {"id": {"type": "string"}, "state": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
               "source": {"type": "string"}, "startedBy": {"type": "string"}, "progress": {"$ref": "#/components/schemas/Progress"},

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import InventoryStore
 import PassboxKit
 import Station
 
@@ -119,6 +120,16 @@ struct WebRoutes: Sendable {
             let history = try await onThread { services.history(query) }
             return Web.html(HTML.history(user, history: history, query: query))
         }
+        router.get("/history/decision/{uid}") { request, context in
+            guard let user = session(request) else { return Web.redirect("/signin") }
+            let (detail, scan) = try await pastDecision(context)
+            return Web.html(HTML.pastDecision(user, detail: detail, scan: scan))
+        }
+        router.get("/history/decision/{uid}/json") { request, context in
+            guard session(request) != nil else { throw PageError(status: .unauthorized, message: "Sign in first.") }
+            let (detail, _) = try await pastDecision(context)
+            return Web.json(try History.json(detail))
+        }
         router.get("/history/log") { request, _ in
             guard let user = session(request) else { return Web.redirect("/signin") }
             let q = Web.query(request)
@@ -134,6 +145,17 @@ struct WebRoutes: Sendable {
             let files = try await onThread { HTML.StationFiles.read(config) }
             return Web.html(HTML.admin(user, config: config, files: files))
         }
+    }
+
+    private func pastDecision(_ context: BasicRequestContext) async throws -> (DeliveryDetail, Scan?) {
+        let uid = context.parameters.get("uid") ?? ""
+        let detail: DeliveryDetail?
+        do { detail = try await onThread { try services.pastDecision(uid) } } catch {
+            FileHandle.standardError.write(Data("passbox serve: history: \(error)\n".utf8))
+            throw PageError(status: .internalServerError, message: "The inventory could not be read.")
+        }
+        guard let detail else { throw PageError(status: .notFound, message: "No such decision in the inventory.") }
+        return (detail, services.scan(forAuditSeq: detail.delivery.auditSeq))
     }
 
     // MARK: sign-in

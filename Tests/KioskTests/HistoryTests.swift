@@ -78,6 +78,23 @@ import Testing
             let api = APITests.object(try await client.execute(uri: "/api/v1/history", method: .get, headers: Self.bearer("auditor")))
             #expect((api["audit"] as? [String: Any])?["intact"] as? Bool == false)
             #expect((api["deliveries"] as? [Any])?.count == 3)
+            // Everything recorded about the rejected decision, after the restart: page, JSON, API.
+            let rejected = try #require((api["deliveries"] as? [[String: Any]])?.first { $0["verdict"] as? String == "rejected" })
+            let uid = try #require(rejected["uid"] as? String)
+            #expect(page.contains("href=\"/history/decision/\(uid)\""))
+            let detail = String(buffer: try await carol.get(client, "/history/decision/\(uid)").body)
+            #expect(detail.contains("REJECTED") && detail.contains("file.mismatch") && detail.contains("autorun.inf"))
+            let json = APITests.object(try await carol.get(client, "/history/decision/\(uid)/json"))
+            #expect((json["delivery"] as? [String: Any])?["uid"] as? String == uid)
+            let viaAPI = APITests.object(try await client.execute(uri: "/api/v1/history/\(uid)", method: .get, headers: Self.bearer("auditor")))
+            let codes = (viaAPI["findings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+            #expect(codes.contains("file.mismatch") && codes.contains("file.unlisted") && codes.contains("file.missing"))
+            #expect(try await carol.get(client, "/history/decision/no-such-uid").status == .notFound)
+            #expect(try await client.execute(uri: "/api/v1/history/no-such-uid", method: .get, headers: Self.bearer("auditor")).status == .notFound)
+            #expect(try await client.execute(uri: "/api/v1/history/\(uid)", method: .get, headers: [:]).status == .unauthorized)
+            var nobody = Browser()
+            #expect(try await nobody.get(client, "/history/decision/\(uid)").headers[.location] == "/signin")
+            #expect(try await nobody.get(client, "/history/decision/\(uid)/json").status == .unauthorized)
         }
     }
 

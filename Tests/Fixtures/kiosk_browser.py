@@ -118,6 +118,14 @@ try:
         fail("history does not list the decisions from the inventory: %r" % rows[:500])
     shot("7-history")
 
+    # A past decision from the inventory: the rejected scan, with its findings.
+    rejected_row = [r for r in driver.find_elements(By.CSS_SELECTOR, "#deliveries tr") if "rejected" in r.text][0]
+    rejected_row.find_element(By.CSS_SELECTOR, "a[href^='/history/decision/']").click()
+    findings = driver.find_element(By.ID, "findings").text
+    if "REJECTED" not in driver.find_element(By.ID, "verdict").text or "file.mismatch" not in findings:
+        fail("the past decision page does not show the rejected verdict and its findings: %r" % findings[:300])
+    shot("8-past-decision")
+
     csp_errors = [e["message"] for e in driver.get_log("browser") if "Content Security Policy" in e["message"]]
     if csp_errors:
         fail("CSP violations: %r" % csp_errors)

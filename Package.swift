@@ -59,12 +59,14 @@ let package = Package(
         ]),
         // The transfer-media kiosk: web UI for operators, HTTP API for pipelines.
         .target(name: "Kiosk", dependencies: [
-            "PassboxKit", "Station", "Intake", "Attestation", "CryptoIO", "SafeText",
+            "PassboxKit", "Station", "InventoryStore", "Intake", "Attestation", "CryptoIO", "SafeText",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            // InventoryStore's interface imports GRDB: its module (GRDBSQLite) must be visible.
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // What entered the zone, queryable: SQLite (GRDB) and PostgreSQL (postgres-nio).
         .target(name: "InventoryStore", dependencies: [
@@ -88,7 +90,7 @@ let package = Package(
         .testTarget(name: "SBOMTests", dependencies: ["SBOM"]),
         .testTarget(name: "VendorFormatTests", dependencies: ["Attestation", "CryptoIO"]),
         .testTarget(name: "KioskTests", dependencies: [
-            "Kiosk", "PassboxKit", "Station", "Attestation", "CryptoIO",
+            "Kiosk", "PassboxKit", "Station", "InventoryStore", "Attestation", "CryptoIO",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Load on loopback: N concurrent API verifications of a large signed delivery against a
 running `passbox serve`, all verdicts checked, the server's peak RSS (VmHWM) read from
-/proc, and the server's answers timed while the scans run.
+/proc, and the server's answers timed while the scans run: `/api/v1/status` every
+0.2 s, and a page (`/signin`) with each; those answered while `status` says
+verifications are running are counted ("duringScan").
 
     Benchmarks/kiosk_load.sh  (makes the station and delivery, starts the server, runs this)
     kiosk_load.py BASE_URL TOKEN PATH SERVER_PID [N]
@@ -50,14 +52,25 @@ for i in range(n):
     else:
         sys.exit("unexpected %d: %r" % (status, body))
 
-latencies, verdicts, stop = [], {}, threading.Event()
+latencies, during, verdicts, stop = [], [], {}, threading.Event()
+
+
+def page(url):
+    t = time.monotonic()
+    with urllib.request.urlopen(base + url, timeout=30) as r:
+        r.read()
+        assert r.status == 200, r.status
+    return time.monotonic() - t
 
 
 def ping():
     while not stop.is_set():
         t = time.monotonic()
-        call("GET", "/api/v1/status")
-        latencies.append(time.monotonic() - t)
+        status, _, body = call("GET", "/api/v1/status")
+        latency = time.monotonic() - t
+        latencies.append(latency)
+        if status == 200 and body.get("running", 0) > 0:
+            during.append(max(latency, page("/signin")))
         time.sleep(0.2)
 
 
@@ -83,6 +96,8 @@ result = {
     "seconds": round(elapsed, 1), "peakRssMiB": vmhwm(),
     "statusLatencyP50ms": round(1000 * latencies[len(latencies) // 2]) if latencies else None,
     "statusLatencyMaxMs": round(1000 * latencies[-1]) if latencies else None,
+    "duringScan": len(during),
+    "duringScanMaxMs": round(1000 * max(during)) if during else None,
 }
 print(json.dumps(result))
 sys.exit(0 if result["accepted"] == len(ids) and len(verdicts) == len(ids) else 1)

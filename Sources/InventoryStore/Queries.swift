@@ -14,6 +14,11 @@ public struct DeliveryFilter: Sendable {
     public var until: String?
     public var verdict: String?
     public var station: String?
+    /// Decisions by this person or token (`token:NAME`), also as one of the two of an
+    /// approved admission (recorded as `OPERATOR+APPROVER`).
+    public var operatorName: String?
+    /// verify | admit
+    public var command: String?
     /// Also decisions that admitted nothing (verify, refused admits). Default: admitted only.
     public var includeChecked = false
 
@@ -33,6 +38,14 @@ public struct DeliveryFilter: Sendable {
         equal("product_kind", kind)
         equal("verdict", verdict)
         equal("station", station)
+        equal("command", command)
+        if let name = operatorName {
+            // Case-sensitive in both databases (=, substr), unlike LIKE in SQLite.
+            let n = storable(name).unicodeScalars.count
+            parts.append("(d.operator = ? OR substr(d.operator, 1, \(n + 1)) = ? "
+                + "OR (length(d.operator) > \(n + 1) AND substr(d.operator, length(d.operator) - \(n)) = ?))")
+            values += [SQLValue(name), SQLValue(name + "+"), SQLValue("+" + name)]
+        }
         if let since {
             parts.append("d.time >= ?")
             values.append(.text(try Self.normalizedTime(since, option: "--since")))

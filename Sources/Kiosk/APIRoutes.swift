@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import InventoryStore
 import PassboxKit
 import Station
 
@@ -21,6 +22,8 @@ struct APIRoutes: Sendable {
         ("post", "/api/v1/verifications/{id}/admit"),
         ("post", "/api/v1/verifications/{id}/approve"),
         ("get", "/api/v1/verifications/{id}/receipt"),
+        ("get", "/api/v1/history"),
+        ("get", "/api/v1/history/{uid}"),
     ]
 
     func register(_ router: Router<BasicRequestContext>) {
@@ -102,7 +105,10 @@ struct APIRoutes: Sendable {
             guard caller.role.canApprove else { throw APIError(.forbidden, "this token's role does not approve") }
             let scan = try lookup(context)
             guard let pending = scan.pending else { throw APIError(.conflict, "nothing is waiting for approval") }
-            guard pending.requestedBy != caller.name else { throw APIError(.forbidden, "a second person must approve") }
+            guard pending.requestedBy != caller.name else {
+                services.audit("approve-refused", user: caller.name, input: scan.path, verdict: "refused", report: scan.report)
+                throw APIError(.forbidden, "a second person must approve")
+            }
             services.audit("approve", user: caller.name, input: scan.path, verdict: "approved", report: scan.report)
             if let problem = await services.admit(scan, by: pending.requestedBy, reason: pending.reason, approvedBy: caller.name) {
                 throw APIError(.conflict, problem)
@@ -115,6 +121,27 @@ struct APIRoutes: Sendable {
             guard let text = WebRoutes(services: services).receiptText(scan) else { throw APIError(.notFound, "not admitted: no receipt") }
             return Web.text(text, type: "application/json")
         }
+        router.get("/api/v1/history") { request, _ in try await history(request) }
+        router.get("/api/v1/history/{uid}") { request, context in
+            _ = try principal(request)
+            let uid = context.parameters.get("uid") ?? ""
+            let detail: DeliveryDetail?
+            do { detail = try await onThread { try services.pastDecision(uid) } } catch {
+                FileHandle.standardError.write(Data("passbox serve: history: \(error)\n".utf8))
+                throw APIError(.internalServerError, "the inventory could not be read")
+            }
+            guard let detail else { throw APIError(.notFound, "no such decision in the inventory") }
+            return Web.json(try History.json(detail))
+        }
+    }
+
+    private func history(_ request: Request) async throws -> Response {
+        _ = try principal(request) // every role reads history (auditors too)
+        let q = Web.query(request)
+        let query: HistoryQuery
+        do { query = try HistoryQuery { q[$0] } } catch let e as HistoryQueryError { throw APIError(.badRequest, e.message) }
+        let history = try await onThread { services.history(query) }
+        return Web.json(history.json())
     }
 
     private func start(path: String, label: String, by caller: Principal, spool: String?) throws -> Response {

@@ -49,6 +49,10 @@ public struct KioskConfig: Sendable {
     public var mediaRoots: [String] = []
     public var dropFolders: [String] = []
     public var syslog: String?
+    /// The inventory (SQLite) every decision is recorded in and *History* reads:
+    /// `STATE/inventory.sqlite` unless the config says `inventory: sqlite:PATH`; nil with
+    /// `inventory: off` (then history shows the audit log only).
+    public var inventory: String?
     /// Accepted deliveries with warnings need a second person's approval.
     public var approvalForWarnings = false
     public var users: [KioskUser] = []
@@ -79,6 +83,7 @@ public struct KioskConfig: Sendable {
         self.quarantine = quarantine
         self.state = state
         self.stationKey = stationKey
+        inventory = state + "/inventory.sqlite"
     }
 
     public static func load(path: String) throws -> KioskConfig {
@@ -105,6 +110,15 @@ public struct KioskConfig: Sendable {
         config.policy = try path("policy")
         config.manifests = try path("manifests")
         config.syslog = try top.string("syslog")
+        if let inventory = try top.string("inventory") {
+            if inventory == "off" {
+                config.inventory = nil
+            } else if inventory.hasPrefix("sqlite:"), inventory.count > "sqlite:".count {
+                config.inventory = resolve(String(inventory.dropFirst("sqlite:".count)), base: baseDirectory)
+            } else {
+                throw ConfigError("inventory: sqlite:PATH or off (the station records locally; `passbox inventory push` sends to PostgreSQL)")
+            }
+        }
         if let listen = try top.string("listen") {
             guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port)
             else { throw ConfigError("listen: \(listen.prefix(100)) is not HOST:PORT") }

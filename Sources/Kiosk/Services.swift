@@ -1,6 +1,7 @@
 import Attestation
 import CryptoIO
 import Foundation
+import InventoryStore
 import PassboxKit
 import Station
 
@@ -15,6 +16,8 @@ public final class KioskServices: Sendable {
     let verify: VerifyOptions
     let recorder: DecisionRecorder
     let stationKey: PrivateKey
+    /// The inventory every decision is recorded in and *History* reads (nil: `inventory: off`).
+    let inventory: DeliveryInventory?
     /// Where uploads are spooled (under the state directory).
     let spoolDirectory: String
 
@@ -39,8 +42,17 @@ public final class KioskServices: Sendable {
         var recorder = DecisionRecorder(stateDirectory: config.state, siem: siem, version: passboxVersion)
         recorder.policySha256 = config.policy.flatMap { Receipt.sha256(ofFile: $0) }
         recorder.trustStoreSha256 = Receipt.trustStoreDigest(config.trustStore)
-        self.recorder = recorder
         try recorder.log.preflight()
+        if let path = config.inventory {
+            try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
+                                                    withIntermediateDirectories: true)
+            let inventory = try DeliveryInventory(.sqlite(path: path))
+            recorder.store = inventory
+            self.inventory = inventory
+        } else {
+            inventory = nil
+        }
+        self.recorder = recorder
         stationKey = try Producer.loadPrivateKey(config.stationKey)
     }
 
@@ -123,15 +135,6 @@ public final class KioskServices: Sendable {
 
     static func writeQuarantine(_ report: Report, label: String, into directory: String) throws -> [String] {
         try Admission.writeQuarantineReports(report, label: label, into: directory)
-    }
-
-    // MARK: history
-
-    /// The audit log, checked: its records (newest first) and whether the chain is intact.
-    /// Seam for the inventory (`DecisionStore`): when one is configured, history comes from it.
-    func history() -> (records: [AuditRecord], intact: Bool, problems: [String]) {
-        guard let check = try? recorder.log.verify() else { return ([], false, ["the audit log cannot be read"]) }
-        return (check.records.reversed(), check.intact, check.problems.prefix(20).map { $0.message })
     }
 
     /// The JSON report, as the CLI writes it.

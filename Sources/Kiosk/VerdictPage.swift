@@ -2,7 +2,7 @@ import Foundation
 import PassboxKit
 import Station
 
-/// The verdict page, the approvals list, the receipt and the history.
+/// The verdict page, the approvals list and the receipt (history: HistoryPage.swift; station: AdminPage.swift).
 extension HTML {
     /// What the operator should do about one kind of finding, in plain words.
     static func advice(_ code: FindingCode) -> String {
@@ -117,58 +117,5 @@ extension HTML {
             body += "<li><a href=\"/scan/\(s.id)\">\(esc(s.label))</a> — asked by \(esc(s.pending?.requestedBy ?? ""))</li>"
         }
         return page("Approvals", user: user, body: body + "</ul>")
-    }
-
-    struct HistoryFilter {
-        var text = ""
-        var verdict = ""
-        var command = ""
-        var user = ""
-
-        func matches(_ r: AuditRecord) -> Bool {
-            (verdict.isEmpty || r.verdict == verdict) && (command.isEmpty || r.command == command) && (user.isEmpty || r.user == user)
-                && (text.isEmpty || [r.input, r.product ?? "", r.vendor ?? "", r.admitted ?? "", r.deliverySha256].contains { $0.localizedCaseInsensitiveContains(text) })
-        }
-    }
-
-    static func history(_ user: Principal, records: [AuditRecord], intact: Bool, problems: [String], filter: HistoryFilter, scans: [Scan]) -> String {
-        var body = "<h1>History</h1>\n"
-        body += intact ? "<p class=\"ok\" id=\"audit-state\">Audit log intact: every record's hash chain checks out (\(records.count) records).</p>"
-                       : "<p class=\"alert\" id=\"audit-state\">Audit log NOT intact: \(esc(problems.joined(separator: "; ")))</p>"
-        body += """
-        <form method="get" action="/history" class="filters">
-        <label>Search <input name="q" value="\(esc(filter.text))"></label>
-        <label>Verdict <select name="verdict">\(options(["", "accepted", "rejected", "error", "ok", "failed"], filter.verdict))</select></label>
-        <label>Event <select name="command">\(options(["", "verify", "admit", "approve", "signin", "signin-failed", "signin-locked", "signout"], filter.command))</select></label>
-        <label>User <input name="user" value="\(esc(filter.user))"></label>
-        <button type="submit">Filter</button></form>
-        <table class="history"><tr><th>#</th><th>Time (UTC)</th><th>User</th><th>Event</th><th>Delivery</th><th>Verdict</th><th>Findings</th></tr>
-        """
-        let byPath = Dictionary(scans.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
-        for r in records.filter(filter.matches).prefix(500) {
-            let what = [r.vendor, r.product, r.version].compactMap { $0 }.joined(separator: " ")
-            var delivery = esc(what.isEmpty ? r.input : "\(what) (\(r.input))")
-            if let scan = byPath[r.path ?? r.input], scan.report != nil { delivery = "<a href=\"/scan/\(scan.id)\">\(delivery)</a>" }
-            body += "<tr><td>\(r.seq)</td><td>\(esc(r.time))</td><td>\(esc(r.user))</td><td>\(esc(r.command))</td><td>\(delivery)\(r.admitted.map { " → <code>\(esc($0))</code>" } ?? "")</td><td class=\"\(esc(r.verdict))\">\(esc(r.verdict))</td><td>\(esc(r.findings.joined(separator: ", ")))</td></tr>\n"
-        }
-        return page("History", user: user, body: body + "</table>")
-    }
-
-    static func options(_ values: [String], _ selected: String) -> String {
-        values.map { "<option value=\"\(esc($0))\"\($0 == selected ? " selected" : "")>\(esc($0.isEmpty ? "any" : $0))</option>" }.joined()
-    }
-
-    static func admin(_ user: Principal, config: KioskConfig) -> String {
-        var body = "<h1>Station</h1><p>Users, tokens, the trust store and the policy are changed in their files, then the kiosk is restarted.</p><dl class=\"facts\">"
-        for (k, v) in [("Listening", "\(config.host):\(config.port)\(config.usesTLS ? " (TLS)" : "")"), ("Trust store", config.trustStore),
-                       ("Policy", config.policy ?? "built-in"), ("Manifests", config.manifests ?? "—"), ("Production", config.production),
-                       ("Quarantine", config.quarantine), ("State", config.state), ("Media roots", config.mediaRoots.joined(separator: ", ")),
-                       ("Drop folders", config.dropFolders.joined(separator: ", ")),
-                       ("Second approval for warnings", config.approvalForWarnings ? "yes" : "no")] {
-            body += "<dt>\(esc(k))</dt><dd>\(esc(v))</dd>"
-        }
-        body += "</dl><h2>Users</h2><ul>" + config.users.map { "<li>\(esc($0.name)) — \(esc($0.role.rawValue))</li>" }.joined() + "</ul>"
-        body += "<h2>API tokens</h2><ul>" + config.tokens.map { "<li>\(esc($0.name)) — \(esc($0.role.rawValue))</li>" }.joined() + "</ul>"
-        return page("Station", user: user, body: body)
     }
 }

@@ -33,7 +33,16 @@ enum Web {
     static func form(_ request: Request) async throws -> [String: String] {
         var request = request
         let buffer = try await request.collectBody(upTo: 64 << 10)
-        let text = String(buffer: buffer)
+        return fields(String(buffer: buffer))
+    }
+
+    /// The query string as a form sends it (GET): `+` is a space, `%2B` a plus.
+    static func query(_ request: Request) -> [String: String] {
+        fields(String((request.uri.query ?? "").prefix(16 << 10)))
+    }
+
+    /// `application/x-www-form-urlencoded` fields (at most 64; of a name given twice, the last).
+    static func fields(_ text: String) -> [String: String] {
         var out: [String: String] = [:]
         for pair in text.split(separator: "&").prefix(64) {
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import InventoryStore
 import PassboxKit
 import Station
 
@@ -113,17 +114,48 @@ struct WebRoutes: Sendable {
         }
         router.get("/history") { request, _ in
             guard let user = session(request) else { return Web.redirect("/signin") }
-            let q = request.uri.queryParameters
-            let filter = HTML.HistoryFilter(text: String(q.get("q")?.prefix(200) ?? ""), verdict: String(q.get("verdict")?.prefix(32) ?? ""),
-                                            command: String(q.get("command")?.prefix(32) ?? ""), user: String(q.get("user")?.prefix(64) ?? ""))
-            let h = services.history()
-            return Web.html(HTML.history(user, records: h.records, intact: h.intact, problems: h.problems, filter: filter, scans: services.queue.all))
+            let q = Web.query(request)
+            let query: HistoryQuery
+            do { query = try HistoryQuery { q[$0] } } catch let e as HistoryQueryError { throw PageError(status: .badRequest, message: e.message) }
+            let history = try await onThread { services.history(query) }
+            return Web.html(HTML.history(user, history: history, query: query))
+        }
+        router.get("/history/decision/{uid}") { request, context in
+            guard let user = session(request) else { return Web.redirect("/signin") }
+            let (detail, scan) = try await pastDecision(context)
+            return Web.html(HTML.pastDecision(user, detail: detail, scan: scan))
+        }
+        router.get("/history/decision/{uid}/json") { request, context in
+            guard session(request) != nil else { throw PageError(status: .unauthorized, message: "Sign in first.") }
+            let (detail, _) = try await pastDecision(context)
+            return Web.json(try History.json(detail))
+        }
+        router.get("/history/log") { request, _ in
+            guard let user = session(request) else { return Web.redirect("/signin") }
+            let q = Web.query(request)
+            let filter = HTML.AuditFilter(text: String(q["q"]?.prefix(200) ?? ""), verdict: String(q["verdict"]?.prefix(32) ?? ""),
+                                          command: String(q["command"]?.prefix(32) ?? ""), user: String(q["user"]?.prefix(64) ?? ""))
+            let audit = try await onThread { services.auditState() }
+            return Web.html(HTML.auditLog(user, audit: audit, filter: filter, scans: services.queue.all))
         }
         router.get("/admin") { request, _ in
             guard let user = session(request) else { return Web.redirect("/signin") }
             guard user.role == .admin else { throw PageError(status: .forbidden, message: "Only an admin sees the station settings.") }
-            return Web.html(HTML.admin(user, config: services.config))
+            let config = services.config
+            let files = try await onThread { HTML.StationFiles.read(config) }
+            return Web.html(HTML.admin(user, config: config, files: files))
         }
+    }
+
+    private func pastDecision(_ context: BasicRequestContext) async throws -> (DeliveryDetail, Scan?) {
+        let uid = context.parameters.get("uid") ?? ""
+        let detail: DeliveryDetail?
+        do { detail = try await onThread { try services.pastDecision(uid) } } catch {
+            FileHandle.standardError.write(Data("passbox serve: history: \(error)\n".utf8))
+            throw PageError(status: .internalServerError, message: "The inventory could not be read.")
+        }
+        guard let detail else { throw PageError(status: .notFound, message: "No such decision in the inventory.") }
+        return (detail, services.scan(forAuditSeq: detail.delivery.auditSeq))
     }
 
     // MARK: sign-in

@@ -69,6 +69,8 @@ struct FilterOptions: ParsableArguments {
     var verdict: String?
     @Option(name: .long, help: "Only decisions of this station (its host name).")
     var station: String?
+    @Option(name: .long, help: "Only decisions by this person or token:NAME (also either of an approved admission's OPERATOR+APPROVER).")
+    var `operator`: String?
     @Flag(name: .long, help: "Also decisions that admitted nothing (verify, refused admits); default: admitted deliveries only.")
     var all = false
 
@@ -81,6 +83,7 @@ struct FilterOptions: ParsableArguments {
         filter.until = until
         filter.verdict = verdict
         filter.station = station
+        filter.operatorName = `operator`
         filter.includeChecked = all
         return filter
     }

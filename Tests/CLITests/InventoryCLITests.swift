@@ -34,6 +34,9 @@ final class InventoryCLITests: XCTestCase {
         XCTAssertEqual(admitted.first?["product"] as? String, "etcher")
         XCTAssertEqual(admitted.first?["vendor"] as? String, "Acme")
         XCTAssertEqual(jsonArray(try ws.passbox(["inventory", "deliveries", "--all", "--format", "json"])).count, 2)
+        let who = try XCTUnwrap(admitted.first?["operator"] as? String)
+        XCTAssertEqual(jsonArray(try ws.passbox(["inventory", "deliveries", "--all", "--operator", who, "--format", "json"])).count, 2)
+        XCTAssertEqual(jsonArray(try ws.passbox(["inventory", "deliveries", "--all", "--operator", who + "x", "--format", "json"])).count, 0)
 
         // The firmware's sha256, from the report, finds the file, the operator and the signer.
         let report = try ws.verify(["delivery"]).json

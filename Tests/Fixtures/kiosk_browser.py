@@ -108,12 +108,23 @@ try:
         fail("the hostile name became an element")
     shot("6-hostile-name")
 
-    # History shows the audit log's state.
+    # History lists the decisions (from the inventory) under the audit log's state.
     driver.get(base + "/history")
     state = driver.find_element(By.ID, "audit-state").text
     if "intact" not in state:
         fail("history does not show the audit log as intact: %r" % state)
+    rows = driver.find_element(By.ID, "deliveries").text
+    if "accepted" not in rows or "rejected" not in rows or "etcher-ctrl" not in rows:
+        fail("history does not list the decisions from the inventory: %r" % rows[:500])
     shot("7-history")
+
+    # A past decision from the inventory: the rejected scan, with its findings.
+    rejected_row = [r for r in driver.find_elements(By.CSS_SELECTOR, "#deliveries tr") if "rejected" in r.text][0]
+    rejected_row.find_element(By.CSS_SELECTOR, "a[href^='/history/decision/']").click()
+    findings = driver.find_element(By.ID, "findings").text
+    if "REJECTED" not in driver.find_element(By.ID, "verdict").text or "file.mismatch" not in findings:
+        fail("the past decision page does not show the rejected verdict and its findings: %r" % findings[:300])
+    shot("8-past-decision")
 
     csp_errors = [e["message"] for e in driver.get_log("browser") if "Content Security Policy" in e["message"]]
     if csp_errors:

@@ -50,6 +50,32 @@ struct InventorySuiteTests {
     }
 
     @Test(arguments: TestStores.dialects)
+    func filtersByOperatorWholeNamesAndCommand(_ dialect: SQLDialect) throws {
+        let store = try TestStores.make(dialect)
+        defer { store.close() }
+        // The kiosk records an approved admission as OPERATOR+APPROVER, a token as token:NAME.
+        for (seq, user, command) in [(1, "alice", "verify"), (2, "alice+bob", "admit"), (3, "bob", "verify"), (4, "token:fw_1", "verify"),
+                                     (5, "xalice", "verify"), (6, "Alice", "verify")] {
+            try store.record(DecisionFixture(seq: seq, command: command, time: "2026-12-01T09:00:0\(seq).000Z", user: user).decision())
+        }
+        func seqs(_ edit: (inout DeliveryFilter) -> Void) throws -> [Int64] {
+            var filter = DeliveryFilter()
+            filter.includeChecked = true
+            edit(&filter)
+            return try store.deliveries(filter).compactMap(\.auditSeq).sorted()
+        }
+        #expect(try seqs { $0.operatorName = "alice" } == [1, 2])
+        #expect(try seqs { $0.operatorName = "bob" } == [2, 3])
+        #expect(try seqs { $0.operatorName = "alice+bob" } == [2])
+        #expect(try seqs { $0.operatorName = "token:fw_1" } == [4])
+        #expect(try seqs { $0.operatorName = "token:fw%1" }.isEmpty, "no LIKE wildcards")
+        #expect(try seqs { $0.operatorName = "lice" }.isEmpty)
+        #expect(try seqs { $0.operatorName = "a" }.isEmpty)
+        #expect(try seqs { $0.command = "admit" } == [2])
+        #expect(try seqs { $0.command = "verify"; $0.operatorName = "bob" } == [3])
+    }
+
+    @Test(arguments: TestStores.dialects)
     func componentRuleSelectsVersionsInTheEcosystemsOrder(_ dialect: SQLDialect) throws {
         let store = try TestStores.make(dialect)
         defer { store.close() }

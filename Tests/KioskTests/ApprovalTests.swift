@@ -45,6 +45,11 @@ import Testing
             let approved = try await bob.post(client, "/scan/\(id)/approve", form: ["csrf": bobCSRF])
             #expect(approved.headers[.location] == "/scan/\(id)/receipt")
             #expect(scan.admission?.approvedBy == "bob")
+            // History: the admission under both names (recorded as alice+bob).
+            for name in ["alice", "bob"] {
+                let page = String(buffer: try await bob.get(client, "/history?command=admit&operator=\(name)").body)
+                #expect(page.contains("<td>alice+bob</td>"), "operator filter \(name)")
+            }
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: station.production).contains { $0.hasSuffix(".receipt.dsse.json") })
         let log = auditLines(station)
@@ -74,5 +79,25 @@ import Testing
             #expect(r.status == .ok, "a different principal approves")
         }
         #expect(auditLines(station).contains { $0.contains("\"command\":\"approve-refused\"") && $0.contains("\"user\":\"dave\"") })
+    }
+
+    @Test func aTokenCannotApproveItsOwnRequestAndTheRefusalIsRecorded() async throws {
+        let station = try Self.station()
+        let services = try station.services()
+        try await app(services).test(.router) { client in
+            let started = try await client.execute(uri: "/api/v1/verifications", method: .post, headers: APITests.bearer("approver"),
+                                                   body: ByteBuffer(string: #"{"path": "\#(station.drop)/delivery"}"#))
+            let id = try #require(APITests.object(started)["id"] as? String)
+            _ = try await waitDone(services, id)
+            let asked = try await client.execute(uri: "/api/v1/verifications/\(id)/admit", method: .post, headers: APITests.bearer("approver"),
+                                                 body: ByteBuffer(string: #"{"reason": "pipeline run 9"}"#))
+            #expect(asked.status == .accepted)
+            let own = try await client.execute(uri: "/api/v1/verifications/\(id)/approve", method: .post, headers: APITests.bearer("approver"))
+            #expect(own.status == .forbidden)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: station.production).isEmpty)
+        let log = auditLines(station)
+        #expect(log.contains { $0.contains("\"command\":\"approval-requested\"") && $0.contains("\"user\":\"token:approver-ci\"") })
+        #expect(log.contains { $0.contains("\"command\":\"approve-refused\"") && $0.contains("\"user\":\"token:approver-ci\"") })
     }
 }

@@ -59,7 +59,6 @@ struct EvidenceSources {
         return sources
     }
 
-    /// Where evidence was looked for (the report's `evidence.lookedIn`; manifest.none says it too).
     /// Hands the manifests over to their check (nothing else holds their bytes then:
     /// a statement naming 200,000 files is a 30 MB file, freed once it is checked).
     mutating func takeEnvelopes() -> [UnverifiedManifest] {
@@ -72,6 +71,7 @@ struct EvidenceSources {
         return lists
     }
 
+    /// Where evidence was looked for (the report's `evidence.lookedIn`; manifest.none says it too).
     func lookedIn(_ inventory: Inventory) -> [String] {
         var out: [String] = []
         switch inventory.deliveryKind {

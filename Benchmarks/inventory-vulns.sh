@@ -26,6 +26,8 @@ mkdir -p "$WORK"
 swift build "${PASSBOX_RELEASE_FLAGS[@]}" --product inventory-bench 2>&1 | tail -n 1
 BENCH="$(swift build "${PASSBOX_RELEASE_FLAGS[@]}" --show-bin-path)/inventory-bench"
 
-"$BENCH" vulns "sqlite:$WORK/inventory-vulns.sqlite" "$EXPORT" "$DELIVERIES" "$COMPONENTS"
+command -v /usr/bin/time >/dev/null || { echo "inventory-vulns.sh: needs /usr/bin/time (apt-get install time)"; exit 1; }
+/usr/bin/time -f "peak RSS of the whole run (fill, import, 3 re-assessments): %M KiB" \
+  "$BENCH" vulns "sqlite:$WORK/inventory-vulns.sqlite" "$EXPORT" "$DELIVERIES" "$COMPONENTS"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 rm -f "$WORK"/inventory-vulns.sqlite* "$WORK"/vulndb.sqlite*

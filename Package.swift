@@ -97,8 +97,9 @@ let package = Package(
         .testTarget(name: "LibraryTests", dependencies: ["PassboxKit", "Station", "Attestation", "CryptoIO"]),
         .target(name: "Vulnerabilities", dependencies: ["SBOM", "ArchiveIO", "CryptoIO", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "VulnerabilityTests", dependencies: ["Vulnerabilities", "VulnerabilityStore", "SBOM", .product(name: "Yams", package: "Yams")]),
-        // The offline vulnerability database on disk: STATE/vulndb.sqlite (GRDB). Moves into
-        // the inventory store once it lands (docs/vulnerabilities.md, "Where the database lives").
+        // The offline vulnerability database on disk: STATE/vulndb.sqlite (GRDB), and the
+        // station's gate (StationVulnerabilities) for the CLI and the kiosk. Not yet inside
+        // the inventory store (docs/vulnerabilities.md, "Where the database lives").
         .target(name: "VulnerabilityStore", dependencies: ["Vulnerabilities", "PassboxKit", .product(name: "GRDB", package: "GRDB.swift")]),
         // Times import and matching for Benchmarks/vulns.sh (not shipped).
         .executableTarget(name: "vulnbench", dependencies: ["Vulnerabilities", "SBOM"], path: "Benchmarks/vulnbench"),

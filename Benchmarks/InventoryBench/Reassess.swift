@@ -62,5 +62,8 @@ func reassessBenchmark(store: String, export: String, deliveries: Int, component
     print("inventory vulns: \(result.admissions) admitted deliveries, \(result.componentsChecked) components, "
         + "\(result.affected.count) affected (\(listed) vulnerabilities listed): median \(String(format: "%.2f", median(times))) s "
         + "(runs \(times.map { String(format: "%.2f", $0) }.joined(separator: ", ")) s)")
+    var admitted: [AdmittedDelivery] = []
+    let read = try seconds { admitted = try inventory.admittedDeliveries() }
+    print("  of which reading the \(admitted.count) admitted deliveries' components and findings from the store: \(String(format: "%.2f", read)) s")
     inventory.close()
 }

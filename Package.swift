@@ -59,7 +59,8 @@ let package = Package(
         ]),
         // The transfer-media kiosk: web UI for operators, HTTP API for pipelines.
         .target(name: "Kiosk", dependencies: [
-            "PassboxKit", "Station", "InventoryStore", "Intake", "Attestation", "CryptoIO", "SafeText",
+            "PassboxKit", "Station", "InventoryStore", "Intake", "Attestation", "CryptoIO", "SafeText", "Vulnerabilities",
+            "VulnerabilityStore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -70,7 +71,7 @@ let package = Package(
         ]),
         // What entered the zone, queryable: SQLite (GRDB) and PostgreSQL (postgres-nio).
         .target(name: "InventoryStore", dependencies: [
-            "Station", "PassboxKit", "SBOM", "Attestation",
+            "Station", "PassboxKit", "SBOM", "Attestation", "Vulnerabilities", "VulnerabilityStore",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
@@ -90,17 +91,19 @@ let package = Package(
         .testTarget(name: "SBOMTests", dependencies: ["SBOM"]),
         .testTarget(name: "VendorFormatTests", dependencies: ["Attestation", "CryptoIO"]),
         .testTarget(name: "KioskTests", dependencies: [
-            "Kiosk", "PassboxKit", "Station", "InventoryStore", "Attestation", "CryptoIO",
+            "Kiosk", "PassboxKit", "Station", "InventoryStore", "Attestation", "CryptoIO", "VulnerabilityStore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "InventoryTests", dependencies: ["InventoryStore", "Station", "PassboxKit", "SBOM", "CryptoIO"]),
+        .testTarget(name: "InventoryTests", dependencies: ["InventoryStore", "Station", "PassboxKit", "SBOM", "CryptoIO",
+                                                         "Vulnerabilities", "VulnerabilityStore"]),
         .testTarget(name: "LibraryTests", dependencies: ["PassboxKit", "Station", "Attestation", "CryptoIO"]),
         .target(name: "Vulnerabilities", dependencies: ["SBOM", "ArchiveIO", "CryptoIO", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "VulnerabilityTests", dependencies: ["Vulnerabilities", "VulnerabilityStore", "SBOM", .product(name: "Yams", package: "Yams")]),
-        // The offline vulnerability database on disk: STATE/vulndb.sqlite (GRDB). Moves into
-        // the inventory store once it lands (docs/vulnerabilities.md, "Where the database lives").
-        .target(name: "VulnerabilityStore", dependencies: ["Vulnerabilities", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The offline vulnerability database on disk: STATE/vulndb.sqlite (GRDB), and the
+        // station's gate (StationVulnerabilities) for the CLI and the kiosk. Not yet inside
+        // the inventory store (docs/vulnerabilities.md, "Where the database lives").
+        .target(name: "VulnerabilityStore", dependencies: ["Vulnerabilities", "PassboxKit", .product(name: "GRDB", package: "GRDB.swift")]),
         // Times import and matching for Benchmarks/vulns.sh (not shipped).
         .executableTarget(name: "vulnbench", dependencies: ["Vulnerabilities", "SBOM"], path: "Benchmarks/vulnbench"),
     ],

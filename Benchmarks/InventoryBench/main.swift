@@ -2,6 +2,8 @@ import Foundation
 import InventoryStore
 import PassboxKit
 import Station
+import Vulnerabilities
+import VulnerabilityStore
 
 // The inventory benchmark (Benchmarks/inventory.sh; numbers in docs/benchmarks.md):
 // fills a store with DELIVERIES deliveries of COMPONENTS components each through the
@@ -129,6 +131,18 @@ if arguments[1] == "query", arguments.count >= 3 {
         print("\(store.location.description.prefix(20)): components \(rule): \(hits) hits, median \(String(format: "%.1f", time * 1000)) ms (11 runs)")
         print("\(store.dialect.rawValue): \(bytes) bytes for \(components) components: \(bytes / Int64(max(1, components))) bytes per component (whole database)")
         store.close()
+    } catch {
+        print("inventory-bench: \(error)")
+        exit(1)
+    }
+    exit(0)
+}
+if arguments[1] == "vulns", arguments.count >= 4 {
+    // `inventory-bench vulns sqlite:PATH OSV_EXPORT [DELIVERIES] [COMPONENTS]`: `passbox inventory vulns` timed.
+    do {
+        try reassessBenchmark(store: arguments[2], export: arguments[3],
+                              deliveries: arguments.count > 4 ? Int(arguments[4]) ?? 10_000 : 10_000,
+                              components: arguments.count > 5 ? Int(arguments[5]) ?? 50 : 50)
     } catch {
         print("inventory-bench: \(error)")
         exit(1)

@@ -4,6 +4,7 @@ import Foundation
 import InventoryStore
 import PassboxKit
 import Station
+import VulnerabilityStore
 
 /// What the routes call: the configuration read once, sign-in, the scan queue, the
 /// decision recorder. No shelling out: PassboxKit and Station do the work.
@@ -37,6 +38,9 @@ public final class KioskServices: Sendable {
         verify.manifestsDirectory = config.manifests
         verify.policy = policyFile.verification
         verify.algorithms = [.sha256] + policyFile.verification.digests.filter { $0 != .sha256 }
+        // The vulnerability stage with the station's database (read when the kiosk starts).
+        verify.vulnerabilities = try StationVulnerabilities.gate(stateDirectory: config.state,
+                                                                 policy: policyFile.verification.vulnerabilities)
         self.verify = verify
         let siem = try SIEMDestination.resolve(url: config.syslog, format: nil, policy: policyFile.station)
         var recorder = DecisionRecorder(stateDirectory: config.state, siem: siem, version: passboxVersion)

@@ -14,6 +14,7 @@ extension HTML {
         case let c where c.hasPrefix("manifest."): return "No valid signed list of files came with this delivery. Ask the vendor for the signed manifest."
         case let c where c.hasPrefix("archive."): return "An archive on the medium is unsafe or unreadable. Do not open it; report it to security."
         case let c where c.hasPrefix("sbom."): return "The software bill of materials does not meet the policy. Ask security to review the components."
+        case let c where c.hasPrefix("vuln."): return "A component has a known vulnerability, or the vulnerability database is missing or old. Ask security whether this version may be used (see Known vulnerabilities below)."
         case "version.rollback": return "This is older than a version already admitted. Ask engineering whether a downgrade is intended."
         default: return "Ask security to review this finding."
         }
@@ -69,6 +70,7 @@ extension HTML {
             }
             body += "</ul>"
         }
+        body += vulnerabilities(report.vulnerabilities)
 
         if let admission = scan.admission {
             if let folder = admission.folder {

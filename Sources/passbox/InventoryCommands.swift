@@ -10,7 +10,7 @@ struct InventoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inventory",
         abstract: "Query the inventory of decisions: deliveries, components, files; check it against the audit log; push it to the plant's PostgreSQL.",
-        subcommands: [Deliveries.self, Components.self, Files.self, Show.self, Check.self, Push.self])
+        subcommands: [Deliveries.self, Components.self, Files.self, Show.self, Check.self, Push.self, Vulns.self])
 }
 
 enum InventoryFormat: String, ExpressibleByArgument, CaseIterable {

@@ -93,27 +93,11 @@ func loadPolicy(_ path: String?) throws -> Policy? {
     }
 }
 
-/// The vulnerability gate for `verify` and `admit`: on when the station has a
-/// database, or the policy has a `vulnerabilities:` section (then a missing database
-/// is `vuln.database-missing`: an error with `requireDatabase: true`, else a warning).
+/// The vulnerability gate for `verify` and `admit` (`StationVulnerabilities.gate`),
+/// its errors as "could not evaluate".
 func loadVulnerabilityGate(stateDirectory: String, policy: VulnerabilityPolicy?, force: Bool = false) throws -> VulnerabilityGate? {
-    let exists = VulnerabilityDatabase.exists(stateDirectory: stateDirectory)
-    guard exists || policy != nil || force else { return nil }
-    let stationVEX: [VEXDocumentStatements]
     do {
-        stationVEX = try VulnerabilityGate.readStationVEX(directory: stateDirectory + "/vex")
-    } catch let error as EvaluationError {
-        throw CannotEvaluate("station VEX: \(error.message)")
-    }
-    guard exists else {
-        return VulnerabilityGate(policy: policy ?? .default, index: nil, database: .missing, stationVEX: stationVEX)
-    }
-    let path = VulnerabilityDatabase.path(stateDirectory: stateDirectory)
-    do {
-        // Only the records the delivery's components name are read (by ecosystem and name).
-        let database = try VulnerabilityDatabase(path: path, create: false)
-        return VulnerabilityGate(policy: policy ?? .default, index: nil, database: try database.state(), databasePath: path,
-                                 stationVEX: stationVEX, lookup: { keys in try database.loadIndex(keys: keys).index })
+        return try StationVulnerabilities.gate(stateDirectory: stateDirectory, policy: policy, force: force)
     } catch let error as VulnerabilityDatabaseError {
         throw CannotEvaluate(error.message)
     }

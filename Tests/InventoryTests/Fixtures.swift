@@ -22,6 +22,8 @@ struct DecisionFixture {
     var fingerprint = "SHA256:acmekey"
     /// (name, version, purl)
     var components: [(String, String?, String?)] = []
+    /// Findings of an accepted decision (code, severity, message).
+    var findings: [(String, String, String)] = []
     var folder: String? = "plc-firmware-4.2.0"
     var medium: MediumIdentity? = MediumIdentity(device: "/dev/sdb1", fsType: "vfat", mountPoint: "/media/usb", uuid: "1234-ABCD", label: "ACME")
 
@@ -36,7 +38,8 @@ struct DecisionFixture {
                 "signatures": [["signer": signer, "status": "valid", "algorithm": "ed25519", "fingerprint": fingerprint]],
                 "vendor": vendor as Any, "product": product as Any, "version": version as Any, "kind": kind as Any,
             ].compactMapValues { $0 is NSNull ? nil : $0 }],
-            "findings": verdict == "accepted" ? [] : [["code": "manifest.none", "severity": "error", "message": "no manifest"]],
+            "findings": verdict == "accepted" ? findings.map { ["code": $0.0, "severity": $0.1, "message": $0.2] }
+                                              : [["code": "manifest.none", "severity": "error", "message": "no manifest"]],
             "summary": ["files": files.count, "bytes": 1024 * files.count, "archives": 0, "byStatus": ["verified": files.count]],
         ]
         if !components.isEmpty {

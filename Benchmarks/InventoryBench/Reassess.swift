@@ -1,0 +1,69 @@
+import Foundation
+import InventoryStore
+import PassboxKit
+import Station
+import Vulnerabilities
+import VulnerabilityStore
+
+/// PyPI packages with PyPA advisories: most components of the benchmark's deliveries
+/// are one of these at a random version, so a good share match a record.
+let advisedPyPI = ["django", "flask", "jinja2", "pyyaml", "requests", "urllib3", "pillow", "numpy", "cryptography", "paramiko",
+                   "lxml", "werkzeug", "sqlalchemy", "tornado", "twisted", "ansible", "salt", "setuptools", "pip", "aiohttp",
+                   "babel", "bleach", "celery", "httplib2", "markdown", "mistune", "notebook", "pycrypto", "pygments", "pyjwt",
+                   "rsa", "scrapy", "tensorflow", "waitress", "gunicorn", "ipython", "mako", "certifi", "py", "pyopenssl"]
+
+/// `passbox inventory vulns` on a store of `deliveries` admitted deliveries of
+/// `components` PyPI components each, against the given OSV export: the store is
+/// filled and the export imported first (not timed), then the re-assessment is timed
+/// (reading the admitted components, the records they name, matching and judging).
+func reassessBenchmark(store: String, export: String, deliveries: Int, components: Int) throws {
+    let location = try StoreLocation(store)
+    guard case let .sqlite(path) = location else { throw InventoryError("vulns needs sqlite:PATH") }
+    let directory = (path as NSString).deletingLastPathComponent
+    for suffix in ["", "-wal", "-shm"] {
+        try? FileManager.default.removeItem(atPath: path + suffix)
+        try? FileManager.default.removeItem(atPath: directory + "/vulndb.sqlite" + suffix)
+    }
+    let inventory = try DeliveryInventory(location)
+    var random = Generator(state: 7)
+    let base = try template(components: components)
+    let fill = try seconds {
+        for index in 0..<deliveries {
+            var d = decision(index, base, &random)
+            if var sbom = d.report.sbom {
+                for i in sbom.components.indices {
+                    let name = i % 5 == 4 ? "internal-tool-\(random.below(1000))" : advisedPyPI[random.below(advisedPyPI.count)]
+                    let version = "\(random.below(4)).\(random.below(25)).\(random.below(8))"
+                    sbom.components[i].name = name
+                    sbom.components[i].version = version
+                    sbom.components[i].purl = "pkg:pypi/\(name)@\(version)"
+                }
+                d.report.sbom = sbom
+            }
+            try inventory.record(d)
+        }
+    }
+    print("sqlite: filled \(deliveries) admitted deliveries x \(components) PyPI components in \(String(format: "%.1f", fill)) s")
+    let database = try VulnerabilityDatabase(path: directory + "/vulndb.sqlite", create: true)
+    let imported = try seconds { _ = try database.importSources([URL(fileURLWithPath: export)]) }
+    let status = try database.status()
+    print("vulndb: imported \(status.records) records from \(export) in \(String(format: "%.1f", imported)) s")
+    let gate = VulnerabilityGate(policy: .default, index: nil, database: try database.state(), databasePath: database.path)
+    var times: [Double] = []
+    var result: VulnerabilityReassessment?
+    for _ in 0..<3 {
+        times.append(try seconds {
+            result = try VulnerabilityReassessment.run(try inventory.admittedDeliveries(), store: store, gate: gate,
+                                                      database: database, sinceImport: false)
+        })
+    }
+    guard let result else { return }
+    let listed = result.affected.reduce(0) { $0 + $1.vulnerabilities.count }
+    print("inventory vulns: \(result.admissions) admitted deliveries, \(result.componentsChecked) components, "
+        + "\(result.affected.count) affected (\(listed) vulnerabilities listed): median \(String(format: "%.2f", median(times))) s "
+        + "(runs \(times.map { String(format: "%.2f", $0) }.joined(separator: ", ")) s)")
+    var admitted: [AdmittedDelivery] = []
+    let read = try seconds { admitted = try inventory.admittedDeliveries() }
+    print("  of which reading the \(admitted.count) admitted deliveries' components and findings from the store: \(String(format: "%.2f", read)) s")
+    inventory.close()
+}

@@ -140,6 +140,35 @@ final class InventoryCLITests: XCTestCase {
         XCTAssertEqual(jsonArray(try ws.passbox(["inventory", "deliveries", "--all", "--format", "json"])).count, list.count + 1)
     }
 
+    func testShowPagesFilesAndListingsStopAtTheirLimit() throws {
+        let ws = try Workspace()
+        for i in 0..<7 { try ws.write("many/f\(i).bin", "file \(i)") }
+        _ = try ws.verify(["many"])
+        let id = try XCTUnwrap(jsonArray(try ws.passbox(["inventory", "deliveries", "--all", "--format", "json"])).first?["id"] as? Int)
+
+        let page = try ws.passbox(["inventory", "show", String(id), "--limit", "3", "--offset", "2"])
+        XCTAssertEqual(page.status, 0, page.stderr)
+        XCTAssertTrue(page.stdout.contains("files (3–5 of 7):"), page.stdout)
+        XCTAssertEqual(page.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("  ") && $0.contains(".bin  ") }.count, 3, page.stdout)
+        XCTAssertTrue(page.stderr.contains("--offset 5 for the next"), page.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(try ws.passbox(["inventory", "show", String(id), "--limit", "2", "--format", "json"]).stdout.utf8)) as? [String: Any]
+        XCTAssertEqual((json?["files"] as? [Any])?.count, 2)
+        XCTAssertEqual((json?["page"] as? [String: Any])?["limit"] as? Int, 2)
+        let whole = try ws.passbox(["inventory", "show", String(id)])
+        XCTAssertTrue(whole.stdout.contains("files (7):"), whole.stdout)
+        XCTAssertFalse(whole.stderr.contains("--offset"), whole.stderr)
+
+        let two = try ws.passbox(["inventory", "files", "--name", "*.bin", "--all", "--limit", "2", "--format", "csv"])
+        XCTAssertEqual(two.status, 0, two.stderr)
+        XCTAssertEqual(two.stdout.components(separatedBy: "\r\n").filter { !$0.isEmpty }.count, 3, two.stdout) // header + 2
+        XCTAssertTrue(two.stderr.contains("the first 2 files shown"), two.stderr)
+        XCTAssertNotEqual(try ws.passbox(["inventory", "show", String(id), "--limit", "0"]).status, 0)
+        XCTAssertNotEqual(try ws.passbox(["inventory", "components", "pkg:npm/*", "--limit", "0"]).status, 0)
+        XCTAssertNotEqual(try ws.passbox(["inventory", "show", String(id), "--offset", "-1"]).status, 0)
+        let one = try ws.passbox(["inventory", "deliveries", "--all", "--limit", "1"])
+        XCTAssertTrue(one.stderr.contains("the first 1 deliveries shown"), one.stderr)
+    }
+
     func testHostileTextIsEscapedInTextOutput() throws {
         let ws = try Workspace()
         try ws.write("evil/\u{1b}]0;pwned\u{07}name.bin", "x")

@@ -135,6 +135,27 @@ if arguments[1] == "query", arguments.count >= 3 {
     }
     exit(0)
 }
+// `inventory-bench record-big sqlite:PATH [BIG]`: one delivery of BIG components recorded
+// into a store filled before (Benchmarks/sqlite-fill.sql), timed, as `admit` records it.
+if arguments[1] == "record-big", arguments.count >= 3 {
+    do {
+        let store = try DeliveryInventory(try StoreLocation(arguments[2]))
+        let size = arguments.count > 3 ? Int(arguments[3]) ?? 50_000 : 50_000
+        var everything = DeliveryFilter()
+        everything.includeChecked = true
+        let before = try store.deliveries(everything, limit: 10_000_000)
+        var random = Generator(state: UInt64(Date().timeIntervalSince1970 * 1000))
+        let big = decision(2_000_000 + random.below(1_000_000), try template(components: size), &random)
+        let time = try seconds { try store.record(big) }
+        print("sqlite: recording one delivery of \(size) components into a store of \(before.count) deliveries, "
+              + "\(before.reduce(0) { $0 + Int($1.components) }) components: \(String(format: "%.2f", time)) s")
+        store.close()
+    } catch {
+        print("inventory-bench: \(error)")
+        exit(1)
+    }
+    exit(0)
+}
 if arguments[1] == "push-big", arguments.count >= 3 {
     do {
         let central = try DeliveryInventory(try StoreLocation(arguments[2]), timeout: .seconds(120))

@@ -8,10 +8,30 @@ struct PostgresColumnArray: PostgresDynamicTypeEncodable {
     /// bytes times this stays within a few tens of MiB) whatever the delivery's size.
     static let rowsPerStatement = 50_000
 
-    let kind: ColumnSpec.Kind
+    let isInteger: Bool
+    /// `.null`, or `.integer` in an integer column, `.text` in a text column.
     let values: [SQLValue]
 
-    private var isInteger: Bool { kind != .text }
+    /// The column's values, checked against its kind: an integer column takes integers
+    /// (and text that is one, as SQLite may hand it), a text column takes text (and
+    /// integers, as text); anything else is refused rather than written as NULL.
+    init(kind: ColumnSpec.Kind, values: [SQLValue], column: String) throws {
+        isInteger = kind != .text
+        let integer = isInteger
+        self.values = try values.map { value in
+            switch value {
+            case .null: return .null
+            case .integer: return integer ? value : .text(String(value.integer ?? 0))
+            case let .text(text):
+                guard integer else { return value }
+                guard let number = Int64(text) else {
+                    throw InventoryError("column \(column) holds \(text.prefix(40).debugDescription) where a number belongs")
+                }
+                return .integer(number)
+            }
+        }
+    }
+
     var psqlType: PostgresDataType { isInteger ? .int8Array : .textArray }
     var psqlFormat: PostgresFormat { .binary }
 
@@ -28,27 +48,14 @@ struct PostgresColumnArray: PostgresDynamicTypeEncodable {
             switch value {
             case .null:
                 buffer.writeInteger(Int32(-1))
-            case let .integer(int) where isInteger:
+            case let .integer(int):
                 buffer.writeInteger(Int32(8))
                 buffer.writeInteger(int)
-            case let .text(text) where !isInteger:
+            case let .text(text):
                 let lengthIndex = buffer.writerIndex
                 buffer.writeInteger(Int32(0))
                 let written = buffer.writeString(text)
                 buffer.setInteger(Int32(truncatingIfNeeded: written), at: lengthIndex)
-            case let .integer(int):
-                // An integer in a text column (never written by the inventory): as text.
-                let written = String(int)
-                buffer.writeInteger(Int32(written.utf8.count))
-                buffer.writeString(written)
-            case let .text(text):
-                // Text in an integer column: a number when it is one, NULL otherwise.
-                if let int = Int64(text) {
-                    buffer.writeInteger(Int32(8))
-                    buffer.writeInteger(int)
-                } else {
-                    buffer.writeInteger(Int32(-1))
-                }
             }
         }
     }

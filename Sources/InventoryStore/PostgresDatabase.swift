@@ -116,8 +116,9 @@ struct PostgresSession: SQLSession {
         var start = 0
         while start < rows.count {
             let batch = rows[start..<min(rows.count, start + max(1, rowsPerStatement))]
-            let values = kinds.indices.map { column in
-                PostgresColumnArray(kind: kinds[column], values: batch.map { column < $0.count ? $0[column] : .null })
+            let values = try kinds.indices.map { column in
+                try PostgresColumnArray(kind: kinds[column], values: batch.map { column < $0.count ? $0[column] : .null },
+                                        column: "\(table).\(columns[column])")
             }
             try run(sql, arrays: values)
             start += batch.count

@@ -71,4 +71,34 @@ extension InventorySuiteTests {
         #expect(documents.map(\.signed) == [nil, true])
         #expect(documents.map(\.components) == [Int64.max, -1])
     }
+
+    @Test(arguments: TestStores.dialects)
+    func aVersion1StoreIsMigratedToThePartialNameIndexAndKeepsItsData(_ dialect: SQLDialect) throws {
+        // A store as the first release made it: migration 1 only, with a decision in it.
+        let fresh = try TestStores.make(dialect)
+        let location = fresh.location
+        try fresh.database.write { session in
+            for table in ["inventory_schema", "findings", "components", "sbom_documents", "signers", "files", "deliveries"] {
+                try session.execute("DROP TABLE IF EXISTS \(table)", [])
+            }
+            try session.execute(Migrations.versionTable, [])
+            for statement in Migrations.all(dialect)[0].statements { try session.execute(statement, []) }
+            try session.execute("INSERT INTO inventory_schema (version, applied) VALUES (1, '2026-12-01T00:00:00.000Z')", [])
+        }
+        let rows = DecisionRows(try DecisionFixture(seq: 1, components: [("zlib", "1.2.11", nil)]).decision())
+        _ = try fresh.database.write { try DeliveryWriter.insert(rows.delivery, children: rows.children, in: $0) }
+        fresh.close()
+
+        let store = try DeliveryInventory(location)
+        defer { store.close() }
+        #expect(try store.schemaVersion() == 2)
+        #expect(try store.components(matching: "zlib@vers:generic/<1.3", DeliveryFilter()).count == 1)
+        let indexes = try store.database.read { session in
+            try session.query(dialect == .sqlite
+                ? "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'components' ORDER BY name"
+                : "SELECT indexname FROM pg_indexes WHERE tablename = 'components' ORDER BY indexname", [])
+        }.compactMap { $0.first?.text }
+        #expect(indexes.contains("components_name_without_purl"), "\(indexes)")
+        #expect(!indexes.contains("components_name"), "\(indexes)")
+    }
 }

@@ -129,7 +129,7 @@ final class InventoryCLITests: XCTestCase {
         print("kill -9 test: a whole run took \(duration) s; \(list.count - 1) of \(delays.count) killed runs were recorded whole, the others not at all")
         for delivery in list {
             let id = try XCTUnwrap(delivery["id"] as? Int)
-            let show = try ws.passbox(["inventory", "show", String(id), "--format", "json"])
+            let show = try ws.passbox(["inventory", "show", String(id), "--limit", "20000", "--format", "json"])
             let detail = try XCTUnwrap((try? JSONSerialization.jsonObject(with: Data(show.stdout.utf8))) as? [String: Any], show.stderr)
             let files = (detail["files"] as? [Any])?.count
             XCTAssertEqual(files, delivery["files"] as? Int, "delivery \(id): a half-recorded delivery")

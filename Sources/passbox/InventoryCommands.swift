@@ -176,7 +176,7 @@ extension InventoryCommand {
 
         func validate() throws {
             try validateLimit(limit)
-            guard offset >= 0 else { throw ValidationError("--offset must be 0 or more") }
+            guard (0...1_000_000_000).contains(offset) else { throw ValidationError("--offset must be from 0 to 1000000000") }
         }
 
         func run() throws {
@@ -242,9 +242,9 @@ extension InventoryCommand {
     }
 }
 
-/// `--limit` of the listings: at least 1.
+/// `--limit` of the listings: 1 to 100,000,000.
 func validateLimit(_ limit: Int) throws {
-    guard limit >= 1 else { throw ValidationError("--limit must be 1 or more") }
+    guard (1...100_000_000).contains(limit) else { throw ValidationError("--limit must be from 1 to 100000000") }
 }
 
 /// A listing cut at its `--limit` says so on standard error (standard output stays the

@@ -26,7 +26,7 @@ let rule = "pkg:maven/org.apache.logging.log4j/log4j-core@vers:maven/<2.17.1"
 /// the elapsed time also counts the time other processes had the cores.
 func cpuSeconds() -> Double {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
     return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 

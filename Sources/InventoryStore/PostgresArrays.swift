@@ -4,9 +4,10 @@ import PostgresNIO
 /// `bigint[]`, binary format, NULL elements allowed): what `PostgresSession.insert`
 /// unnests into rows. postgres-nio's own array encoding has no NULL elements.
 struct PostgresColumnArray: PostgresDynamicTypeEncodable {
-    /// Rows per INSERT: bounds one statement's message (a path or purl of a few hundred
-    /// bytes times this stays within a few tens of MiB) whatever the delivery's size.
+    /// Rows per INSERT, and about the most bytes of values one INSERT carries: bound
+    /// one statement's message whatever the delivery's size.
     static let rowsPerStatement = 50_000
+    static let bytesPerStatement = 64 << 20
 
     let isInteger: Bool
     /// `.null`, or `.integer` in an integer column, `.text` in a text column.

@@ -108,14 +108,25 @@ struct PostgresSession: SQLSession {
         try insert(into: table, columns: columns, rows: rows, rowsPerStatement: PostgresColumnArray.rowsPerStatement)
     }
 
-    func insert(into table: String, columns: [String], rows: [[SQLValue]], rowsPerStatement: Int) throws {
+    func insert(into table: String, columns: [String], rows: [[SQLValue]], rowsPerStatement: Int,
+                bytesPerStatement: Int = PostgresColumnArray.bytesPerStatement) throws {
         guard !rows.isEmpty, !columns.isEmpty else { return }
         let kinds = Schema.columnKinds(table, columns)
         let arrays = "(" + kinds.map { $0 == .integer ? "?::bigint[]" : "?::text[]" }.joined(separator: ", ") + ")"
         let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) SELECT * FROM unnest\(arrays)"
         var start = 0
         while start < rows.count {
-            let batch = rows[start..<min(rows.count, start + max(1, rowsPerStatement))]
+            // At most rowsPerStatement rows and about bytesPerStatement of values (long
+            // SBOM texts), so no statement nears PostgreSQL's 1 GiB message limit.
+            var end = start, bytes = 0
+            while end < rows.count, end - start < max(1, rowsPerStatement), end == start || bytes < bytesPerStatement {
+                for value in rows[end] {
+                    if case let .text(text) = value { bytes += text.utf8.count }
+                }
+                bytes += 8 * rows[end].count
+                end += 1
+            }
+            let batch = rows[start..<end]
             let values = try kinds.indices.map { column in
                 try PostgresColumnArray(kind: kinds[column], values: batch.map { column < $0.count ? $0[column] : .null },
                                         column: "\(table).\(columns[column])")

@@ -59,13 +59,13 @@ extension InventorySuiteTests {
         }
         #expect(back == rows)
         #expect(back[1][2] == .text("n1 nul\u{2400}byte")) // NUL kept as U+2400, as everywhere
-        // The integer column of another table, NULLs among numbers.
+        // The integer columns of another table, NULLs among numbers; statements cut by size.
         try store.database.write { session in
             guard let postgres = session as? PostgresSession else { throw InventoryError("not a PostgreSQL session") }
             try postgres.insert(into: "sbom_documents", columns: ["delivery_id", "path", "format", "spec_version", "signed", "components"],
                                 rows: [[.integer(id), .text("a"), .text("spdx"), .text("2.3"), .null, .integer(Int64.max)],
                                        [.integer(id), .text("b"), .text("spdx"), .text("2.3"), .integer(1), .integer(-1)]],
-                                rowsPerStatement: 1)
+                                rowsPerStatement: 100, bytesPerStatement: 1) // one row a statement, by size
         }
         let documents = try #require(try store.show("station-a:1")).sbomDocuments
         #expect(documents.map(\.signed) == [nil, true])

@@ -1,6 +1,9 @@
 import Foundation
 @testable import InventoryStore
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// TLS to the central PostgreSQL: the throwaway server of scripts/postgres-test.sh runs
 /// with ssl=on and a certificate from its own test CA (.build-pg/tls-ca.pem); a second
@@ -104,6 +107,31 @@ struct PostgresTLSTests {
             message = "\(error)"
         }
         #expect(message.contains("not trusted"), "\(message)")
+    }
+
+    @Test func aServerThatDoesNotOfferTLSIsNamed() throws {
+        // A listener that answers PostgreSQL's SSLRequest with 'N' (no TLS), as a
+        // server with ssl=off does.
+        let listener = try SilentListener()
+        defer { listener.close() }
+        let answered = Thread {
+            let client = accept(listener.descriptor, nil, nil)
+            guard client >= 0 else { return }
+            var request = [UInt8](repeating: 0, count: 8)
+            _ = read(client, &request, 8)
+            _ = write(client, "N", 1)
+            Thread.sleep(forTimeInterval: 2)
+            _ = Glibc.close(client)
+        }
+        answered.start()
+        var message = ""
+        do {
+            _ = try DeliveryInventory(StoreLocation("postgres://u:pw@127.0.0.1:\(listener.port)/d?sslmode=require"), timeout: .seconds(5))
+            Issue.record("connected with sslmode=require to a server without TLS")
+        } catch {
+            message = "\(error)"
+        }
+        #expect(message.contains("does not offer TLS"), "\(message)")
     }
 
     @Test func aMissingRootCertificateFileIsNamed() throws {

@@ -5,9 +5,16 @@
 #                                    initdb into a temporary directory (as the postgres
 #                                    user when run as root), starts the server on
 #                                    127.0.0.1 and a free port with password
-#                                    authentication, creates the database passbox_test,
-#                                    and writes its URL to .build-pg/url (and prints it)
+#                                    authentication and TLS (ssl=on; a self-signed
+#                                    certificate from scripts/postgres-test-certs.sh),
+#                                    creates the database passbox_test, and writes its
+#                                    URL to .build-pg/url (and prints it); the test CA to
+#                                    .build-pg/tls-ca.pem and a CA that did not sign the
+#                                    server's certificate to .build-pg/tls-wrong-ca.pem
 #   scripts/postgres-test.sh stop    stops it and removes its directory
+#
+# The URL has no sslmode (plain TCP); the server takes both plain and TLS connections
+# (sslmode=require&sslrootcert=.build-pg/tls-ca.pem).
 #
 # The tests read the URL from PASSBOX_TEST_POSTGRES_URL:
 #   scripts/postgres-test.sh start
@@ -46,19 +53,22 @@ start() {
     password="pw-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
     printf '%s\n' "$password" > "$data/pwfile"
+    bash scripts/postgres-test-certs.sh "$data/tls" || { echo "postgres-test: cannot make the TLS certificates" >&2; exit 1; }
     if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$data"; fi
     chmod 700 "$data"
     as_owner "$bin/initdb" -D "$data/db" -U postgres --pwfile="$data/pwfile" \
         --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$data/initdb.log" 2>&1 \
         || { cat "$data/initdb.log" >&2; exit 1; }
     as_owner "$bin/pg_ctl" -D "$data/db" -l "$data/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $data -c fsync=off -c synchronous_commit=off -c max_connections=50" start >/dev/null \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $data -c fsync=off -c synchronous_commit=off -c max_connections=50 -c ssl=on -c ssl_cert_file=$data/tls/server.pem -c ssl_key_file=$data/tls/server.key" start >/dev/null \
         || { cat "$data/server.log" >&2; exit 1; }
     echo "$data" > "$state/datadir"
     PGPASSWORD="$password" "$bin/psql" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres \
         -c "CREATE DATABASE passbox_test" >/dev/null
     echo "postgres://postgres:$password@127.0.0.1:$port/passbox_test" > "$state/url"
     chmod 600 "$state/url"
+    cp "$data/tls/ca.pem" "$state/tls-ca.pem"
+    cp "$data/tls/wrong-ca.pem" "$state/tls-wrong-ca.pem"
     cat "$state/url"
 }
 
@@ -68,7 +78,7 @@ stop() {
     data=$(cat "$state/datadir")
     bin=$(pgbin) || true
     if [ -n "$bin" ] && [ -d "$data/db" ]; then as_owner "$bin/pg_ctl" -D "$data/db" -m fast -w stop >/dev/null || true; fi
-    rm -rf "$data" "$state/datadir" "$state/url"
+    rm -rf "$data" "$state/datadir" "$state/url" "$state/tls-ca.pem" "$state/tls-wrong-ca.pem"
 }
 
 case "${1:-}" in

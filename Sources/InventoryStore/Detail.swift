@@ -31,6 +31,10 @@ public struct DeliveryDetail: Sendable, Codable {
     public var receiptSha256: String?
     public var policySha256: String?
     public var trustStoreSha256: String?
+    /// The files and components shown: `page.limit` of each from `page.offset` in the
+    /// order they were recorded (the delivery's totals are `delivery.files` and
+    /// `delivery.components`).
+    public var page: DetailPage
     public var files: [File]
     public var signers: [Signer]
     public var sbomDocuments: [Document]
@@ -38,10 +42,24 @@ public struct DeliveryDetail: Sendable, Codable {
     public var findings: [FindingRow]
 }
 
+/// Which of a delivery's files and components `show` returns (a delivery can hold
+/// 50,000 of each): at most `limit` of each, from `offset` (0: the first recorded).
+public struct DetailPage: Sendable, Codable, Equatable {
+    public static let defaultLimit = 1000
+    public var offset: Int
+    public var limit: Int
+
+    public init(offset: Int = 0, limit: Int = DetailPage.defaultLimit) {
+        self.offset = max(0, offset)
+        self.limit = max(0, limit)
+    }
+}
+
 extension DeliveryInventory {
     /// One delivery by its id, its uid, `STATION:SEQ`, its admitted folder, or its
-    /// sha256 (or a prefix of at least 8 hex digits; the newest such decision).
-    public func show(_ key: String) throws -> DeliveryDetail? {
+    /// sha256 (or a prefix of at least 8 hex digits; the newest such decision), with
+    /// one page of its files and components (signers, SBOM documents and findings all).
+    public func show(_ key: String, page: DetailPage = DetailPage()) throws -> DeliveryDetail? {
         try database.read { session in
             guard let id = try Self.resolve(key, session) else { return nil }
             let extra = "d.audit_hash, d.delivery_format, d.size, d.medium_fs, d.medium_mount, d.absolute_path, "
@@ -51,8 +69,10 @@ extension DeliveryInventory {
             else { return nil }
             let n = DeliverySummary.columnCount
             let one: [SQLValue] = [.integer(id)]
+            let paged: [SQLValue] = one + [.integer(Int64(page.limit)), .integer(Int64(page.offset))]
             let files = try session.query(
-                "SELECT path, kind, size, sha256, sha384, sha512, status, manifest FROM files WHERE delivery_id = ? ORDER BY id", one
+                "SELECT path, kind, size, sha256, sha384, sha512, status, manifest FROM files WHERE delivery_id = ? ORDER BY id"
+                    + " LIMIT ? OFFSET ?", paged
             ).map { r in
                 DeliveryDetail.File(path: r[0].text ?? "", kind: r[1].text ?? "", size: r[2].integer ?? 0, sha256: r[3].text,
                                     sha384: r[4].text, sha512: r[5].text, status: r[6].text ?? "", manifest: r[7].text)
@@ -72,7 +92,8 @@ extension DeliveryInventory {
                                         signed: r[3].integer.map { $0 == 1 }, product: r[4].text, components: r[5].integer ?? 0)
             }
             let components = try session.query(
-                "SELECT document, name, version, purl, cpe, licenses, status, rule FROM components WHERE delivery_id = ? ORDER BY id", one
+                "SELECT document, name, version, purl, cpe, licenses, status, rule FROM components WHERE delivery_id = ? ORDER BY id"
+                    + " LIMIT ? OFFSET ?", paged
             ).map { r in
                 DeliveryDetail.ComponentRow(document: r[0].text ?? "", name: r[1].text ?? "", version: r[2].text, purl: r[3].text,
                                             cpe: r[4].text, licenses: r[5].text, status: r[6].text ?? "", rule: r[7].text)
@@ -86,7 +107,7 @@ extension DeliveryInventory {
                 delivery: DeliverySummary(row[..<n]), auditHash: row[n].text, deliveryFormat: row[n + 1].text,
                 size: row[n + 2].integer, mediumFileSystem: row[n + 3].text, mediumMountPoint: row[n + 4].text,
                 absolutePath: row[n + 5].text, receiptPath: row[n + 6].text, receiptSha256: row[n + 7].text,
-                policySha256: row[n + 8].text, trustStoreSha256: row[n + 9].text,
+                policySha256: row[n + 8].text, trustStoreSha256: row[n + 9].text, page: page,
                 files: files, signers: signers, sbomDocuments: documents, components: components, findings: findings)
         }
     }

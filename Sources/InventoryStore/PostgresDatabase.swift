@@ -33,7 +33,7 @@ final class PostgresDatabase: InventoryDatabase, @unchecked Sendable {
                 $0.close().whenComplete { _ in }
             }
         } catch {
-            throw InventoryError("cannot reach the inventory \(url.redacted): \(describe(error))")
+            throw InventoryError("cannot reach the inventory \(url.redacted): \(url.describeTLS(error) ?? describe(error))")
         }
     }
 
@@ -100,17 +100,38 @@ struct PostgresSession: SQLSession {
         }
     }
 
-    /// Many rows per statement (at most 30,000 values each): one round trip per batch.
+    /// Rows sent as one array per column (`INSERT ... SELECT * FROM unnest($1, $2, ...)`):
+    /// one statement of a few parameters per 50,000 rows, whatever the number of
+    /// columns, so the server parses and plans it once and the client builds no
+    /// long SQL text. The values are bound (binary arrays), never part of the SQL.
     func insert(into table: String, columns: [String], rows: [[SQLValue]]) throws {
+        try insert(into: table, columns: columns, rows: rows, rowsPerStatement: PostgresColumnArray.rowsPerStatement)
+    }
+
+    func insert(into table: String, columns: [String], rows: [[SQLValue]], rowsPerStatement: Int,
+                bytesPerStatement: Int = PostgresColumnArray.bytesPerStatement) throws {
         guard !rows.isEmpty, !columns.isEmpty else { return }
-        let perStatement = max(1, 30_000 / columns.count)
+        let kinds = Schema.columnKinds(table, columns)
+        let arrays = "(" + kinds.map { $0 == .integer ? "?::bigint[]" : "?::text[]" }.joined(separator: ", ") + ")"
+        let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) SELECT * FROM unnest\(arrays)"
         var start = 0
         while start < rows.count {
-            let batch = rows[start..<min(rows.count, start + perStatement)]
-            let tuple = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
-            let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
-                + Array(repeating: tuple, count: batch.count).joined(separator: ",")
-            try execute(sql, Array(batch.joined()))
+            // At most rowsPerStatement rows and about bytesPerStatement of values (long
+            // SBOM texts), so no statement nears PostgreSQL's 1 GiB message limit.
+            var end = start, bytes = 0
+            while end < rows.count, end - start < max(1, rowsPerStatement), end == start || bytes < bytesPerStatement {
+                for value in rows[end] {
+                    if case let .text(text) = value { bytes += text.utf8.count }
+                }
+                bytes += 8 * rows[end].count
+                end += 1
+            }
+            let batch = rows[start..<end]
+            let values = try kinds.indices.map { column in
+                try PostgresColumnArray(kind: kinds[column], values: batch.map { column < $0.count ? $0[column] : .null },
+                                        column: "\(table).\(columns[column])")
+            }
+            try run(sql, arrays: values)
             start += batch.count
         }
     }
@@ -124,7 +145,17 @@ struct PostgresSession: SQLSession {
             case let .text(text): bindings.append(text)
             }
         }
-        let query = PostgresQuery(unsafeSQL: numberedPlaceholders(sql), binds: bindings)
+        return try run(PostgresQuery(unsafeSQL: numberedPlaceholders(sql), binds: bindings))
+    }
+
+    /// `sql` with one array bound per `?`.
+    private func run(_ sql: String, arrays: [PostgresColumnArray]) throws {
+        var bindings = PostgresBindings(capacity: arrays.count)
+        for array in arrays { bindings.append(array) }
+        _ = try run(PostgresQuery(unsafeSQL: numberedPlaceholders(sql), binds: bindings))
+    }
+
+    private func run(_ query: PostgresQuery) throws -> PostgresQueryResult {
         do {
             return try waitWithDeadline(connection.query(query, logger: logger), timeout: timeout,
                                         what: "waiting for \(location)") { _ in }

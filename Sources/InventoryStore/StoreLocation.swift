@@ -76,6 +76,29 @@ public struct PostgresURL: Sendable, Equatable {
         "postgres://\(user)@\(host):\(port)/\(database)" + (sslMode == "disable" ? "" : "?sslmode=\(sslMode)")
     }
 
+    /// A TLS failure while connecting, as an operator can act on it (nil: not TLS).
+    func describeTLS(_ error: any Error) -> String? {
+        guard sslMode != "disable" else { return nil }
+        let psql = error as? PSQLError
+        if psql?.code == .sslUnsupported {
+            return "the server does not offer TLS (sslmode=\(sslMode)): enable ssl on the server, or use sslmode=disable on a trusted network"
+        }
+        let underlying = psql?.underlying ?? error
+        let roots = sslRootCert.map { "sslrootcert=\($0.prefix(200))" } ?? "the system's roots (no sslrootcert given)"
+        if let extra = underlying as? NIOSSLExtraError, extra == .failedToValidateHostname {
+            return "the server's TLS certificate does not name \(host) (sslmode=\(sslMode) checks the name): connect by a name the certificate has"
+        }
+        let text = "\(underlying)"
+        if underlying is NIOSSLError || underlying is BoringSSLError || text.contains("CERTIFICATE_VERIFY_FAILED") {
+            if text.contains("CERTIFICATE_VERIFY_FAILED") {
+                return "the server's TLS certificate is not trusted: no chain to \(roots) (sslmode=\(sslMode));"
+                    + " give the CA that signed it with sslrootcert=FILE"
+            }
+            return "TLS handshake failed (sslmode=\(sslMode), \(roots)): \(text.prefix(300))"
+        }
+        return nil
+    }
+
     static func redact(_ text: String) -> String {
         guard var components = URLComponents(string: text) else { return "(unparsable)" }
         if components.password != nil { components.password = "***" }
@@ -85,7 +108,12 @@ public struct PostgresURL: Sendable, Equatable {
     func tls() throws -> PostgresConnection.Configuration.TLS {
         guard sslMode != "disable" else { return .disable }
         var configuration = TLSConfiguration.makeClientConfiguration()
-        if let sslRootCert { configuration.trustRoots = .file(sslRootCert) }
+        if let sslRootCert {
+            guard FileManager.default.isReadableFile(atPath: sslRootCert) else {
+                throw InventoryError("postgres URL: sslrootcert \(sslRootCert.prefix(200)): no such readable file")
+            }
+            configuration.trustRoots = .file(sslRootCert)
+        }
         do {
             return .require(try NIOSSLContext(configuration: configuration))
         } catch {

@@ -105,14 +105,17 @@ extension InventoryCommand {
         static let configuration = CommandConfiguration(abstract: "List deliveries, newest first.")
         @OptionGroup var options: InventoryOptions
         @OptionGroup var filters: FilterOptions
-        @Option(name: .long, help: "At most this many (default 1000).")
+        @Option(name: .long, help: "At most this many, newest first (default 1000).")
         var limit = 1000
+
+        func validate() throws { try validateLimit(limit) }
 
         func run() throws {
             let inventory = try options.open()
             defer { inventory.close() }
             let list = try querying { try inventory.deliveries(filters.filter, limit: limit) }
             try InventoryPrinter.deliveries(list, format: options.format)
+            noteLimit(list.count, limit, what: "deliveries")
         }
     }
 
@@ -124,12 +127,17 @@ extension InventoryCommand {
         var rule: String
         @OptionGroup var options: InventoryOptions
         @OptionGroup var filters: FilterOptions
+        @Option(name: .long, help: "At most this many components, newest deliveries first (default 10000).")
+        var limit = 10_000
+
+        func validate() throws { try validateLimit(limit) }
 
         func run() throws {
             let inventory = try options.open()
             defer { inventory.close() }
-            let hits = try querying { try inventory.components(matching: rule, filters.filter) }
+            let hits = try querying { try inventory.components(matching: rule, filters.filter, limit: limit) }
             try InventoryPrinter.components(hits, format: options.format)
+            noteLimit(hits.count, limit, what: "components")
         }
     }
 
@@ -141,16 +149,20 @@ extension InventoryCommand {
         var name: String?
         @OptionGroup var options: InventoryOptions
         @OptionGroup var filters: FilterOptions
+        @Option(name: .long, help: "At most this many files, newest deliveries first (default 10000).")
+        var limit = 10_000
 
         func validate() throws {
             guard sha256 != nil || name != nil else { throw ValidationError("give --sha256 HEX or --name GLOB") }
+            try validateLimit(limit)
         }
 
         func run() throws {
             let inventory = try options.open()
             defer { inventory.close() }
-            let hits = try querying { try inventory.files(sha256: sha256, nameGlob: name, filters.filter) }
+            let hits = try querying { try inventory.files(sha256: sha256, nameGlob: name, filters.filter, limit: limit) }
             try InventoryPrinter.files(hits, format: options.format)
+            noteLimit(hits.count, limit, what: "files")
         }
     }
 
@@ -160,14 +172,28 @@ extension InventoryCommand {
         @Argument(help: "The delivery.")
         var delivery: String
         @OptionGroup var options: InventoryOptions
+        @Option(name: .long, help: "Show at most this many files and this many components (default \(DetailPage.defaultLimit)).")
+        var limit = DetailPage.defaultLimit
+        @Option(name: .long, help: "Skip this many files and this many components first (default 0: from the first recorded).")
+        var offset = 0
+
+        func validate() throws {
+            try validateLimit(limit)
+            guard (0...1_000_000_000).contains(offset) else { throw ValidationError("--offset must be from 0 to 1000000000") }
+        }
 
         func run() throws {
             let inventory = try options.open()
             defer { inventory.close() }
-            guard let detail = try querying({ try inventory.show(delivery) }) else {
+            guard let detail = try querying({ try inventory.show(delivery, page: DetailPage(offset: offset, limit: limit)) }) else {
                 throw CannotEvaluate("no delivery \(delivery) in \(inventory.location.description)")
             }
             try InventoryPrinter.detail(detail, format: options.format)
+            let s = detail.delivery
+            if Int64(offset + detail.files.count) < s.files || Int64(offset + detail.components.count) < s.components {
+                warn("files \(InventoryPrinter.shown(detail.files.count, of: s.files, from: offset)), components "
+                     + "\(InventoryPrinter.shown(detail.components.count, of: s.components, from: offset)): --offset \(offset + limit) for the next")
+            }
         }
     }
 
@@ -217,6 +243,17 @@ extension InventoryCommand {
             }
         }
     }
+}
+
+/// `--limit` of the listings: 1 to 100,000,000.
+func validateLimit(_ limit: Int) throws {
+    guard (1...100_000_000).contains(limit) else { throw ValidationError("--limit must be from 1 to 100000000") }
+}
+
+/// A listing cut at its `--limit` says so on standard error (standard output stays the
+/// list, for scripts).
+func noteLimit(_ count: Int, _ limit: Int, what: String) {
+    if count >= limit { warn("the first \(limit) \(what) shown; there may be more (--limit)") }
 }
 
 /// Settings: the station's own inventory, where every verify and admit is recorded.

@@ -88,9 +88,9 @@ enum InventoryPrinter {
                 say("  \(g.signer) [\(g.status)] \(g.algorithm ?? "") \(g.fingerprint ?? g.keyid ?? "")"
                     + (g.subject.map { " subject \($0)" } ?? "") + " — \(g.manifest) (\(g.manifestFormat), \(g.manifestStatus))")
             }
-            say("files (\(d.files.count)):")
+            say("files (\(shown(d.files.count, of: d.delivery.files, from: d.page.offset))):")
             for f in d.files { say("  \(f.path)  \(f.size)  \(f.sha256 ?? "-")  [\(f.status)]") }
-            say("SBOMs (\(d.sbomDocuments.count)), components (\(d.components.count)):")
+            say("SBOMs (\(d.sbomDocuments.count)), components (\(shown(d.components.count, of: d.delivery.components, from: d.page.offset))):")
             for c in d.components {
                 say("  \(c.purl ?? c.name + (c.version.map { "@" + $0 } ?? ""))  [\(c.status)]" + (c.licenses.map { "  \($0)" } ?? ""))
             }
@@ -126,6 +126,12 @@ enum InventoryPrinter {
         case .text:
             say("pushed \(result.pushed) decision(s) to \(target)" + (result.alreadyThere > 0 ? " (\(result.alreadyThere) were there already)" : ""))
         }
+    }
+
+    /// "20" when all are shown, else "1001–2000 of 50000" (`show --offset/--limit`).
+    static func shown(_ count: Int, of total: Int64, from offset: Int) -> String {
+        if offset == 0, Int64(count) >= total { return "\(count)" }
+        return count == 0 ? "none of \(total) from \(offset + 1)" : "\(offset + 1)–\(offset + count) of \(total)"
     }
 
     static func line(_ d: DeliverySummary) -> String {

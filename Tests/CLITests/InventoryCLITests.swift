@@ -132,7 +132,7 @@ final class InventoryCLITests: XCTestCase {
         print("kill -9 test: a whole run took \(duration) s; \(list.count - 1) of \(delays.count) killed runs were recorded whole, the others not at all")
         for delivery in list {
             let id = try XCTUnwrap(delivery["id"] as? Int)
-            let show = try ws.passbox(["inventory", "show", String(id), "--format", "json"])
+            let show = try ws.passbox(["inventory", "show", String(id), "--limit", "20000", "--format", "json"])
             let detail = try XCTUnwrap((try? JSONSerialization.jsonObject(with: Data(show.stdout.utf8))) as? [String: Any], show.stderr)
             let files = (detail["files"] as? [Any])?.count
             XCTAssertEqual(files, delivery["files"] as? Int, "delivery \(id): a half-recorded delivery")
@@ -141,6 +141,35 @@ final class InventoryCLITests: XCTestCase {
         // The store still takes a decision after all this.
         _ = try ws.passbox(["verify", "big", "--trust-store", "ts", "--format", "json", "-o", "/dev/null"])
         XCTAssertEqual(jsonArray(try ws.passbox(["inventory", "deliveries", "--all", "--format", "json"])).count, list.count + 1)
+    }
+
+    func testShowPagesFilesAndListingsStopAtTheirLimit() throws {
+        let ws = try Workspace()
+        for i in 0..<7 { try ws.write("many/f\(i).bin", "file \(i)") }
+        _ = try ws.verify(["many"])
+        let id = try XCTUnwrap(jsonArray(try ws.passbox(["inventory", "deliveries", "--all", "--format", "json"])).first?["id"] as? Int)
+
+        let page = try ws.passbox(["inventory", "show", String(id), "--limit", "3", "--offset", "2"])
+        XCTAssertEqual(page.status, 0, page.stderr)
+        XCTAssertTrue(page.stdout.contains("files (3–5 of 7):"), page.stdout)
+        XCTAssertEqual(page.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("  ") && $0.contains(".bin  ") }.count, 3, page.stdout)
+        XCTAssertTrue(page.stderr.contains("--offset 5 for the next"), page.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(try ws.passbox(["inventory", "show", String(id), "--limit", "2", "--format", "json"]).stdout.utf8)) as? [String: Any]
+        XCTAssertEqual((json?["files"] as? [Any])?.count, 2)
+        XCTAssertEqual((json?["page"] as? [String: Any])?["limit"] as? Int, 2)
+        let whole = try ws.passbox(["inventory", "show", String(id)])
+        XCTAssertTrue(whole.stdout.contains("files (7):"), whole.stdout)
+        XCTAssertFalse(whole.stderr.contains("--offset"), whole.stderr)
+
+        let two = try ws.passbox(["inventory", "files", "--name", "*.bin", "--all", "--limit", "2", "--format", "csv"])
+        XCTAssertEqual(two.status, 0, two.stderr)
+        XCTAssertEqual(two.stdout.components(separatedBy: "\r\n").filter { !$0.isEmpty }.count, 3, two.stdout) // header + 2
+        XCTAssertTrue(two.stderr.contains("the first 2 files shown"), two.stderr)
+        XCTAssertNotEqual(try ws.passbox(["inventory", "show", String(id), "--limit", "0"]).status, 0)
+        XCTAssertNotEqual(try ws.passbox(["inventory", "components", "pkg:npm/*", "--limit", "0"]).status, 0)
+        XCTAssertNotEqual(try ws.passbox(["inventory", "show", String(id), "--offset", "-1"]).status, 0)
+        let one = try ws.passbox(["inventory", "deliveries", "--all", "--limit", "1"])
+        XCTAssertTrue(one.stderr.contains("the first 1 deliveries shown"), one.stderr)
     }
 
     func testHostileTextIsEscapedInTextOutput() throws {

@@ -107,6 +107,9 @@ final class SilentListener: @unchecked Sendable {
         self.fd = fd
     }
 
+    /// The listening socket (for a test that accepts and answers).
+    var descriptor: Int32 { fd }
+
     func close() {
         if fd >= 0 { _ = Glibc.close(fd) }
         fd = -1

@@ -245,8 +245,12 @@ echo "== tar of $MANY_N small entries" >&2
 run "passbox many (sha256, default)" "${PV[@]}" "$WORK/many.tar"
 run "passbox many json" "${PV[@]}" "$WORK/many.tar" --format json
 # The memory target: a signed manifest names every one of the entries (accepted).
+# `manifest create` on a tar names the tar; on the extracted tree it names each file,
+# with the same relative names as the tar's entries.
 if [ ! -f "$WORK/many.tar.dsse.json" ] || [ "$WORK/many.tar" -nt "$WORK/many.tar.dsse.json" ] || [ "$WORK/bench-vendor.key" -nt "$WORK/many.tar.dsse.json" ]; then
-  "$PASSBOX" manifest create "$WORK/many.tar" --key "$WORK/bench-vendor.key" -o "$WORK/many.tar.dsse.json" > /dev/null
+  rm -rf "$WORK/many-tree" && mkdir -p "$WORK/many-tree" && tar -xf "$WORK/many.tar" -C "$WORK/many-tree"
+  "$PASSBOX" manifest create "$WORK/many-tree" --key "$WORK/bench-vendor.key" -o "$WORK/many.tar.dsse.json" > /dev/null
+  rm -rf "$WORK/many-tree"
 fi
 "${SV[@]}" --manifest "$WORK/many.tar.dsse.json" "$WORK/many.tar" > /dev/null || { echo "the signed $WORK/many.tar is not accepted" >&2; exit 1; }
 run "passbox many signed (accepted)" "${SV[@]}" --manifest "$WORK/many.tar.dsse.json" "$WORK/many.tar"
@@ -304,7 +308,7 @@ read -r -d '' TABLE <<EOF || true
 | | **passbox verify**, the same with \`--format json\` (report of ${SMALL_N} files) | ${T["passbox dir signed json"]} | $((R["passbox dir signed json"] / 1024)) | |
 | tar of ${MANY_N} entries of ~500 bytes ($(du -h "$WORK/many.tar" | cut -f1)) | **passbox verify** (sha256, default) | ${T["passbox many (sha256, default)"]} | $((R["passbox many (sha256, default)"] / 1024)) | |
 | | **passbox verify --format json** | ${T["passbox many json"]} | $((R["passbox many json"] / 1024)) | |
-| | **passbox verify**, signed manifest naming all ${MANY_N} entries ($(du -h "$WORK/many.tar.dsse.json" | cut -f1), accepted) | ${T["passbox many signed (accepted)"]} | $((R["passbox many signed (accepted)"] / 1024)) | |${TOOLCHAIN_ROWS}
+| | **passbox verify**, signed manifest naming each of the ${MANY_N} entries ($(du -h "$WORK/many.tar.dsse.json" | cut -f1), accepted) | ${T["passbox many signed (accepted)"]} | $((R["passbox many signed (accepted)"] / 1024)) | |${TOOLCHAIN_ROWS}
 | $(du -h "$BOMB" | cut -f1) tar.gz bomb, 10 GiB of zeros inside | **passbox verify**, built-in policy (rejected: maxRatio) | ${T["passbox bomb (built-in policy)"]} | $((R["passbox bomb (built-in policy)"] / 1024)) | |
 | | **passbox verify**, ratio limit off, maxTotalBytes 4 GiB (rejected) | ${T["passbox bomb (maxRatio off, 4 GiB cap)"]} | $((R["passbox bomb (maxRatio off, 4 GiB cap)"] / 1024)) | |
 | CycloneDX 1.6 JSON, ${SBOM_N} components ($(du -h "$WORK/sbom.json" | cut -f1)) | python3 json.load (parsing only, C parser) | ${T["python3 json.load (CycloneDX JSON)"]} | $((R["python3 json.load (CycloneDX JSON)"] / 1024)) | |

@@ -63,6 +63,10 @@ final class InteropFixesCLITests: XCTestCase {
         try w.manifest("fw.tar.gz", keys: [key], output: "fw.tar.gz.dsse.json")
         let tgz = try w.verify(["fw.tar.gz"])
         XCTAssertEqual(tgz.status, 0, "\(tgz.findingCodes)")
+        // The same file named again with --manifest (and through ./): read and listed once.
+        let twice = try w.verify(["fw.tar.gz", "--manifest", "./fw.tar.gz.dsse.json"])
+        XCTAssertEqual(twice.status, 0, "\(twice.findingCodes)")
+        XCTAssertEqual((twice.json["manifests"] as? [Any])?.count, 1, twice.stdout.prefix(2000).description)
 
         // A raw signature made with openssl over a firmware image.
         try shell("cp delivery/fw/etcher-2.4.bin fw.bin && openssl pkeyutl -sign -rawin -inkey keys/acme.key -in fw.bin -out fw.bin.sig", cwd: w.dir)

@@ -18,7 +18,13 @@ struct EvidenceSources {
 
     static func gather(path: String, options: VerifyOptions) throws -> EvidenceSources {
         var sources = EvidenceSources(path: path, manifestsDirectory: options.manifestsDirectory, manifestFiles: options.manifestFiles)
-        for file in options.manifestFiles {
+        // A file is read once, however it was named (--manifest, the registered
+        // directory, beside the delivery): twice, it would be checked and applied twice.
+        var read = Set<String>()
+        func firstTime(_ file: String) -> Bool {
+            read.insert(URL(fileURLWithPath: file).resolvingSymlinksInPath().standardizedFileURL.path).inserted
+        }
+        for file in options.manifestFiles where firstTime(file) {
             if ChecksumList.isListFileName(file) {
                 sources.lists.append(try readChecksumList(file, origin: .explicit))
             } else {
@@ -34,6 +40,7 @@ struct EvidenceSources {
             }
             for name in names {
                 let file = (dir as NSString).appendingPathComponent(name)
+                guard isManifestFileName(name) || ChecksumList.isListFileName(name), firstTime(file) else { continue }
                 if isManifestFileName(name) {
                     sources.envelopes += manifests(in: try readManifestFile(file), path: file, origin: .registered)
                 } else if ChecksumList.isListFileName(name) {
@@ -49,7 +56,7 @@ struct EvidenceSources {
         var isDirectory: ObjCBool = false
         sources.singleFile = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
         if sources.singleFile {
-            for suffix in besideManifestSuffixes where FileManager.default.fileExists(atPath: path + suffix) {
+            for suffix in besideManifestSuffixes where FileManager.default.fileExists(atPath: path + suffix) && firstTime(path + suffix) {
                 sources.envelopes += manifests(in: try readManifestFile(path + suffix), path: path + suffix, origin: .delivery)
             }
             for signature in ChecksumList.signatureFileNames(for: path) where FileManager.default.fileExists(atPath: signature) {

@@ -29,13 +29,7 @@ enum OpenAPI {
           "post": {"summary": "Verify a path under an allowed root (media root or drop folder)", "operationId": "verifyPath",
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["path"],
               "properties": {"path": {"type": "string", "maxLength": 4096}}}}}},
-            "responses": {"202": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verification"}}},
-              "links": {
-                "GetVerification": {"operationId": "getVerification", "parameters": {"id": "$response.body#/id"}},
-                "GetReport": {"operationId": "getReport", "parameters": {"id": "$response.body#/id"}},
-                "Admit": {"operationId": "admit", "parameters": {"id": "$response.body#/id"}},
-                "Approve": {"operationId": "approve", "parameters": {"id": "$response.body#/id"}},
-                "GetReceipt": {"operationId": "getReceipt", "parameters": {"id": "$response.body#/id"}}}},
+            "responses": {"202": {"$ref": "#/components/responses/Queued"},
               "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"},
               "403": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"},
               "429": {"$ref": "#/components/responses/Busy"}}}
@@ -44,13 +38,7 @@ enum OpenAPI {
           "post": {"summary": "Upload one file or archive (streamed to a size-limited spool) and verify it", "operationId": "verifyUpload",
             "parameters": [{"name": "name", "in": "query", "required": false, "schema": {"type": "string", "maxLength": 200}}],
             "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
-            "responses": {"202": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verification"}}},
-              "links": {
-                "GetVerification": {"operationId": "getVerification", "parameters": {"id": "$response.body#/id"}},
-                "GetReport": {"operationId": "getReport", "parameters": {"id": "$response.body#/id"}},
-                "Admit": {"operationId": "admit", "parameters": {"id": "$response.body#/id"}},
-                "Approve": {"operationId": "approve", "parameters": {"id": "$response.body#/id"}},
-                "GetReceipt": {"operationId": "getReceipt", "parameters": {"id": "$response.body#/id"}}}},
+            "responses": {"202": {"$ref": "#/components/responses/Queued"},
               "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"},
               "403": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"},
               "429": {"$ref": "#/components/responses/Busy"}}}
@@ -127,6 +115,13 @@ enum OpenAPI {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         "parameters": {"id": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "maxLength": 64}}},
         "responses": {
+          "Queued": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verification"}}},
+            "links": {
+              "GetVerification": {"operationId": "getVerification", "parameters": {"id": "$response.body#/id"}},
+              "GetReport": {"operationId": "getReport", "parameters": {"id": "$response.body#/id"}},
+              "Admit": {"operationId": "admit", "parameters": {"id": "$response.body#/id"}},
+              "Approve": {"operationId": "approve", "parameters": {"id": "$response.body#/id"}},
+              "GetReceipt": {"operationId": "getReceipt", "parameters": {"id": "$response.body#/id"}}}},
           "Error": {"description": "An error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "Busy": {"description": "The queue is full", "headers": {"Retry-After": {"schema": {"type": "integer"}}},
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}

@@ -44,12 +44,12 @@ let package = Package(
         .target(name: "ArchiveIO", dependencies: ["CLibArchive", "InflateIO"]),
         .target(name: "CryptoIO", dependencies: ["CLibCrypto", "CLibCryptoShims"]),
 
-        // Escaping of delivery text for terminals and logs (pure Swift).
+        // Escaping of delivery text for terminals and logs; compact storage of many names (pure Swift).
         .target(name: "SafeText"),
 
         // Domain modules.
         .target(name: "Intake", dependencies: ["ArchiveIO", "CryptoIO", "SafeText"]),
-        .target(name: "Attestation", dependencies: ["CryptoIO", .product(name: "Yams", package: "Yams")],
+        .target(name: "Attestation", dependencies: ["CryptoIO", "SafeText", .product(name: "Yams", package: "Yams")],
                 exclude: ["VENDOR-FORMATS.md"]),
         .target(name: "PassboxKit", dependencies: [
             "Intake", "Attestation", "CryptoIO", "SBOM", "SafeText", "Vulnerabilities",

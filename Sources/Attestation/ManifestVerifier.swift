@@ -66,7 +66,9 @@ public struct SignatureCheck: Sendable {
 public struct VerifiedManifest: Sendable {
     public let path: String
     public let origin: UnverifiedManifest.Origin
-    public let statement: Statement
+    public private(set) var statement: Statement
+    /// How many subjects the statement names (kept when they are let go).
+    public let subjectCount: Int
     /// Distinct trusted keys that signed it (DSSE envelopes).
     public let signers: [TrustedKey]
     /// The names of its distinct trusted signers, whatever the format.
@@ -76,8 +78,15 @@ public struct VerifiedManifest: Sendable {
         self.path = path
         self.origin = origin
         self.statement = statement
+        self.subjectCount = statement.subjects.count
         self.signers = signers
         self.signerNames = signerNames ?? signers.map(\.name)
+    }
+
+    /// Lets go of the subjects once they are matched (a statement naming 200,000 files
+    /// holds 14 MB of them); `subjectCount` stays.
+    public mutating func releaseSubjects() {
+        statement.subjects = SubjectList()
     }
 }
 
@@ -310,7 +319,7 @@ extension ManifestVerifier {
             result.problems.append(.malformed("\(error)"))
             return result
         }
-        let statement = Statement(type: type, subjects: statementSubjects, predicateType: nil, delivery: nil)
+        let statement = Statement(type: type, subjects: SubjectList(statementSubjects), predicateType: nil, delivery: nil)
         let identities = signers.map { s in
             SignerIdentity(name: s.name, keyFingerprint: s.keyFingerprint, fingerprint: s.fingerprint,
                            certificateSubject: checks.first { $0.status == .valid && $0.signer == s }?.certificate?.subject)

@@ -65,7 +65,7 @@ public struct DeliveryPredicate: Codable, Sendable, Equatable {
 /// An in-toto Statement, parsed only from a payload whose signature verified.
 public struct Statement: Sendable {
     public var type: String
-    public var subjects: [Subject]
+    public var subjects: SubjectList
     public var predicateType: String?
     public var delivery: DeliveryPredicate?
 
@@ -88,7 +88,7 @@ public struct Statement: Sendable {
             throw ManifestError("not an in-toto Statement: \(describe(error))")
         }
         let subjects = try raw.subject.enumerated().map { try subject(RawSubject(name: $1.name, digest: $1.digest.set), at: $0) }
-        return try check(RawStatement(type: raw._type, subjects: subjects, predicateType: raw.predicateType, delivery: raw.delivery))
+        return try check(RawStatement(type: raw._type, subjects: SubjectList(subjects), predicateType: raw.predicateType, delivery: raw.delivery))
     }
 
     private struct FoundationRaw: Decodable {

@@ -6,7 +6,7 @@ import Foundation
 struct RawStatement {
     var type: String
     /// Already checked one by one (`Statement.subject(_:at:)`).
-    var subjects: [Subject]
+    var subjects: SubjectList
     var predicateType: String?
     var delivery: DeliveryPredicate?
 }
@@ -73,7 +73,7 @@ struct StatementJSON {
     private mutating func statement() throws -> RawStatement {
         skipWhitespace()
         var type: String?
-        var subjects: [Subject]?
+        var subjects: SubjectList?
         var predicateType: String?
         var predicate: Range<Int>?
         try object(depth: 1, at: "") { reader, key in
@@ -104,31 +104,51 @@ struct StatementJSON {
         return RawStatement(type: type, subjects: subjects, predicateType: predicateType, delivery: delivery)
     }
 
-    private mutating func subjects() throws -> [Subject] {
-        var out: [Subject] = []
+    private mutating func subjects() throws -> SubjectList {
+        var out = SubjectList()
+        // Sized once, from the times `"digest"` occurs after here (each subject has one:
+        // at most that many subjects): grown by doubling, a list of 200,000 subjects
+        // held 262,144 slots, and the old and new list at once while growing.
+        out.reserve(min(Self.occurrences(of: "\"digest\"", in: UnsafeRawBufferPointer(rebasing: bytes[i...])), maxSubjects))
         try array(depth: 2, at: ".subject") { reader, index in
             guard out.count < maxSubjects else {
                 throw ManifestError("statement has more than \(maxSubjects) subjects; at most \(maxSubjects) are read")
             }
-            let at = ".subject[\(index)]"
+            let at = { ".subject[\(index)]" } // made only for a message
             var name: String?
             var digest: RawDigestSet?
-            try reader.object(depth: 3, at: at) { reader, key in
+            try reader.object(depth: 3, at: at()) { reader, key in
                 switch key {
-                case "name": name = try reader.nullable(at: at + ".name") { try $0.string(at: at + ".name") }
+                case "name": name = try reader.nullable(at: at() + ".name") { try $0.string(at: at() + ".name") }
                 case "digest":
                     var set = RawDigestSet()
-                    try reader.object(depth: 4, at: at + ".digest") { reader, key in
-                        set.add(key: key, value: try reader.string(at: at + ".digest." + key)) // DigestSet values are strings
+                    try reader.object(depth: 4, at: at() + ".digest") { reader, key in
+                        set.add(key: key, value: try reader.string(at: at() + ".digest." + key)) // DigestSet values are strings
                     }
                     digest = set
                 default: try reader.skipValue(depth: 4)
                 }
             }
-            guard let digest else { throw ManifestError("not an in-toto Statement: missing key 'digest' at \(at)") }
+            guard let digest else { throw ManifestError("not an in-toto Statement: missing key 'digest' at \(at())") }
             out.append(try Statement.subject(RawSubject(name: name, digest: digest), at: index))
         }
         return out
+    }
+
+    /// How often `word` occurs in `text` (a fast scan: memchr for its first byte).
+    static func occurrences(of word: String, in text: UnsafeRawBufferPointer) -> Int {
+        let pattern = Array(word.utf8)
+        guard let first = pattern.first, let base = text.baseAddress, text.count >= pattern.count else { return 0 }
+        var count = 0
+        var at = 0
+        let last = text.count - pattern.count
+        while at <= last {
+            guard let hit = memchr(base + at, Int32(first), last - at + 1) else { break }
+            let offset = base.distance(to: UnsafeRawPointer(hit))
+            if memcmp(base + offset, pattern, pattern.count) == 0 { count += 1 }
+            at = offset + 1
+        }
+        return count
     }
 
     // MARK: the envelope's shape
@@ -207,8 +227,9 @@ struct StatementJSON {
         ManifestError("\(notWhat): invalid JSON at byte \(i): \(what)")
     }
 
-    private func wrongType(_ expected: String, at path: String) -> ManifestError {
-        ManifestError("\(notWhat): wrong type at \(path.isEmpty ? "the top" : path): expected \(expected)")
+    private func wrongType(_ expected: String, at path: @autoclosure () -> String) -> ManifestError {
+        let path = path()
+        return ManifestError("\(notWhat): wrong type at \(path.isEmpty ? "the top" : path): expected \(expected)")
     }
 
     private var current: UInt8? { i < bytes.count ? bytes[i] : nil }
@@ -227,12 +248,12 @@ struct StatementJSON {
     }
 
     /// An object; `member` reads each value (key given). Keys may not repeat.
-    private mutating func object(depth: Int, at path: String, _ member: (inout StatementJSON, String) throws -> Void) throws {
+    private mutating func object(depth: Int, at path: @autoclosure () -> String, _ member: (inout StatementJSON, String) throws -> Void) throws {
         // Keys seen: a short list (objects here have a handful of keys), a set once an
         // object has many, so a payload of a million keys is not a quadratic search.
         var few: [String] = []
         var many: Set<String> = []
-        try container(open: "{", close: "}", depth: depth, expected: "an object", at: path) { reader in
+        try container(open: "{", close: "}", depth: depth, expected: "an object", at: path()) { reader in
             guard reader.current == UInt8(ascii: "\"") else { throw reader.failure("expected a key") }
             let key = try reader.rawString()
             let repeated: Bool
@@ -243,7 +264,10 @@ struct StatementJSON {
                 if many.isEmpty { many = Set(few) }
                 repeated = !many.insert(key).inserted
             }
-            if repeated { throw ManifestError("\(reader.notWhat): key '\(key.prefix(80))' twice in \(path.isEmpty ? "the top object" : path)") }
+            if repeated {
+                let path = path()
+                throw ManifestError("\(reader.notWhat): key '\(key.prefix(80))' twice in \(path.isEmpty ? "the top object" : path)")
+            }
             reader.skipWhitespace()
             guard reader.current == UInt8(ascii: ":") else { throw reader.failure("expected ':'") }
             reader.i += 1
@@ -253,19 +277,19 @@ struct StatementJSON {
     }
 
     /// An array; `element` reads each value (index given).
-    private mutating func array(depth: Int, at path: String, _ element: (inout StatementJSON, Int) throws -> Void) throws {
+    private mutating func array(depth: Int, at path: @autoclosure () -> String, _ element: (inout StatementJSON, Int) throws -> Void) throws {
         var index = 0
-        try container(open: "[", close: "]", depth: depth, expected: "an array", at: path) { reader in
+        try container(open: "[", close: "]", depth: depth, expected: "an array", at: path()) { reader in
             try element(&reader, index)
             index += 1
         }
     }
 
     /// `open` item (`,` item)* `close`, or `open` `close`; `item` reads one.
-    private mutating func container(open: Unicode.Scalar, close: Unicode.Scalar, depth: Int, expected: String, at path: String,
+    private mutating func container(open: Unicode.Scalar, close: Unicode.Scalar, depth: Int, expected: String, at path: @autoclosure () -> String,
                                     _ item: (inout StatementJSON) throws -> Void) throws {
         guard depth <= Self.maxDepth else { throw failure("nested deeper than \(Self.maxDepth)") }
-        guard current == UInt8(ascii: open) else { throw wrongType(expected, at: path) }
+        guard current == UInt8(ascii: open) else { throw wrongType(expected, at: path()) }
         i += 1
         skipWhitespace()
         if current == UInt8(ascii: close) {
@@ -287,7 +311,7 @@ struct StatementJSON {
         }
     }
 
-    private mutating func nullable<T>(at path: String, _ value: (inout StatementJSON) throws -> T) throws -> T? {
+    private mutating func nullable<T>(at path: @autoclosure () -> String, _ value: (inout StatementJSON) throws -> T) throws -> T? {
         if current == UInt8(ascii: "n") {
             try literal("null")
             return nil
@@ -295,8 +319,8 @@ struct StatementJSON {
         return try value(&self)
     }
 
-    private mutating func string(at path: String) throws -> String {
-        guard current == UInt8(ascii: "\"") else { throw wrongType("a string", at: path) }
+    private mutating func string(at path: @autoclosure () -> String) throws -> String {
+        guard current == UInt8(ascii: "\"") else { throw wrongType("a string", at: path()) }
         return try rawString()
     }
 

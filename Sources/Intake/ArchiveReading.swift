@@ -35,6 +35,7 @@ extension IntakeRun {
         var sawEntry = false
         var links = LinkGraph()
         var names = CollisionTracker()
+        if rootLevel { names.reserve(min(max(options.expectedEntries, 0), 1_000_000)) }
         var listed: [String] = []
         var countedIndexTables = 0
         defer { reportEscapingLinks(links, prefix: frame.prefix) }

@@ -463,9 +463,16 @@ final class DigestPipeline: @unchecked Sendable {
         }
     }
 
-    /// Waits for the workers and returns every stream's digests, indexed by stream
-    /// number (empty for a stream that was never finished).
-    func close() -> [Digests] {
+    /// The digests of the streams finished since the last call, by stream number
+    /// (the producer's: it calls this between entries).
+    func takeFinished() -> [Int: Digests] {
+        storeProducerResults()
+        return results.take()
+    }
+
+    /// Waits for the workers and returns the digests of the streams finished since the
+    /// last `takeFinished`, by stream number (a stream never finished has none).
+    func close() -> [Int: Digests] {
         releasePin()
         flush()
         storeProducerResults()

@@ -37,6 +37,12 @@ public struct IntakeOptions: Sendable {
     public var captureTotalLimit = 128 << 20
     /// False: archives are hashed as files, not opened (enough to list a delivery's files).
     public var openArchives = true
+    /// How many entries the delivery is expected to hold (the subjects of the trusted
+    /// manifests checked before it is read; 0 when unknown): the item list and the
+    /// top-level name table are sized for them once, instead of growing by doubling
+    /// (a list of 200,000 items held 262,144 slots, and the old and new list while
+    /// growing). A hint only: capped at 1,000,000 entries, and exceeded freely.
+    public var expectedEntries = 0
 
     public init() {}
 }

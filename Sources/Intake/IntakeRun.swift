@@ -55,6 +55,8 @@ final class IntakeRun {
             ? DigestPipeline(algorithms: options.algorithms, workerCount: 0, batchCapacity: 64 << 10, sharing: .producerOnly)
             : DigestPipeline(algorithms: options.algorithms)
         self.budget = LimitBudget(limits: options.limits, progress: options.progress)
+        let expected = min(max(options.expectedEntries, 0), 1_000_000)
+        if expected > 0 { items.reserveCapacity(expected + 1) }
         budget.onStop = { [unowned self] path, message in finding(.limitExceeded, path, message) }
     }
 
@@ -70,6 +72,7 @@ final class IntakeRun {
             switch st.st_mode & S_IFMT {
             case S_IFDIR:
                 kind = .directory
+                mediaNames.reserve(min(max(options.expectedEntries, 0), 1_000_000))
                 defer { reportEscapingLinks(mediaLinks, prefix: "") }
                 let root = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
                 guard root >= 0 else { throw IntakeError("cannot open \(path): \(String(cString: strerror(errno)))") }
@@ -115,10 +118,41 @@ final class IntakeRun {
     }
 
     private func finishDigests() {
-        for (stream, digests) in pipeline.close().enumerated() where stream < items.count && items[stream].complete {
-            items[stream].digests = digests
-        }
+        giveDigests(pipeline.close(), final: true)
         resolveHardLinks()
+    }
+
+    /// Digests of streams finished but whose item was not complete yet when they came
+    /// (an item is marked complete once its last byte is read; a stream cut short by a
+    /// read error never is, and its digest is never given).
+    private var digestsWaiting: [Int: Digests] = [:]
+
+    /// Puts finished digests into their items (stream number = item index), as they
+    /// come: held apart until the end, every file's digests were a second array as
+    /// long as the items.
+    private func giveDigests(_ finished: [Int: Digests], final: Bool) {
+        var finished = finished
+        if !digestsWaiting.isEmpty {
+            finished.merge(digestsWaiting) { new, old in Self.merged(old, new) }
+            digestsWaiting = [:]
+        }
+        for (stream, digests) in finished where stream < items.count {
+            if items[stream].complete {
+                items[stream].digests = Self.merged(items[stream].digests, digests)
+            } else if !final {
+                digestsWaiting[stream] = digests
+            }
+        }
+    }
+
+    /// `base` with every digest `more` has (a stream hashed with several algorithms
+    /// may finish them in different batches).
+    private static func merged(_ base: Digests, _ more: Digests) -> Digests {
+        var out = base
+        for algorithm in DigestAlgorithm.allCases {
+            _ = more.withBytes(algorithm) { out.set(algorithm, bytes: $0) }
+        }
+        return out
     }
 
     /// Hard links inside archives, by item: the path (with the archive's prefix) of the
@@ -169,6 +203,7 @@ final class IntakeRun {
 
     func addItem(_ item: Item) -> Int {
         items.append(item)
+        if items.count & 4095 == 0 { giveDigests(pipeline.takeFinished(), final: false) }
         options.progress?.started(item.path)
         return items.count - 1
     }

@@ -141,7 +141,7 @@ public enum Receipt {
     }
 
     /// Every subject present with the same digests, and no other file.
-    static func compare(subjects: [Subject], with dir: String) -> [String] {
+    static func compare(subjects: SubjectList, with dir: String) -> [String] {
         var problems: [String] = []
         let onDisk: [String: String]  // relative path -> "" for regular files, else a reason
         do {

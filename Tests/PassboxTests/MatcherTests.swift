@@ -30,7 +30,7 @@ import Testing
         var predicate = DeliveryPredicate(vendor: nil, product: nil, version: nil, kind: nil)
         predicate.links = links.isEmpty ? nil : links.map { DeliveryPredicate.Link(name: $0.0, target: $0.1) }
         let statement = Statement(type: "https://in-toto.io/Statement/v1",
-                                  subjects: subjects.map { Subject(name: $0.0, digests: digest($0.1)) },
+                                  subjects: SubjectList(subjects.map { Subject(name: $0.0, digests: digest($0.1)) }),
                                   predicateType: nil, delivery: predicate)
         check.verified = VerifiedManifest(path: check.path, origin: origin, statement: statement, signers: [])
         return check

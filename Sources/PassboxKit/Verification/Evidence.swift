@@ -66,10 +66,15 @@ struct EvidenceSources {
         return sources
     }
 
+    /// Bytes of the manifests and lists known before the delivery is read (set when
+    /// they are handed over to their check).
+    private(set) var earlyBytes = 0
+
     /// Hands the manifests over to their check (nothing else holds their bytes then:
     /// a statement naming 200,000 files is a 30 MB file, freed once it is checked).
     mutating func takeEnvelopes() -> [UnverifiedManifest] {
         defer { envelopes = [] }
+        earlyBytes += envelopes.reduce(0) { $0 + $1.bytes.count }
         return envelopes
     }
 

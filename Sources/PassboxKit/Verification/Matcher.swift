@@ -45,6 +45,12 @@ struct Matcher {
         subject.digests.agrees(with: item.digests)
     }
 
+    /// Matches and lets the matcher go (it holds the checks, and so their subjects).
+    static func match(inventory: Inventory, evidence: Set<Int>, checks: [ManifestCheck], applied: [Int], policy: Policy) -> Coverage {
+        var matcher = Matcher(inventory: inventory, evidence: evidence, checks: checks, applied: applied, policy: policy)
+        return matcher.match()
+    }
+
     mutating func match() -> Coverage {
         let items = inventory.items
         var subjectsByName = SubjectIndex()
@@ -53,9 +59,7 @@ struct Matcher {
         // Symbolic links the applied manifests record (passbox's predicate), by name.
         var linksByName: [String: [(target: String, manifest: Int)]] = [:]
         for index in applied {
-            for subject in checks[index].verified?.statement.subjects ?? [] {
-                subjectsByName.add(subject, from: index)
-            }
+            subjectsByName.add(checks[index].verified?.statement.subjects ?? [], from: index)
             for link in checks[index].verified?.statement.delivery?.links ?? [] {
                 linksByName[link.name, default: []].append((link.target, index))
             }
@@ -244,44 +248,85 @@ struct Matcher {
 
 /// The applied manifests' subjects by name: one table entry per name, and a list
 /// only for the rare name that several subjects share (a manifest of 50,000 files
-/// would otherwise make 50,000 one-element arrays).
+/// would otherwise make 50,000 one-element arrays). The subjects stay in their
+/// statements' lists; the table holds a name's hash and where its first subject is
+/// (8 bytes a slot, 8 an entry): at 200,000 subjects, a table keyed by the names with
+/// a copy of each subject took 27 MB.
 struct SubjectIndex {
     /// A subject and the manifest it comes from (an index into the checks).
     typealias Named = (subject: Subject, manifest: Int)
-    private var slots: [String: Int] = [:]
-    private var firsts: [Named] = []
+    private var lists: [(subjects: SubjectList, manifest: Int)] = []
+    /// Where a name's first subject is: its list and position there.
+    private struct Entry {
+        var list: Int32
+        var position: Int32
+    }
+    private var entries: [Entry] = []
+    /// Entry by 32 bits of the name's hash; names whose hash another name took first
+    /// are in `spill` (a few in 200,000 names).
+    private var slots: [UInt32: Int32] = [:]
+    private var spill: [String: Int32] = [:]
     private var present: [Bool] = []
-    private var others: [Int: [Named]] = [:]
+    private var others: [Int32: [Named]] = [:]
 
     mutating func reserve(_ count: Int) {
         slots.reserveCapacity(count)
-        firsts.reserveCapacity(count)
+        entries.reserveCapacity(count)
         present.reserveCapacity(count)
     }
 
-    mutating func add(_ subject: Subject, from manifest: Int) {
-        if let slot = slots[subject.name] {
-            others[slot, default: []].append((subject, manifest))
-        } else {
-            slots[subject.name] = firsts.count
-            firsts.append((subject, manifest))
+    /// Adds a statement's subjects (manifests hold at most `maxSubjects` each, and
+    /// entries fit in 32 bits).
+    mutating func add(_ subjects: SubjectList, from manifest: Int) {
+        let list = Int32(clamping: lists.count)
+        lists.append((subjects, manifest))
+        for position in subjects.indices {
+            let name = subjects.name(at: position)
+            if let entry = entry(named: name) {
+                others[entry, default: []].append((subjects[position], manifest))
+                continue
+            }
+            let entry = Int32(clamping: entries.count)
+            entries.append(Entry(list: list, position: Int32(clamping: position)))
             present.append(false)
+            let hash = UInt32(truncatingIfNeeded: name.hashValue)
+            if slots[hash] == nil {
+                slots[hash] = entry
+            } else {
+                spill[name] = entry
+            }
         }
+    }
+
+    private func named(_ entry: Int32) -> Named {
+        let e = entries[Int(entry)]
+        let list = lists[Int(e.list)]
+        return (list.subjects[Int(e.position)], list.manifest)
+    }
+
+    private func name(_ entry: Int32) -> String {
+        let e = entries[Int(entry)]
+        return lists[Int(e.list)].subjects.name(at: Int(e.position))
+    }
+
+    private func entry(named name: String) -> Int32? {
+        if let entry = slots[UInt32(truncatingIfNeeded: name.hashValue)], self.name(entry) == name { return entry }
+        return spill.isEmpty ? nil : spill[name]
     }
 
     /// The delivery has an item of this name (a name no subject has is ignored).
     mutating func markPresent(_ name: String) {
-        guard !firsts.isEmpty, let slot = slots[name] else { return }
-        present[slot] = true
+        guard !entries.isEmpty, let entry = entry(named: name) else { return }
+        present[Int(entry)] = true
     }
 
     func subjects(named name: String) -> (first: Named, others: [Named])? {
-        guard !firsts.isEmpty, let slot = slots[name] else { return nil }
-        return (firsts[slot], others[slot] ?? [])
+        guard !entries.isEmpty, let entry = entry(named: name) else { return nil }
+        return (named(entry), others[entry] ?? [])
     }
 
     /// Names of subjects no item of the delivery has, in no particular order.
     func namesNotPresent() -> [String] {
-        firsts.indices.filter { !present[$0] }.map { firsts[$0].subject.name }
+        present.indices.filter { !present[$0] }.map { name(Int32($0)) }
     }
 }

@@ -70,7 +70,7 @@ struct ReportAssembly {
                                      fingerprint: d.signer?.fingerprint, subject: d.certificate?.subject,
                                      chain: d.chain.isEmpty ? nil : d.chain.map(\.subject))
                 },
-                subjects: check.verified?.statement.subjects.count,
+                subjects: check.verified?.subjectCount,
                 links: predicate?.links.flatMap { $0.isEmpty ? nil : $0.count },
                 predicateType: check.verified?.statement.predicateType,
                 vendor: predicate?.vendor, product: predicate?.product, version: predicate?.version, kind: predicate?.kind)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Reads CycloneDX VEX: `vulnerabilities[].analysis` in an SBOM or in a separate VEX
-/// BOM (JSON). `affects[].ref` is resolved to a purl through the document's own
+/// BOM, JSON or XML (`CycloneDXVEXXMLReader`; recognised by a first `<`). `affects[].ref` is resolved to a purl through the document's own
 /// components (`bom-ref` -> `purl`, also from a BOM-Link `urn:cdx:…#ref`); a ref that
 /// is itself a purl is used as one; any other ref is matched against the SBOM
 /// component's `bom-ref`.
@@ -12,6 +12,7 @@ import Foundation
 public enum CycloneDXVEXReader {
     public static func read(_ data: Data, source: String, limits: VEXLimits = .default) throws(VEXError) -> [VEXStatement] {
         guard data.count <= limits.maxBytes else { throw VEXError(source, "over \(limits.maxBytes) bytes") }
+        if isXML(data) { return try statements(CycloneDXVEXXMLReader.read(data, source: source, limits: limits), source: source, limits: limits) }
         let bom: RawBOM
         do {
             bom = try JSONDecoder().decode(RawBOM.self, from: data)
@@ -19,6 +20,19 @@ public enum CycloneDXVEXReader {
             throw VEXError(source, "not a CycloneDX JSON document: \(String(describing: error).prefix(200))")
         }
         guard bom.bomFormat == "CycloneDX" else { throw VEXError(source, "bomFormat is not CycloneDX") }
+        return try statements(bom, source: source, limits: limits)
+    }
+
+    /// Whether the document's first character (after a byte order mark and white space) is `<`.
+    static func isXML(_ data: Data) -> Bool {
+        var i = data.startIndex
+        if data.starts(with: [0xEF, 0xBB, 0xBF]) { i += 3 }
+        while i < data.endIndex, [0x20, 0x09, 0x0A, 0x0D].contains(data[i]) { i += 1 }
+        return i < data.endIndex && data[i] == UInt8(ascii: "<")
+    }
+
+    /// The statements of a BOM read from JSON or XML.
+    static func statements(_ bom: RawBOM, source: String, limits: VEXLimits) throws(VEXError) -> [VEXStatement] {
         var refs: [String: String] = [:]
         var budget = limits.maxComponents
         try collect(bom.components ?? [], depth: 0, into: &refs, budget: &budget, limits: limits, source: source)

@@ -109,14 +109,17 @@ enum CycloneDXVEXXMLReader {
                 vulnerabilityCount += 1
                 vulnerability = CycloneDXVEXReader.RawVulnerability()
             case "reference" where parent == "references" && vulnerability != nil && grandparent == "vulnerability":
-                vulnerability?.references = (vulnerability?.references ?? []) + [CycloneDXVEXReader.RawReference()]
+                if vulnerability?.references == nil { vulnerability?.references = [] }
+                vulnerability?.references?.append(CycloneDXVEXReader.RawReference())
             case "analysis" where parent == "vulnerability" && vulnerability != nil:
                 vulnerability?.analysis = CycloneDXVEXReader.RawAnalysis()
             case "target" where parent == "affects" && vulnerability != nil:
-                guard (vulnerability?.affects?.count ?? 0) < limits.maxProductsPerStatement else {
+                let targets = vulnerability?.affects?.count ?? 0
+                guard targets < limits.maxProductsPerStatement else {
                     return fail(parser, "more than \(limits.maxProductsPerStatement) affects targets")
                 }
-                vulnerability?.affects = (vulnerability?.affects ?? []) + [CycloneDXVEXReader.RawAffect()]
+                if vulnerability?.affects == nil { vulnerability?.affects = [] }
+                vulnerability?.affects?.append(CycloneDXVEXReader.RawAffect())
             default:
                 break
             }
@@ -151,7 +154,10 @@ enum CycloneDXVEXXMLReader {
             case ("timestamp", "metadata", "bom"):
                 bom.metadata = CycloneDXVEXReader.RawMetadata(timestamp: value)
             case ("vulnerability", "vulnerabilities", "bom"):
-                if let vulnerability { bom.vulnerabilities = (bom.vulnerabilities ?? []) + [vulnerability] }
+                if let vulnerability {
+                    if bom.vulnerabilities == nil { bom.vulnerabilities = [] }
+                    bom.vulnerabilities?.append(vulnerability)
+                }
                 vulnerability = nil
             case ("id", "vulnerability", _):
                 vulnerability?.id = value

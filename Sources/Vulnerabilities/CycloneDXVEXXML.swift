@@ -15,7 +15,7 @@ import FoundationXML
 ///   <vulnerabilities><vulnerability>
 ///     <id>…</id><references><reference><id>…</id></reference></references><updated>…</updated>
 ///     <analysis><state>…</state><justification>…</justification><detail>…</detail><lastUpdated>…</lastUpdated></analysis>
-///     <affects><target><ref>…</ref></target></affects>
+///     <affects><target><ref>…</ref><versions><version><version>…</version>|<range>vers:…</range><status>…</status></version></versions></target></affects>
 ///   </vulnerability></vulnerabilities>
 /// </bom>
 /// ```
@@ -120,9 +120,21 @@ enum CycloneDXVEXXMLReader {
                 }
                 if vulnerability?.affects == nil { vulnerability?.affects = [] }
                 vulnerability?.affects?.append(CycloneDXVEXReader.RawAffect())
+            case "version" where parent == "versions" && grandparent == "target" && vulnerability != nil:
+                guard let last = vulnerability?.affects?.indices.last else { return }
+                let listed = vulnerability?.affects?[last].versions?.count ?? 0
+                guard listed < limits.maxProductsPerStatement else { return fail(parser, "more than \(limits.maxProductsPerStatement) versions in a target") }
+                if vulnerability?.affects?[last].versions == nil { vulnerability?.affects?[last].versions = [] }
+                vulnerability?.affects?[last].versions?.append(CycloneDXVEXReader.RawAffectedVersion())
             default:
                 break
             }
+        }
+
+        /// Sets a field of the last listed version of the last target.
+        private func setListed(_ field: WritableKeyPath<CycloneDXVEXReader.RawAffectedVersion, String?>, _ value: String) {
+            guard let t = vulnerability?.affects?.indices.last, let v = vulnerability?.affects?[t].versions?.indices.last else { return }
+            vulnerability?.affects?[t].versions?[v][keyPath: field] = value
         }
 
         func parser(_ parser: XMLParser, foundCharacters string: String) {
@@ -173,6 +185,12 @@ enum CycloneDXVEXXMLReader {
                 vulnerability?.analysis?.detail = value
             case ("lastUpdated", "analysis", "vulnerability"):
                 vulnerability?.analysis?.lastUpdated = value
+            case ("version", "version", "versions"):
+                setListed(\.version, value)
+            case ("range", "version", "versions"):
+                setListed(\.range, value)
+            case ("status", "version", "versions"):
+                setListed(\.status, value)
             case ("ref", "target", "affects"):
                 if let last = vulnerability?.affects?.indices.last { vulnerability?.affects?[last].ref = value }
             case ("bom", _, _):

@@ -8,7 +8,9 @@
   (resolved with detail and lastUpdated; in_triage on a nested component);
 - cyclonedx-1.5-vex-bom-separate.xml: a separate VEX BOM (CycloneDX 1.5 XML) with the
   four analyses of cyclonedx-vex-bom-separate.json (not_affected through a BOM-Link,
-  exploitable by purl ref, false_positive, and one without analysis).
+  exploitable by purl ref, false_positive, and one without analysis);
+- cyclonedx-1.6-vex-affects-versions.xml and .json: the same VEX BOM in both forms,
+  whose targets list versions and vers ranges with a status (affects[].versions).
 
 The library comes from PyPI, installed by scripts/setup.sh.
 """
@@ -20,10 +22,11 @@ from uuid import UUID
 from cyclonedx.model.bom import Bom
 from cyclonedx.model.bom_ref import BomRef
 from cyclonedx.model.component import Component, ComponentType
-from cyclonedx.model.impact_analysis import (ImpactAnalysisJustification, ImpactAnalysisResponse,
-                                             ImpactAnalysisState)
-from cyclonedx.model.vulnerability import (BomTarget, Vulnerability, VulnerabilityAnalysis,
+from cyclonedx.model.impact_analysis import (ImpactAnalysisAffectedStatus, ImpactAnalysisJustification,
+                                             ImpactAnalysisResponse, ImpactAnalysisState)
+from cyclonedx.model.vulnerability import (BomTarget, BomTargetVersionRange, Vulnerability, VulnerabilityAnalysis,
                                            VulnerabilityReference, VulnerabilitySource)
+from cyclonedx.output.json import JsonV1Dot6
 from cyclonedx.output.xml import XmlV1Dot5, XmlV1Dot6
 from packageurl import PackageURL
 
@@ -71,12 +74,40 @@ def separate_vex_bom():
     return XmlV1Dot5(bom).output_as_string(indent=2)
 
 
+def affects_versions():
+    bom = Bom(serial_number=UUID("7d1c2b55-93c4-4a51-8f0e-1b6f4f3e2a90"))
+    bom.metadata.timestamp = datetime(2024, 4, 1, 8, 0, tzinfo=timezone.utc)
+    affected, unaffected, unknown = (ImpactAnalysisAffectedStatus.AFFECTED, ImpactAnalysisAffectedStatus.UNAFFECTED,
+                                     ImpactAnalysisAffectedStatus.UNKNOWN)
+    bom.vulnerabilities.add(Vulnerability(
+        id="CVE-2024-1001",
+        analysis=VulnerabilityAnalysis(state=ImpactAnalysisState.NOT_AFFECTED,
+                                       justification=ImpactAnalysisJustification.CODE_NOT_REACHABLE,
+                                       detail="The template engine is not built in."),
+        affects=[BomTarget(ref="pkg:npm/lib", versions=[
+            BomTargetVersionRange(range="vers:npm/>=1.0.0|<1.4.0", status=affected),
+            BomTargetVersionRange(version="1.4.0", status=unaffected),
+            BomTargetVersionRange(range="vers:npm/>=2.0.0", status=unknown)])]))
+    bom.vulnerabilities.add(Vulnerability(
+        id="CVE-2024-1002",
+        analysis=VulnerabilityAnalysis(state=ImpactAnalysisState.RESOLVED, detail="Fixed in 1.4.1."),
+        affects=[BomTarget(ref="pkg:npm/lib", versions=[
+            BomTargetVersionRange(version="1.4.1", status=unaffected),
+            BomTargetVersionRange(range="vers:npm/<1.4.1", status=affected)])]))
+    return XmlV1Dot6(bom).output_as_string(indent=2), JsonV1Dot6(bom).output_as_string(indent=2)
+
+
 def main():
     out = sys.argv[1]
     with open(os.path.join(out, "cyclonedx-1.6-sbom-with-analysis.xml"), "w") as f:
         f.write(sbom_with_analysis())
     with open(os.path.join(out, "cyclonedx-1.5-vex-bom-separate.xml"), "w") as f:
         f.write(separate_vex_bom())
+    xml, json = affects_versions()
+    with open(os.path.join(out, "cyclonedx-1.6-vex-affects-versions.xml"), "w") as f:
+        f.write(xml)
+    with open(os.path.join(out, "cyclonedx-1.6-vex-affects-versions.json"), "w") as f:
+        f.write(json)
 
 
 if __name__ == "__main__":

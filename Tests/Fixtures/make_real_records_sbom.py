@@ -49,6 +49,11 @@ PURLS = [
     ("cargo", None, "evm", "0.41.1", None),
     ("nuget", None, "Newtonsoft.Json", "12.0.3", None),
     ("nuget", None, "Newtonsoft.Json", "13.0.1", None),
+    # Packagist (GHSA): two ranges (6.x and 7.x); packageurl-python lower-cases composer names.
+    ("composer", "guzzlehttp", "guzzle", "6.5.7", None),
+    ("composer", "guzzlehttp", "guzzle", "6.5.8", None),
+    ("composer", "GuzzleHttp", "Guzzle", "7.4.4", None),
+    ("composer", "guzzlehttp", "guzzle", "7.4.5", None),
     # AlmaLinux (AlmaLinux/osv-database): epochs as the purl's epoch qualifier, binary packages.
     ("rpm", "almalinux", "openssl-libs", "3.0.1-46.el9_0", {"epoch": "1", "arch": "x86_64", "distro": "almalinux-9.1"}),
     ("rpm", "almalinux", "openssl-libs", "3.0.1-47.el9_1", {"epoch": "1", "arch": "x86_64", "distro": "almalinux-9.1"}),

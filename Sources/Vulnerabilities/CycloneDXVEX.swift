@@ -1,10 +1,11 @@
 import Foundation
 
 /// Reads CycloneDX VEX: `vulnerabilities[].analysis` in an SBOM or in a separate VEX
-/// BOM, JSON or XML (`CycloneDXVEXXMLReader`; recognised by a first `<`). `affects[].ref` is resolved to a purl through the document's own
-/// components (`bom-ref` -> `purl`, also from a BOM-Link `urn:cdx:…#ref`); a ref that
-/// is itself a purl is used as one; any other ref is matched against the SBOM
-/// component's `bom-ref`.
+/// BOM, JSON or XML (`CycloneDXVEXXMLReader`; recognised by a first `<`).
+/// `affects[].ref` is resolved to a purl through the document's own components
+/// (`bom-ref` -> `purl`, also from a BOM-Link `urn:cdx:…#ref`); a ref that is itself a
+/// purl is used as one; any other ref is matched against the SBOM component's
+/// `bom-ref`. A target that lists `versions` speaks only of those (`versionStatus`).
 ///
 /// States: `not_affected`, `false_positive` -> not affected; `resolved`,
 /// `resolved_with_pedigree` -> fixed; `exploitable` -> affected; `in_triage` ->

@@ -23,7 +23,7 @@ import FoundationXML
 /// Bounded as the SBOM reader is: a document with a DTD (`<!DOCTYPE`) is refused, so
 /// no entity can be declared or fetched; elements of other namespaces are skipped
 /// with everything inside them; nesting, components, vulnerabilities, targets and
-/// text lengths are limited by `VEXLimits`.
+/// the lengths of the texts read are limited by `VEXLimits`.
 enum CycloneDXVEXXMLReader {
     static func read(_ data: Data, source: String, limits: VEXLimits) throws(VEXError) -> CycloneDXVEXReader.RawBOM {
         guard !CycloneDXXMLReader.hasDoctype(data) else { throw VEXError(source, "XML with a DTD (<!DOCTYPE>) is not accepted") }
@@ -51,6 +51,11 @@ enum CycloneDXVEXXMLReader {
         private var path: [String?] = []
         private var skipping = 0
         private var text = ""
+        /// Whether the open element is one whose text is read.
+        private var capturing = false
+        static let textElements: Set<String> = [
+            "purl", "timestamp", "id", "updated", "state", "justification", "detail", "lastUpdated", "ref", "version", "range", "status",
+        ]
         private var components: [CycloneDXVEXReader.RawComponent] = []
         /// Open components (index into `components`, or -1 for one not counted).
         private var openComponents: [Int] = []
@@ -67,9 +72,6 @@ enum CycloneDXVEXXMLReader {
             error = VEXError(source, message + " (line \(parser.lineNumber))")
             parser.abortParsing()
         }
-
-        /// The last `n` names of the path (nil for a foreign element).
-        private func tail(_ n: Int) -> [String?] { Array(path.suffix(n)) }
 
         func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
                     qualifiedName: String?, attributes: [String: String] = [:]) {
@@ -94,6 +96,7 @@ enum CycloneDXVEXXMLReader {
             let grandparent = path.count >= 2 ? path[path.count - 2] : nil
             path.append(elementName)
             text = ""
+            capturing = Self.textElements.contains(elementName)
             switch elementName {
             case "component":
                 // bom/components, bom/metadata, and components nested in those: not pedigree or formulation.
@@ -137,9 +140,12 @@ enum CycloneDXVEXXMLReader {
             vulnerability?.affects?[t].versions?[v][keyPath: field] = value
         }
 
+        /// Only the text of the elements read is kept (and bounded); any other text
+        /// (license texts, descriptions, ...) is passed over, whatever its length.
         func parser(_ parser: XMLParser, foundCharacters string: String) {
-            guard error == nil, skipping == 0 else { return }
-            guard text.utf8.count + string.utf8.count <= limits.maxStringLength * 4 else { return fail(parser, "text longer than \(limits.maxStringLength * 4) bytes") }
+            guard error == nil, skipping == 0, capturing else { return }
+            let limit = limits.maxStringLength * 16
+            guard text.utf8.count + string.utf8.count <= limit else { return fail(parser, "<\(path.last.flatMap { $0 } ?? "")> text longer than \(limit) bytes") }
             text += string
         }
 
@@ -156,6 +162,7 @@ enum CycloneDXVEXXMLReader {
             }
             let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
             text = ""
+            capturing = false
             let parent = path.last ?? nil
             let grandparent = path.count >= 2 ? path[path.count - 2] : nil
             switch (name, parent, grandparent) {

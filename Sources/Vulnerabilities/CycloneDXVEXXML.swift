@@ -167,7 +167,7 @@ enum CycloneDXVEXXMLReader {
             let grandparent = path.count >= 2 ? path[path.count - 2] : nil
             switch (name, parent, grandparent) {
             case ("component", _, _):
-                openComponents.removeLast()
+                _ = openComponents.popLast()
             case ("purl", "component", _):
                 if let open = openComponents.last, open >= 0 { components[open].purl = value }
             case ("timestamp", "metadata", "bom"):

@@ -138,15 +138,18 @@ public enum Ecosystems {
 
     static let debianCodenames = ["jessie": "8", "stretch": "9", "buster": "10", "bullseye": "11", "bookworm": "12", "trixie": "13", "forky": "14"]
     static let ubuntuCodenames = [
-        "xenial": "16.04", "bionic": "18.04", "focal": "20.04", "jammy": "22.04", "lunar": "23.04",
+        "trusty": "14.04", "xenial": "16.04", "bionic": "18.04", "focal": "20.04", "jammy": "22.04", "lunar": "23.04",
         "mantic": "23.10", "noble": "24.04", "oracular": "24.10", "plucky": "25.04",
     ]
 
     /// The OSV release of a `distro` qualifier: `debian-12`, `debian-12.5`, `bookworm` ->
-    /// `12`; `ubuntu-22.04`, `jammy` -> `22.04`; `alpine-3.19.1` -> `v3.19`;
+    /// `12`; `ubuntu-22.04`, `jammy`, `esm-apps/jammy` (archive/codename) -> `22.04`;
+    /// `alpine-3.19.1` -> `v3.19`;
     /// `almalinux-9.3`, `el9` -> `9`.
     static func release(_ qualifier: String?, distribution: String) -> String? {
         guard var text = qualifier?.lowercased(), !text.isEmpty else { return nil }
+        // Ubuntu's own purls name the archive and the codename: `esm-infra-legacy/trusty`, `esm-apps/focal`.
+        if distribution == "ubuntu", let last = text.split(separator: "/").last, text.contains("/") { text = String(last) }
         let prefixes = [distribution + "-", distribution.replacingOccurrences(of: " ", with: "") + "-", "rocky-", "el"]
         for prefix in prefixes where text.hasPrefix(prefix) && text.count > prefix.count {
             text.removeFirst(prefix.count)

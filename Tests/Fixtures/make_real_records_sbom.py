@@ -54,6 +54,10 @@ PURLS = [
     ("composer", "guzzlehttp", "guzzle", "6.5.8", None),
     ("composer", "GuzzleHttp", "Guzzle", "7.4.4", None),
     ("composer", "guzzlehttp", "guzzle", "7.4.5", None),
+    # Ubuntu (as kept in google/osv.dev's test data): Ubuntu Pro 14.04, listed versions, no fix.
+    ("deb", "ubuntu", "linux", "3.13.0-206.257", {"arch": "source", "distro": "ubuntu-14.04"}),
+    ("deb", "ubuntu", "linux", "3.13.0-206.257", {"arch": "source", "distro": "esm-infra-legacy/trusty"}),
+    ("deb", "ubuntu", "linux", "4.4.0-210.242", {"arch": "source", "distro": "ubuntu-16.04"}),
     # AlmaLinux (AlmaLinux/osv-database): epochs as the purl's epoch qualifier, binary packages.
     ("rpm", "almalinux", "openssl-libs", "3.0.1-46.el9_0", {"epoch": "1", "arch": "x86_64", "distro": "almalinux-9.1"}),
     ("rpm", "almalinux", "openssl-libs", "3.0.1-47.el9_1", {"epoch": "1", "arch": "x86_64", "distro": "almalinux-9.1"}),

@@ -57,6 +57,37 @@ final class VEXXMLCLITests: XCTestCase {
         XCTAssertEqual(vex?.first?["trusted"] as? Bool, false)
     }
 
+    /// A CycloneDX 1.6 XML SBOM carrying its own analysis.
+    private let xmlSBOM = """
+        <?xml version="1.0" ?>
+        <bom xmlns="http://cyclonedx.org/schema/bom/1.6" serialNumber="urn:uuid:5f0c8a2e-1d3b-4e6f-8a9b-0c1d2e3f4a5b" version="1">
+          <metadata><timestamp>2026-11-01T00:00:00Z</timestamp></metadata>
+          <components>
+            <component type="library" bom-ref="pyyaml"><name>PyYAML</name><version>5.3.1</version><purl>pkg:pypi/pyyaml@5.3.1</purl></component>
+          </components>
+          <vulnerabilities>
+            <vulnerability>
+              <id>CVE-2026-0043</id>
+              <analysis><state>resolved</state><detail>backported fix in our build</detail></analysis>
+              <affects><target><ref>pyyaml</ref></target></affects>
+            </vulnerability>
+          </vulnerabilities>
+        </bom>
+        """
+
+    func testAnalysisInASignedXMLSBOMSuppresses() throws {
+        let w = try workspace()
+        try w.signedPyPIDelivery(components: ["pyyaml==5.3.1"], extra: ["delivery/sbom/controller.cdx.xml": xmlSBOM])
+        let r = try w.verify(["delivery"])
+        XCTAssertEqual(r.status, 0, r.stdout)
+        XCTAssertEqual(r.findings("vuln.affected").count, 0, "\(r.findingCodes)")
+        let suppressed = r.findings("vuln.suppressed")
+        XCTAssertFalse(suppressed.isEmpty, "\(r.findingCodes)")
+        XCTAssertTrue(suppressed.allSatisfy { ($0["message"] as? String ?? "").contains("backported fix in our build") }, "\(suppressed)")
+        let vex = (r.json["vulnerabilities"] as? [String: Any])?["vex"] as? [[String: Any]] ?? []
+        XCTAssertTrue(vex.contains { $0["path"] as? String == "sbom/controller.cdx.xml" && $0["trusted"] as? Bool == true }, "\(vex)")
+    }
+
     func testXMLVEXRegisteredAtTheStationSuppresses() throws {
         let w = try workspace()
         try w.signedPyPIDelivery(components: ["pyyaml==5.3.1"])

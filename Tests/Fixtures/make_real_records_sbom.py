@@ -54,6 +54,14 @@ PURLS = [
     ("composer", "guzzlehttp", "guzzle", "6.5.8", None),
     ("composer", "GuzzleHttp", "Guzzle", "7.4.4", None),
     ("composer", "guzzlehttp", "guzzle", "7.4.5", None),
+    # Hex (GHSA): three series, one of pre-releases.
+    ("hex", None, "oidcc", "2.9.0", None),
+    ("hex", None, "oidcc", "3.0.1", None),
+    ("hex", None, "oidcc", "3.0.2", None),
+    ("hex", None, "oidcc", "3.1.1", None),
+    ("hex", None, "oidcc", "3.2.0-beta.2", None),
+    ("hex", None, "oidcc", "3.2.0-beta.3", None),
+    ("hex", None, "oidcc", "3.2.0", None),
     # Ubuntu (as kept in google/osv.dev's test data): Ubuntu Pro 14.04, listed versions, no fix.
     ("deb", "ubuntu", "linux", "3.13.0-206.257", {"arch": "source", "distro": "ubuntu-14.04"}),
     ("deb", "ubuntu", "linux", "3.13.0-206.257", {"arch": "source", "distro": "esm-infra-legacy/trusty"}),

@@ -54,6 +54,13 @@ PURLS = [
     ("composer", "guzzlehttp", "guzzle", "6.5.8", None),
     ("composer", "GuzzleHttp", "Guzzle", "7.4.4", None),
     ("composer", "guzzlehttp", "guzzle", "7.4.5", None),
+    # RubyGems (GHSA): four series, four-part fixed versions, a release candidate.
+    ("gem", None, "activerecord", "5.2.8", None),
+    ("gem", None, "activerecord", "5.2.8.1", None),
+    ("gem", None, "activerecord", "6.1.6", None),
+    ("gem", None, "activerecord", "7.0.0.rc1", None),
+    ("gem", None, "activerecord", "7.0.3", None),
+    ("gem", None, "activerecord", "7.0.3.1", None),
     # Hex (GHSA): three series, one of pre-releases.
     ("hex", None, "oidcc", "2.9.0", None),
     ("hex", None, "oidcc", "3.0.1", None),

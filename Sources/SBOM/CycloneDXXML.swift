@@ -9,8 +9,8 @@ import FoundationXML
 /// so are components outside `bom/components`, `metadata/component` and their
 /// nested `components` (pedigree, formulation, ...). Documents with a DTD are
 /// rejected, so no entity can be declared or fetched.
-enum CycloneDXXMLReader {
-    static let namespacePrefix = "http://cyclonedx.org/schema/bom/"
+public enum CycloneDXXMLReader {
+    public static let namespacePrefix = "http://cyclonedx.org/schema/bom/"
 
     static func read(_ data: Data, limits: SBOMLimits) throws(SBOMError) -> SBOMDocument {
         if hasDoctype(data) {
@@ -37,7 +37,7 @@ enum CycloneDXXMLReader {
     }
 
     /// Whether the prolog (before the root element) has a `<!DOCTYPE`.
-    static func hasDoctype(_ data: Data) -> Bool {
+    public static func hasDoctype(_ data: Data) -> Bool {
         data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Bool in
             var i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
             func starts(_ text: String) -> Bool { bytes[i...].starts(with: text.utf8) }

@@ -1,10 +1,11 @@
 import Foundation
 
 /// Reads CycloneDX VEX: `vulnerabilities[].analysis` in an SBOM or in a separate VEX
-/// BOM (JSON). `affects[].ref` is resolved to a purl through the document's own
-/// components (`bom-ref` -> `purl`, also from a BOM-Link `urn:cdx:…#ref`); a ref that
-/// is itself a purl is used as one; any other ref is matched against the SBOM
-/// component's `bom-ref`.
+/// BOM, JSON or XML (`CycloneDXVEXXMLReader`; recognised by a first `<`).
+/// `affects[].ref` is resolved to a purl through the document's own components
+/// (`bom-ref` -> `purl`, also from a BOM-Link `urn:cdx:…#ref`); a ref that is itself a
+/// purl is used as one; any other ref is matched against the SBOM component's
+/// `bom-ref`. A target that lists `versions` speaks only of those (`versionStatus`).
 ///
 /// States: `not_affected`, `false_positive` -> not affected; `resolved`,
 /// `resolved_with_pedigree` -> fixed; `exploitable` -> affected; `in_triage` ->
@@ -12,6 +13,7 @@ import Foundation
 public enum CycloneDXVEXReader {
     public static func read(_ data: Data, source: String, limits: VEXLimits = .default) throws(VEXError) -> [VEXStatement] {
         guard data.count <= limits.maxBytes else { throw VEXError(source, "over \(limits.maxBytes) bytes") }
+        if isXML(data) { return try statements(CycloneDXVEXXMLReader.read(data, source: source, limits: limits), source: source, limits: limits) }
         let bom: RawBOM
         do {
             bom = try JSONDecoder().decode(RawBOM.self, from: data)
@@ -19,6 +21,19 @@ public enum CycloneDXVEXReader {
             throw VEXError(source, "not a CycloneDX JSON document: \(String(describing: error).prefix(200))")
         }
         guard bom.bomFormat == "CycloneDX" else { throw VEXError(source, "bomFormat is not CycloneDX") }
+        return try statements(bom, source: source, limits: limits)
+    }
+
+    /// Whether the document's first character (after a byte order mark and white space) is `<`.
+    static func isXML(_ data: Data) -> Bool {
+        var i = data.startIndex
+        if data.starts(with: [0xEF, 0xBB, 0xBF]) { i += 3 }
+        while i < data.endIndex, [0x20, 0x09, 0x0A, 0x0D].contains(data[i]) { i += 1 }
+        return i < data.endIndex && data[i] == UInt8(ascii: "<")
+    }
+
+    /// The statements of a BOM read from JSON or XML.
+    static func statements(_ bom: RawBOM, source: String, limits: VEXLimits) throws(VEXError) -> [VEXStatement] {
         var refs: [String: String] = [:]
         var budget = limits.maxComponents
         try collect(bom.components ?? [], depth: 0, into: &refs, budget: &budget, limits: limits, source: source)
@@ -49,24 +64,67 @@ public enum CycloneDXVEXReader {
             guard affects.count <= limits.maxProductsPerStatement else { throw VEXError(source, "vulnerabilities[\(i)]: too many affects") }
             var purls: [String] = []
             var bomRefs: [String] = []
+            // Targets that list versions: one statement per listed version or range.
+            var versioned: [(product: VEXVersionedProduct, status: VEXStatus, justification: String?)] = []
+            var targetsWithVersions = 0
             for affect in affects {
                 guard let ref = affect.ref else { continue }
                 let local = ref.hasPrefix("urn:cdx:") ? ref.split(separator: "#", maxSplits: 1).dropFirst().first.map(String.init) ?? ref : ref
-                if let purl = refs[local] {
+                let purl = refs[local] ?? (local.hasPrefix("pkg:") ? local : nil)
+                if let versions = affect.versions, !versions.isEmpty {
+                    targetsWithVersions += 1
+                    guard versions.count <= limits.maxProductsPerStatement else { throw VEXError(source, "vulnerabilities[\(i)]: too many versions") }
+                    // Versions of a target that is not a purl cannot be compared: it says nothing (fail closed).
+                    guard let purl else { continue }
+                    for entry in versions {
+                        guard let said = try versionStatus(entry, analysis: status, justification: justification, source: source, index: i)
+                        else { continue }
+                        versioned.append((VEXVersionedProduct(purl: purl, version: entry.version, range: entry.range), said.status, said.justification))
+                    }
+                } else if let purl {
                     purls.append(purl)
-                } else if local.hasPrefix("pkg:") {
-                    purls.append(local)
                 } else {
                     bomRefs.append(local)
                 }
             }
-            guard !(purls.isEmpty && bomRefs.isEmpty) else { throw VEXError(source, "vulnerabilities[\(i)]: analysis without affects") }
-            out.append(VEXStatement(
-                vulnerability: id, aliases: (v.references ?? []).compactMap(\.id), products: purls, productRefs: bomRefs,
-                status: status, justification: justification, detail: v.analysis?.detail,
-                timestamp: v.analysis?.lastUpdated ?? v.updated ?? bom.metadata?.timestamp, source: name))
+            guard !(purls.isEmpty && bomRefs.isEmpty && targetsWithVersions == 0) else {
+                throw VEXError(source, "vulnerabilities[\(i)]: analysis without affects")
+            }
+            let aliases = (v.references ?? []).compactMap(\.id)
+            let timestamp = v.analysis?.lastUpdated ?? v.updated ?? bom.metadata?.timestamp
+            if !(purls.isEmpty && bomRefs.isEmpty) {
+                out.append(VEXStatement(
+                    vulnerability: id, aliases: aliases, products: purls, productRefs: bomRefs,
+                    status: status, justification: justification, detail: v.analysis?.detail, timestamp: timestamp, source: name))
+            }
+            for entry in versioned {
+                out.append(VEXStatement(
+                    vulnerability: id, aliases: aliases, products: [], versionedProducts: [entry.product],
+                    status: entry.status, justification: entry.justification, detail: v.analysis?.detail, timestamp: timestamp, source: name))
+            }
         }
         return out
+    }
+
+    /// What a target's listed version (or range) says, given the analysis:
+    /// `unaffected` -> not affected (fixed when the analysis is `resolved`); `affected` (the
+    /// schema's default) -> the analysis, except that `resolved` cannot suppress a version
+    /// the document itself lists as affected (-> affected); `unknown` -> nothing.
+    static func versionStatus(_ entry: RawAffectedVersion, analysis: VEXStatus, justification: String?, source: String,
+                              index: Int) throws(VEXError) -> (status: VEXStatus, justification: String?)? {
+        guard (entry.version == nil) != (entry.range == nil) else {
+            throw VEXError(source, "vulnerabilities[\(index)]: a listed version needs exactly one of version and range")
+        }
+        switch entry.status ?? "affected" {
+        case "unaffected":
+            return analysis == .fixed ? (.fixed, justification) : (.notAffected, analysis == .notAffected ? justification : "unaffected")
+        case "affected":
+            return (analysis == .fixed ? .affected : analysis, justification)
+        case "unknown":
+            return nil
+        case let other:
+            throw VEXError(source, "vulnerabilities[\(index)]: unknown affects version status '\(other.prefix(40))'")
+        }
     }
 
     private static func collect(_ components: [RawComponent], depth: Int, into refs: inout [String: String], budget: inout Int,
@@ -111,5 +169,13 @@ public enum CycloneDXVEXReader {
         var detail: String?
         var lastUpdated: String?
     }
-    struct RawAffect: Decodable { var ref: String? }
+    struct RawAffect: Decodable {
+        var ref: String?
+        var versions: [RawAffectedVersion]?
+    }
+    struct RawAffectedVersion: Decodable {
+        var version: String?
+        var range: String?
+        var status: String?
+    }
 }

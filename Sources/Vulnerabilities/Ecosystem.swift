@@ -31,7 +31,7 @@ public enum Ecosystems {
         case "maven": .maven
         case "debian", "ubuntu": .deb
         case "alpine": .apk
-        case "almalinux", "rocky linux", "mageia": .rpm
+        case _ where RPMDistributions.ecosystems.contains(base): .rpm
         default: .generic  // NuGet, RubyGems, Packagist and any other ecosystem.
         }
     }
@@ -47,6 +47,11 @@ public enum Ecosystems {
             if let release = parts.dropFirst().first(where: { $0.first?.isNumber == true }) { ecosystem = "ubuntu:" + release }
         case "debian", "alpine", "almalinux", "rocky linux", "mageia":
             if parts.count > 1 { ecosystem = base + ":" + parts[1] }
+        case "azure linux":
+            // `Azure Linux:3` and `Azure Linux:3.0` alike: the major release.
+            if parts.count > 1 { ecosystem = base + ":" + parts[1].prefix { $0.isNumber } }
+        case "red hat":
+            ecosystem = RPMDistributions.redHatKey(parts)
         default:
             ecosystem = parts.count > 1 && isDistribution(base) ? parts.joined(separator: ":") : base
         }
@@ -54,7 +59,7 @@ public enum Ecosystems {
     }
 
     private static func isDistribution(_ base: String) -> Bool {
-        ["red hat", "suse", "opensuse", "photon os", "openeuler", "wolfi", "chainguard", "bitnami"].contains(base)
+        ["suse", "opensuse", "photon os", "openeuler", "wolfi", "chainguard", "bitnami"].contains(base)
     }
 
     /// Names compared as the ecosystem compares them: PyPI by PEP 503 (lower case, runs
@@ -99,7 +104,8 @@ public enum Ecosystems {
     /// The OSV key of a purl, as osv.dev maps purl types: npm (`@scope/name`), PyPI,
     /// Maven (`group:artifact`), Go (`namespace/name`), crates.io, NuGet, RubyGems,
     /// Packagist (`vendor/name`), Hex, Pub; deb (Debian, Ubuntu), apk (Alpine) and rpm
-    /// (AlmaLinux, Rocky Linux, Mageia) with the release from the `distro` qualifier.
+    /// (`RPMDistributions`: AlmaLinux, Rocky Linux, Red Hat, Mageia, SUSE, openSUSE,
+    /// openEuler, Azure Linux) with the release from the `distro` qualifier.
     public static func key(purl: PackageURL) throws(Unmapped) -> PackageKey {
         let ns = purl.namespace.map { $0 + "/" } ?? ""
         switch purl.type.lowercased() {
@@ -124,16 +130,7 @@ public enum Ecosystems {
             guard let release = release(purl.qualifiers["distro"], distribution: distro) else { throw .missingRelease(distro) }
             return PackageKey(ecosystem: "alpine:" + release, name: purl.name)
         case "rpm":
-            let distro = (purl.namespace ?? "").lowercased()
-            let osv: String
-            switch distro {
-            case "almalinux": osv = "almalinux"
-            case "rocky", "rockylinux", "rocky-linux": osv = "rocky linux"
-            case "mageia": osv = "mageia"
-            default: throw .unsupportedDistribution("rpm/" + distro)
-            }
-            guard let release = release(purl.qualifiers["distro"], distribution: osv) else { throw .missingRelease(distro) }
-            return PackageKey(ecosystem: osv + ":" + release, name: purl.name)
+            return PackageKey(ecosystem: try RPMDistributions.ecosystem(purl: purl), name: purl.name)
         default:
             throw .type(purl.type)
         }
@@ -141,15 +138,18 @@ public enum Ecosystems {
 
     static let debianCodenames = ["jessie": "8", "stretch": "9", "buster": "10", "bullseye": "11", "bookworm": "12", "trixie": "13", "forky": "14"]
     static let ubuntuCodenames = [
-        "xenial": "16.04", "bionic": "18.04", "focal": "20.04", "jammy": "22.04", "lunar": "23.04",
+        "trusty": "14.04", "xenial": "16.04", "bionic": "18.04", "focal": "20.04", "jammy": "22.04", "lunar": "23.04",
         "mantic": "23.10", "noble": "24.04", "oracular": "24.10", "plucky": "25.04",
     ]
 
     /// The OSV release of a `distro` qualifier: `debian-12`, `debian-12.5`, `bookworm` ->
-    /// `12`; `ubuntu-22.04`, `jammy` -> `22.04`; `alpine-3.19.1` -> `v3.19`;
+    /// `12`; `ubuntu-22.04`, `jammy`, `esm-apps/jammy` (archive/codename) -> `22.04`;
+    /// `alpine-3.19.1` -> `v3.19`;
     /// `almalinux-9.3`, `el9` -> `9`.
     static func release(_ qualifier: String?, distribution: String) -> String? {
         guard var text = qualifier?.lowercased(), !text.isEmpty else { return nil }
+        // Ubuntu's own purls name the archive and the codename: `esm-infra-legacy/trusty`, `esm-apps/focal`.
+        if distribution == "ubuntu", let last = text.split(separator: "/").last, text.contains("/") { text = String(last) }
         let prefixes = [distribution + "-", distribution.replacingOccurrences(of: " ", with: "") + "-", "rocky-", "el"]
         for prefix in prefixes where text.hasPrefix(prefix) && text.count > prefix.count {
             text.removeFirst(prefix.count)

@@ -13,6 +13,34 @@ public enum VEXStatus: String, Sendable, Equatable, Codable {
     public var suppresses: Bool { self == .notAffected || self == .fixed }
 }
 
+/// A product purl limited to one version or a `vers` range (CycloneDX `affects[].versions[]`).
+public struct VEXVersionedProduct: Sendable, Equatable {
+    public var purl: String
+    public var version: String?
+    public var range: String?
+    public init(purl: String, version: String? = nil, range: String? = nil) {
+        self.purl = purl
+        self.version = version
+        self.range = range
+    }
+
+    /// The purl names the component (its own version, if any, set aside) and the
+    /// component's version is the listed one (in the purl type's order) or in the range.
+    /// A range that does not parse, or a version outside its scheme, covers nothing.
+    func covers(_ component: Component, purl componentPurl: PackageURL) -> Bool {
+        guard var product = try? PackageURL(purl) else { return false }
+        product.version = nil
+        guard VEXStatement.purl(product, covers: componentPurl, componentVersion: component.version),
+              let own = componentPurl.version ?? component.version else { return false }
+        if let version {
+            let scheme = VersionScheme(purlType: product.type.lowercased()) ?? .generic
+            return version == own || scheme.compare(version, own) == .orderedSame
+        }
+        guard let range, let parsed = try? VersRange(range) else { return false }
+        return parsed.contains(own) == true
+    }
+}
+
 /// One VEX statement from OpenVEX or CycloneDX, in one model.
 public struct VEXStatement: Sendable, Equatable {
     /// The vulnerability's id (CVE, GHSA, OSV id, …) and any aliases the document gives.
@@ -22,6 +50,8 @@ public struct VEXStatement: Sendable, Equatable {
     public var products: [String]
     /// Products named by CycloneDX `bom-ref` (matched against the SBOM component's ref).
     public var productRefs: [String]
+    /// Products limited to a version or a `vers` range (CycloneDX `affects[].versions`).
+    public var versionedProducts: [VEXVersionedProduct]
     public var status: VEXStatus
     /// OpenVEX justification, or CycloneDX `analysis.justification` (or "false_positive").
     public var justification: String?
@@ -33,12 +63,14 @@ public struct VEXStatement: Sendable, Equatable {
     public var source: String
 
     public init(vulnerability: String, aliases: [String] = [], products: [String], productRefs: [String] = [],
+                versionedProducts: [VEXVersionedProduct] = [],
                 status: VEXStatus, justification: String? = nil, detail: String? = nil, timestamp: String? = nil,
                 source: String) {
         self.vulnerability = vulnerability
         self.aliases = aliases
         self.products = products
         self.productRefs = productRefs
+        self.versionedProducts = versionedProducts
         self.status = status
         self.justification = justification
         self.detail = detail
@@ -128,6 +160,7 @@ extension VEXStatement {
             guard let product = try? PackageURL(text) else { continue }
             if Self.purl(product, covers: purl, componentVersion: component.version) { return true }
         }
+        for versioned in versionedProducts where versioned.covers(component, purl: purl) { return true }
         return false
     }
 

@@ -74,11 +74,19 @@ final class Background<Value: Sendable>: @unchecked Sendable {
         thread.start()
     }
 
-    /// Blocks until the work is done (and returns at once when it is).
+    /// Blocks until the work is done and hands its result over (call once: nothing
+    /// here keeps it, so what the caller lets go of is freed).
     func wait() -> Value {
         done.wait()
-        defer { done.signal() } // the next wait returns at once
-        guard let value else { preconditionFailure("Background work finished without a value") }
-        return value
+        defer { done.signal() } // `join` returns at once after this
+        guard let out = value else { preconditionFailure("Background work finished without a value, or taken twice") }
+        value = nil
+        return out
+    }
+
+    /// Blocks until the work is done, leaving its result (if not taken) where it is.
+    func join() {
+        done.wait()
+        done.signal()
     }
 }

@@ -58,11 +58,14 @@ public enum Verifier {
         var sources = try EvidenceSources.gather(path: path, options: options)
         let early = EarlyChecks.start(envelopes: sources.takeEnvelopes(), lists: sources.takeLists(), trust: trust)
         var reading = intakeOptions(options, progress: progress)
+        var checkedFirst: [ManifestCheck]?
         if sources.earlyBytes >= EarlyChecks.checkedFirstFrom {
             // A large manifest is checked before the delivery is read: its file and
             // decoded payload are let go before the delivery's list of files grows, and
             // the list is sized for the subjects it names (EarlyChecks.expectedEntries).
-            reading.expectedEntries = EarlyChecks.expectedEntries(early.wait())
+            let checks = early.wait()
+            reading.expectedEntries = EarlyChecks.expectedEntries(checks)
+            checkedFirst = checks
         }
 
         // 3. Intake: walk, unpack and hash every byte once.
@@ -71,7 +74,7 @@ public enum Verifier {
         do {
             inventory = try Intake.run(path: path, options: reading)
         } catch let error as IntakeError {
-            _ = early.wait()
+            early.join()
             throw EvaluationError(error.message)
         }
         try progress?.checkCancelled()
@@ -80,7 +83,7 @@ public enum Verifier {
         //    files with detached signatures beside them, the single file's signatures.
         progress?.enter(.checkingSignatures)
         let found = DeliveryEvidence.collect(inventory: inventory, path: path, sources: sources, trust: trust)
-        var checks = early.wait() + found.check(trust: trust)
+        var checks = (checkedFirst.take() ?? early.wait()) + found.check(trust: trust)
         try refuseUnreadableExplicitManifests(checks)
 
         // 5. Digests a trusted manifest names files by and this run did not compute.

@@ -138,7 +138,11 @@ final class IntakeRun {
         }
         for (stream, digests) in finished where stream < items.count {
             if items[stream].complete {
-                items[stream].digests = Self.merged(items[stream].digests, digests)
+                if items[stream].digests.isEmpty {
+                    items[stream].digests = digests // the usual case: all its digests at once
+                } else {
+                    items[stream].digests = Self.merged(items[stream].digests, digests)
+                }
             } else if !final {
                 digestsWaiting[stream] = digests
             }

@@ -89,6 +89,37 @@ import Testing
         #expect(item.digests[.sha256] == Hex.encode(Hasher.digest(.sha256, bytes)))
         #expect(item.digests[.sha512] == Hex.encode(Hasher.digest(.sha512, bytes)))
     }
+
+    /// Digests go into the items as their streams finish (every 4,096 items), not at
+    /// the end: in a folder of 9,000 files each file still gets its own digests, of
+    /// both algorithms, with the list sized by a hint or grown.
+    @Test(arguments: [0, 9_000])
+    func manyFilesEachGetTheirOwnDigests(expectedEntries: Int) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("passbox-many-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func content(_ n: Int) -> Data { Data("file \(n) ".utf8 + [UInt8](repeating: UInt8(truncatingIfNeeded: n), count: n % 700)) }
+        for folder in 0..<3 {
+            let sub = dir.appendingPathComponent("d\(folder)")
+            try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+            for n in (folder * 3000)..<((folder + 1) * 3000) {
+                try content(n).write(to: sub.appendingPathComponent(String(format: "f%05d", n)))
+            }
+        }
+        var options = IntakeOptions()
+        options.algorithms = [.sha256, .sha384]
+        options.expectedEntries = expectedEntries
+        let inventory = try Intake.run(path: dir.path, options: options)
+        let files = inventory.items.filter { $0.kind == .regular }
+        #expect(files.count == 9000)
+        var wrong = 0
+        for item in files {
+            guard let n = Int(item.path.suffix(5)) else { wrong += 1; continue }
+            let bytes = content(n)
+            if !item.complete || item.digests[.sha256] != Hex.encode(Hasher.digest(.sha256, bytes))
+                || item.digests[.sha384] != Hex.encode(Hasher.digest(.sha384, bytes)) { wrong += 1 }
+        }
+        #expect(wrong == 0)
+    }
 }
 
 @Suite struct PipelineTests {

@@ -111,4 +111,57 @@ import Testing
         report.setFindings([])
         #expect(report.verdict == .rejected, "incomplete: never accepted")
     }
+
+    /// The index keeps a name's hash and where its first subject is: names whose
+    /// hashes meet (every name, with this hash) are still told apart, a name several
+    /// subjects share lists them all, and a name no subject has is not found.
+    @Test(arguments: [false, true])
+    func subjectIndexTellsNamesApartWhateverTheirHashes(poorHash: Bool) {
+        var index = poorHash ? SubjectIndex(hash: { _ in 7 }) : SubjectIndex()
+        let first = SubjectList((0..<300).map { Subject(name: "dir/file-\($0).bin", digests: MatcherTests.digest("\($0)")) })
+        let second = SubjectList([Subject(name: "dir/file-7.bin", digests: MatcherTests.digest("again")),
+                                  Subject(name: "only-here", digests: MatcherTests.digest("x"))])
+        index.reserve(302)
+        index.add(first, from: 0)
+        index.add(second, from: 1)
+        for n in [0, 1, 150, 299] {
+            let found = index.subjects(named: "dir/file-\(n).bin")
+            #expect(found?.first.subject.digests == MatcherTests.digest("\(n)"))
+            #expect(found?.first.manifest == 0)
+            #expect(found?.others.count == (n == 7 ? 1 : 0))
+        }
+        #expect(index.subjects(named: "dir/file-7.bin")?.others.first?.manifest == 1)
+        #expect(index.subjects(named: "only-here")?.first.manifest == 1)
+        #expect(index.subjects(named: "dir/file-300.bin").map { _ in true } == nil)
+        for n in 0..<300 where n != 42 { index.markPresent("dir/file-\(n).bin") }
+        index.markPresent("not-a-subject")
+        #expect(index.namesNotPresent().sorted() == ["dir/file-42.bin", "only-here"])
+    }
+
+    /// A statement's subjects stored packed read back exactly (names of every length,
+    /// non-ASCII ones too, and their digests).
+    @Test func subjectListReadsBackWhatWasStored() {
+        let subjects = ["a", "", "fw/ファームウェア.bin", String(repeating: "x", count: 300), "d000/f000000.bin"].enumerated()
+            .map { Subject(name: $1, digests: MatcherTests.digest("\($0)")) }
+        let list = SubjectList(subjects)
+        #expect(list.count == subjects.count)
+        #expect(Array(list) == subjects)
+        #expect(list.name(at: 2) == "fw/ファームウェア.bin")
+        #expect(SubjectList() == [])
+    }
+}
+
+/// Evidence checked before the delivery is read sizes its list of files: by the most
+/// subjects one manifest given for this delivery names; registered manifests (for any
+/// delivery) and unverified ones do not count.
+@Suite struct EarlyCheckHintTests {
+    @Test func expectedEntriesCountOnlyVerifiedManifestsForThisDelivery() {
+        let given = MatcherTests.manifest((0..<40).map { ("f\($0)", "\($0)") }, origin: .explicit)
+        let beside = MatcherTests.manifest((0..<25).map { ("g\($0)", "\($0)") }, origin: .delivery)
+        let registered = MatcherTests.manifest((0..<900).map { ("r\($0)", "\($0)") }, origin: .registered)
+        let unverified = ManifestCheck(path: "bad.dsse.json", origin: .explicit)
+        #expect(EarlyChecks.expectedEntries([given, beside, registered, unverified]) == 40)
+        #expect(EarlyChecks.expectedEntries([registered, unverified]) == 0)
+        #expect(EarlyChecks.expectedEntries([]) == 0)
+    }
 }

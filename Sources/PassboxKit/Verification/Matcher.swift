@@ -268,6 +268,12 @@ struct SubjectIndex {
     private var spill: [String: Int32] = [:]
     private var present: [Bool] = []
     private var others: [Int32: [Named]] = [:]
+    private let hashOf: (String) -> Int
+
+    /// `hash` is replaced only by tests (a poor hash makes names share slots).
+    init(hash: @escaping (String) -> Int = { $0.hashValue }) {
+        hashOf = hash
+    }
 
     mutating func reserve(_ count: Int) {
         slots.reserveCapacity(count)
@@ -289,7 +295,7 @@ struct SubjectIndex {
             let entry = Int32(clamping: entries.count)
             entries.append(Entry(list: list, position: Int32(clamping: position)))
             present.append(false)
-            let hash = UInt32(truncatingIfNeeded: name.hashValue)
+            let hash = UInt32(truncatingIfNeeded: hashOf(name))
             if slots[hash] == nil {
                 slots[hash] = entry
             } else {
@@ -310,7 +316,7 @@ struct SubjectIndex {
     }
 
     private func entry(named name: String) -> Int32? {
-        if let entry = slots[UInt32(truncatingIfNeeded: name.hashValue)], self.name(entry) == name { return entry }
+        if let entry = slots[UInt32(truncatingIfNeeded: hashOf(name))], self.name(entry) == name { return entry }
         return spill.isEmpty ? nil : spill[name]
     }
 

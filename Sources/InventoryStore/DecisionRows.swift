@@ -9,7 +9,7 @@ import Station
 struct DecisionRows {
     var delivery: [String: SQLValue]
     /// Per child table name, rows without `delivery_id` (in `dataColumns` order minus it).
-    var children: [String: [[SQLValue]]]
+    var children: [String: ChildRows]
 
     init(_ decision: Decision, uid: String = UUID().uuidString.lowercased()) {
         let report = decision.report
@@ -54,29 +54,36 @@ struct DecisionRows {
         ]
         // A file is known to be verified by a manifest only when exactly one applies.
         let verifiedBy = report.manifests.filter { $0.status == .verified }.count == 1 ? applying?.path : nil
-        var children: [String: [[SQLValue]]] = [:]
-        children[Schema.files.name] = report.files.map { file in
-            [SQLValue(file.path), SQLValue(file.kind.rawValue), .integer(file.size),
-             SQLValue(file.digests.sha256), SQLValue(file.digests.sha384), SQLValue(file.digests.sha512),
-             SQLValue(file.status.rawValue),
-             file.status == .verified ? SQLValue(verifiedBy) : .null]
+        var children: [String: ChildRows] = [:]
+        // A file's row is made when it is written (a delivery of 200,000 files made
+        // all of them first: 120 MB beside the report).
+        let files = report.files
+        children[Schema.files.name] = ChildRows(count: files.count) { index in
+            let file = files[index]
+            return [SQLValue(file.path), SQLValue(file.kind.rawValue), .integer(file.size),
+                    SQLValue(file.digests.sha256), SQLValue(file.digests.sha384), SQLValue(file.digests.sha512),
+                    SQLValue(file.status.rawValue),
+                    file.status == .verified ? SQLValue(verifiedBy) : .null]
         }
-        children[Schema.signers.name] = report.manifests.flatMap { manifest in
+        children[Schema.signers.name] = ChildRows(report.manifests.flatMap { manifest in
             manifest.signatures.map { signature in
                 [SQLValue(manifest.path), SQLValue(manifest.format), SQLValue(manifest.status.rawValue),
                  SQLValue(signature.signer), SQLValue(signature.status.rawValue), SQLValue(signature.keyid),
                  SQLValue(signature.algorithm), SQLValue(signature.fingerprint), SQLValue(signature.subject)]
             }
-        }
-        children[Schema.sbomDocuments.name] = (report.sbom?.documents ?? []).map { document in
+        })
+        children[Schema.sbomDocuments.name] = ChildRows((report.sbom?.documents ?? []).map { document in
             [SQLValue(document.path), SQLValue(document.format), SQLValue(document.specVersion),
              document.signed.map { .integer($0 ? 1 : 0) } ?? .null,
              SQLValue(document.product), .integer(Int64(document.components))]
-        }
-        children[Schema.components.name] = (report.sbom?.components ?? []).map(Self.component)
-        children[Schema.findings.name] = report.findings.map { finding in
-            [SQLValue(finding.code.rawValue), SQLValue(finding.severity.rawValue), SQLValue(finding.path),
-             SQLValue(finding.message)]
+        })
+        let components = report.sbom?.components ?? []
+        children[Schema.components.name] = ChildRows(count: components.count) { Self.component(components[$0]) }
+        let findings = report.findings
+        children[Schema.findings.name] = ChildRows(count: findings.count) { index in
+            let finding = findings[index]
+            return [SQLValue(finding.code.rawValue), SQLValue(finding.severity.rawValue), SQLValue(finding.path),
+                    SQLValue(finding.message)]
         }
         self.children = children
     }
@@ -104,7 +111,7 @@ struct DecisionRows {
 enum DeliveryWriter {
     /// Inserts the delivery and its rows; returns the new id, or nil when the delivery
     /// is there already (same uid, or same station and audit sequence): idempotent.
-    static func insert(_ delivery: [String: SQLValue], children: [String: [[SQLValue]]],
+    static func insert(_ delivery: [String: SQLValue], children: [String: ChildRows],
                        in session: any SQLSession, afterDelivery: (() throws -> Void)? = nil) throws -> Int64? {
         let columns = Schema.deliveries.dataColumns
         let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
@@ -114,10 +121,34 @@ enum DeliveryWriter {
         guard let id = rows.first?.first?.integer else { return nil }
         try afterDelivery?()
         for table in Schema.children {
-            guard let tableRows = children[table.name], !tableRows.isEmpty else { continue }
-            try session.insert(into: table.name, columns: ["delivery_id"] + DecisionRows.childColumns(table),
-                               rows: tableRows.map { [.integer(id)] + $0 })
+            guard let tableRows = children[table.name], tableRows.count > 0 else { continue }
+            var start = 0
+            while start < tableRows.count {
+                let end = min(tableRows.count, start + ChildRows.rowsPerInsert)
+                try session.insert(into: table.name, columns: ["delivery_id"] + DecisionRows.childColumns(table),
+                                   rows: (start..<end).map { [.integer(id)] + tableRows.row($0) })
+                start = end
+            }
         }
         return id
+    }
+}
+
+/// A child table's rows for one delivery, made as they are written: `rowsPerInsert`
+/// at a time, so a delivery of 200,000 files never has all its rows in memory at once.
+struct ChildRows {
+    /// Rows made and written at a time (about 6 MB of a delivery's file rows).
+    static let rowsPerInsert = 10_000
+    let count: Int
+    let row: (Int) -> [SQLValue]
+
+    init(count: Int, row: @escaping (Int) -> [SQLValue]) {
+        self.count = count
+        self.row = row
+    }
+
+    /// Rows already made (read back for `push`).
+    init(_ rows: [[SQLValue]]) {
+        self.init(count: rows.count) { rows[$0] }
     }
 }

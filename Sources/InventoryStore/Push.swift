@@ -69,18 +69,18 @@ extension DeliveryInventory {
     }
 
     /// A delivery's row (by column name) and its children's rows, as `DeliveryWriter` takes them.
-    static func load(_ id: Int64, columns: [String], _ session: any SQLSession) throws -> ([String: SQLValue], [String: [[SQLValue]]]) {
+    static func load(_ id: Int64, columns: [String], _ session: any SQLSession) throws -> ([String: SQLValue], [String: ChildRows]) {
         guard let row = try session.query("SELECT \(columns.joined(separator: ", ")) FROM deliveries WHERE id = ?",
                                           [.integer(id)]).first, row.count == columns.count
         else { throw InventoryError("delivery \(id) vanished while it was pushed") }
         var delivery = Dictionary(uniqueKeysWithValues: zip(columns, row))
         delivery["pushed"] = .integer(0)
-        var children: [String: [[SQLValue]]] = [:]
+        var children: [String: ChildRows] = [:]
         for table in Schema.children {
             let childColumns = DecisionRows.childColumns(table)
-            children[table.name] = try session.query(
+            children[table.name] = ChildRows(try session.query(
                 "SELECT \(childColumns.joined(separator: ", ")) FROM \(table.name) WHERE delivery_id = ? ORDER BY id",
-                [.integer(id)])
+                [.integer(id)]))
         }
         return (delivery, children)
     }

@@ -143,7 +143,12 @@ import Testing
     @Test func subjectListReadsBackWhatWasStored() {
         let subjects = ["a", "", "fw/ファームウェア.bin", String(repeating: "x", count: 300), "d000/f000000.bin"].enumerated()
             .map { Subject(name: $1, digests: MatcherTests.digest("\($0)")) }
+            + [Subject(name: "sha512-only", digests: Digests(sha512: Hex.encode(Hasher.digest(.sha512, Array("a".utf8))))),
+               Subject(name: "both", digests: Digests(sha256: Hex.encode(Hasher.digest(.sha256, Array("b".utf8))),
+                                                      sha512: Hex.encode(Hasher.digest(.sha512, Array("b".utf8)))))]
         let list = SubjectList(subjects)
+        #expect(list.digests(at: 5).algorithms == [.sha512])
+        #expect(list.digests(at: 6).algorithms == [.sha256, .sha512])
         #expect(list.count == subjects.count)
         #expect(Array(list) == subjects)
         #expect(list.name(at: 2) == "fw/ファームウェア.bin")

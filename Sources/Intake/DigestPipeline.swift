@@ -108,7 +108,7 @@ final class DigestPipeline: @unchecked Sendable {
 
     /// - Parameter workerCount: hashing threads beside the producer; defaults to one
     ///   fewer than cores, at least one, at most 64.
-    init(algorithms: [DigestAlgorithm], workerCount: Int? = nil, batchCapacity: Int = 1 << 20, maxPendingBytes: Int = 8 << 20,
+    init(algorithms: [DigestAlgorithm], workerCount: Int? = nil, batchCapacity: Int = 1 << 20, maxPendingBytes: Int = 4 << 20,
          sharing: Sharing = .adaptive) {
         precondition(!algorithms.isEmpty && algorithms.count <= 4, "1 to 4 digest algorithms")
         self.algorithms = algorithms

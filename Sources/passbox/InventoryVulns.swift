@@ -70,23 +70,27 @@ enum InventoryVulnerabilities {
     /// The inventory's admitted deliveries against the vulnerability records of the same
     /// store, written out per delivery as they are evaluated; every failure to evaluate
     /// is exit 2.
-    static func reassess(options: InventoryOptions, filters: VulnsFilterOptions = VulnsFilterOptions(), policy: String?,
+    static func reassess(options: InventoryOptions, filters: VulnsFilterOptions? = nil, policy: String?,
                          sinceImport: Bool) throws -> VulnerabilityReassessment.Totals {
         let vulnerabilityPolicy = try loadPolicy(policy)?.vulnerabilities ?? .default
         let directory = options.stateDirectory
-        let location = try options.location()
-        let database: VulnerabilityDatabase
-        do {
-            guard let opened = try StationVulnerabilities.open(stateDirectory: directory, store: location, notice: warn) else {
-                throw CannotEvaluate("no vulnerability database in \(location.description) (passbox vulndb import)")
-            }
-            database = opened
-        } catch let error as VulnerabilityDatabaseError {
-            throw CannotEvaluate(error.message)
+        if case let .sqlite(path) = try options.location(), !FileManager.default.fileExists(atPath: path) {
+            throw CannotEvaluate("no inventory and no vulnerability database at \(path) (passbox vulndb import; nothing admitted yet, or another --state/--store)")
         }
-        defer { database.close() }
+        let inventory = try options.open()
+        defer { inventory.close() }
+        // The records come from the same store as the deliveries.
+        let database = VulnerabilityDatabase(inventory: inventory)
         let gate: VulnerabilityGate
         do {
+            if inventory.location == .station(stateDirectory: directory),
+               let copied = try database.copyLegacyFile(directory + "/" + VulnerabilityDatabase.legacyFileName) {
+                warn("copied the vulnerability database of an earlier passbox (\(copied.imports) import(s), \(copied.records) record(s))"
+                     + " into \(database.location); \(directory)/\(VulnerabilityDatabase.legacyFileName) is no longer read and can be deleted")
+            }
+            guard try database.hasImports() else {
+                throw CannotEvaluate("no vulnerability database in \(inventory.location.description) (passbox vulndb import)")
+            }
             let stationVEX = try VulnerabilityGate.readStationVEX(directory: directory + "/vex")
             gate = VulnerabilityGate(policy: vulnerabilityPolicy, index: nil, database: try database.state(),
                                      databasePath: database.location, stationVEX: stationVEX)
@@ -95,9 +99,7 @@ enum InventoryVulnerabilities {
         } catch let error as VulnerabilityDatabaseError {
             throw CannotEvaluate(error.message)
         }
-        let inventory = try options.open()
-        defer { inventory.close() }
-        let filter = try filters.filter(in: inventory)
+        let filter = try (filters ?? VulnsFilterOptions.parse([])).filter(in: inventory)
         var writer = ReassessmentWriter(format: options.format)
         let totals = try querying {
             try VulnerabilityReassessment.stream(inventory, filter: filter, gate: gate, database: database, sinceImport: sinceImport,

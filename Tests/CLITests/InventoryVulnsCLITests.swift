@@ -130,12 +130,13 @@ final class InventoryVulnsCLITests: XCTestCase {
     /// (JSON still one document, CSV one row per vulnerability).
     func testDeliveryFiltersAndStreamedFormats() throws {
         let w = try Workspace()
-        try w.write("export/TEST-2026-7.json", osvRecord("TEST-2026-7", package: "PyYAML", fixed: "5.4", alias: "CVE-2026-7777"))
-        try w.importVulnDB(w.url("export").path)
         try w.signedPyPIDelivery(components: ["pyyaml==5.3.1"])
         try admit(w)
         try w.signedPyPIDelivery(components: ["pyyaml==5.3.1", "jinja2==3.1.4"], root: "delivery2", version: "2.5")
         try admit(w, "delivery2")
+        // The advisory arrives after both were admitted.
+        try w.write("export/TEST-2026-7.json", osvRecord("TEST-2026-7", package: "PyYAML", fixed: "5.4", alias: "CVE-2026-7777"))
+        try w.importVulnDB(w.url("export").path)
 
         let all = try vulns(w, ["--format", "json"])
         XCTAssertEqual(all.status, 1, all.stdout + all.stderr)

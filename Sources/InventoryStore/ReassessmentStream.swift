@@ -21,24 +21,32 @@ struct ReassessmentMatcher {
         var gate = gate
         gate.index = loaded.index
         gate.lookup = nil
-        let report: VulnerabilityReport
-        do {
-            report = try VulnerabilityScan.assess(gate: gate, components: distinct.enumerated().map { (String($0.offset), [$0.element]) },
-                                                  now: now).report
-        } catch let error as EvaluationError {
-            throw VulnerabilityDatabaseError(error.message)
-        }
-        // Per distinct component: its affected vulnerabilities with their ids and the
-        // import that first brought them (worked out once, not per delivery).
-        for entry in report.components {
-            guard let index = Int(entry.document) else { continue }
-            let component = entry.purl ?? "\(entry.name)@\(entry.version)"
-            found[index] = entry.vulnerabilities.filter { $0.status == "affected" }.compactMap { v in
-                let ids = [v.id] + v.aliases
-                let firstSeen = ids.compactMap { loaded.firstImport[$0] }.min()
-                if sinceImport, firstSeen == nil || firstSeen != loaded.lastImport { return nil }
-                return .init(component: component, vulnerability: v, ids: ids, importedAt: firstSeen.flatMap { importTimes[$0] })
+        // Judged 2,000 distinct components at a time: only what each affected one needs
+        // is kept, not the whole report with its findings.
+        var start = 0
+        while start < distinct.count {
+            let end = min(distinct.count, start + 2_000)
+            let report: VulnerabilityReport
+            do {
+                report = try VulnerabilityScan.assess(gate: gate, components: (start..<end).map { (String($0), [distinct[$0]]) },
+                                                      now: now).report
+            } catch let error as EvaluationError {
+                throw VulnerabilityDatabaseError(error.message)
             }
+            // Per distinct component: its affected vulnerabilities with their ids and the
+            // import that first brought them (worked out once, not per delivery).
+            for entry in report.components {
+                guard let index = Int(entry.document) else { continue }
+                let component = entry.purl ?? "\(entry.name)@\(entry.version)"
+                let matched: [VulnerabilityReassessment.Matched] = entry.vulnerabilities.filter { $0.status == "affected" }.compactMap { v in
+                    let ids = [v.id] + v.aliases
+                    let firstSeen = ids.compactMap { loaded.firstImport[$0] }.min()
+                    if sinceImport, firstSeen == nil || firstSeen != loaded.lastImport { return nil }
+                    return .init(component: component, vulnerability: v, ids: ids, importedAt: firstSeen.flatMap { importTimes[$0] })
+                }
+                if !matched.isEmpty { found[index] = matched }
+            }
+            start = end
         }
         mapped = distinct.map { !VulnerabilityIndex.lookupKeys(for: [$0]).isEmpty }
         databaseTime = loaded.state.importedAt.map { RFC3339.format($0) }

@@ -173,6 +173,42 @@ final class InventoryVulnsCLITests: XCTestCase {
         XCTAssertTrue(acme.stdout.contains("2 of 2 admitted deliveries affected"), acme.stdout)
     }
 
+    /// A state directory of the earlier version, with its own STATE/vulndb.sqlite (made
+    /// here with python3's sqlite3 in that version's schema): the first command copies
+    /// it into the inventory store once, says so, and the records are used from there.
+    func testEarlierVulnDBFileIsCopiedIntoTheStoreOnce() throws {
+        let w = try Workspace()
+        try w.signedPyPIDelivery(components: ["pyyaml==5.3.1"])
+        try admit(w)
+        let record = osvRecord("TEST-2026-7", package: "PyYAML", fixed: "5.4", alias: "CVE-2026-7777")
+        try w.write("old.py", """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            db.execute("CREATE TABLE imports (id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, digest TEXT NOT NULL, importedAt REAL NOT NULL, files INTEGER NOT NULL, accepted INTEGER NOT NULL, withdrawn INTEGER NOT NULL, skipped INTEGER NOT NULL, ignored INTEGER NOT NULL, added INTEGER NOT NULL, updated INTEGER NOT NULL, skipReasons TEXT NOT NULL)")
+            db.execute("CREATE TABLE records (id TEXT PRIMARY KEY NOT NULL, modified TEXT NOT NULL, withdrawn INTEGER NOT NULL, firstImport INTEGER NOT NULL, lastImport INTEGER NOT NULL, json BLOB NOT NULL)")
+            db.execute("CREATE TABLE packages (recordId TEXT NOT NULL, ecosystem TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (recordId, ecosystem, name)) WITHOUT ROWID")
+            db.execute("INSERT INTO imports VALUES (1, '/media/osv/all.zip', 'abc123', 1764000000.0, 1, 1, 0, 0, 0, 1, 0, '')")
+            db.execute("INSERT INTO records VALUES ('TEST-2026-7', '2020-01-01T00:00:00Z', 0, 1, 1, ?)", (sys.argv[2].encode(),))
+            db.execute("INSERT INTO packages VALUES ('TEST-2026-7', 'pypi', 'pyyaml')")
+            db.commit()
+            """)
+        let made = try runProcess(["python3", w.url("old.py").path, w.stateDirectory.appendingPathComponent("vulndb.sqlite").path, record])
+        XCTAssertEqual(made.status, 0, made.stderr)
+
+        let first = try w.passbox(["vulndb", "status", "--state", w.stateDirectory.path])
+        XCTAssertEqual(first.status, 0, first.stdout + first.stderr)
+        XCTAssertTrue(first.stderr.contains("copied the vulnerability database of an earlier passbox"), first.stderr)
+        XCTAssertTrue(first.stdout.contains("records    1 (0 withdrawn"), first.stdout)
+        XCTAssertTrue(first.stdout.contains("/media/osv/all.zip sha256 abc123"), first.stdout)
+
+        let again = try vulns(w)
+        XCTAssertEqual(again.status, 1, again.stdout + again.stderr)
+        XCTAssertFalse(again.stderr.contains("copied"), again.stderr)
+        XCTAssertTrue(again.stdout.contains("pkg:pypi/pyyaml@5.3.1: TEST-2026-7, CVE-2026-7777"), again.stdout)
+        // The file is only read, never removed.
+        XCTAssertTrue(FileManager.default.fileExists(atPath: w.stateDirectory.appendingPathComponent("vulndb.sqlite").path))
+    }
+
     /// Real PyPA records: pyyaml 5.3.1 admitted before the station had a database is
     /// found affected by PYSEC-2021-142 once the export is imported; jinja2 2.11.3 (the
     /// version PYSEC-2021-66 was fixed in) is not.

@@ -99,11 +99,12 @@ let package = Package(
                                                          "Vulnerabilities", "VulnerabilityStore"]),
         .testTarget(name: "LibraryTests", dependencies: ["PassboxKit", "Station", "Attestation", "CryptoIO"]),
         .target(name: "Vulnerabilities", dependencies: ["SBOM", "ArchiveIO", "CryptoIO", .product(name: "Yams", package: "Yams")]),
-        .testTarget(name: "VulnerabilityTests", dependencies: ["Vulnerabilities", "VulnerabilityStore", "SBOM", .product(name: "Yams", package: "Yams")]),
-        // The offline vulnerability database on disk: STATE/vulndb.sqlite (GRDB), and the
-        // station's gate (StationVulnerabilities) for the CLI and the kiosk. Not yet inside
-        // the inventory store (docs/vulnerabilities.md, "Where the database lives").
-        .target(name: "VulnerabilityStore", dependencies: ["Vulnerabilities", "PassboxKit", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "VulnerabilityTests", dependencies: ["Vulnerabilities", "VulnerabilityStore", "InventoryStore", "SBOM",
+                                                             .product(name: "Yams", package: "Yams")]),
+        // What the offline vulnerability database hands its callers (OSV JSON as stored, import
+        // and status values). The database itself lives in the inventory store (module
+        // InventoryStore: VulnerabilityDatabase, StationVulnerabilities; docs/vulnerabilities.md section 7).
+        .target(name: "VulnerabilityStore", dependencies: ["Vulnerabilities"]),
         // Times import and matching for Benchmarks/vulns.sh (not shipped).
         .executableTarget(name: "vulnbench", dependencies: ["Vulnerabilities", "SBOM"], path: "Benchmarks/vulnbench"),
     ],

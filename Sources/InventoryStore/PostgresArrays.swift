@@ -66,7 +66,7 @@ extension Schema {
     /// The kinds of `columns` of table `table`, for binding them as arrays
     /// (integer: ids, delivery ids and integers; text otherwise).
     static func columnKinds(_ table: String, _ columns: [String]) -> [ColumnSpec.Kind] {
-        let spec = ([deliveries] + children).first { $0.name == table }
+        let spec = ([deliveries] + children + vulnTables).first { $0.name == table }
         return columns.map { name in
             switch spec?.columns.first(where: { $0.name == name })?.kind ?? .text {
             case .text: .text

@@ -21,6 +21,8 @@ public struct DeliveryFilter: Sendable {
     public var command: String?
     /// Also decisions that admitted nothing (verify, refused admits). Default: admitted only.
     public var includeChecked = false
+    /// One delivery, by the store's id (`resolveDelivery` turns what `inventory show` takes into it).
+    public var deliveryID: Int64?
 
     public init() {}
 
@@ -53,6 +55,10 @@ public struct DeliveryFilter: Sendable {
         if let until {
             parts.append("d.time < ?")
             values.append(.text(try Self.normalizedTime(until, option: "--until")))
+        }
+        if let deliveryID {
+            parts.append("d.id = ?")
+            values.append(.integer(deliveryID))
         }
         if !includeChecked { parts.append("d.admitted = 1") }
         return (parts.isEmpty ? "" : " WHERE " + parts.joined(separator: " AND "), values)

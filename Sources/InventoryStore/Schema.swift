@@ -217,6 +217,9 @@ enum Migrations {
             // SBOM (docs/benchmarks.md, "Inventory"); the partial one keeps that query.
             (2, ["DROP INDEX IF EXISTS components_name",
                  "CREATE INDEX components_name_without_purl ON components (name) WHERE purl IS NULL"]),
+            // The offline vulnerability database moves into the inventory (VulnerabilitySchema.swift);
+            // an earlier STATE/vulndb.sqlite is copied in once (LegacyVulnerabilityFile.swift).
+            (3, Schema.vulnTables.map { $0.createSQL(dialect) } + Schema.vulnIndexes.map(\.createSQL)),
         ]
     }
 

@@ -67,7 +67,7 @@ struct SBOMList: ParsableCommand {
     @Flag(name: .long, help: "Also list known vulnerabilities of the components (the station's offline database; exit 1 when one is at or above failOn).")
     var vulns = false
 
-    @Option(name: .long, help: "The station's state directory (vulndb.sqlite, vex/), for --vulns.")
+    @Option(name: .long, help: "The station's state directory (inventory.sqlite with the vulnerability database, vex/), for --vulns.")
     var state: String?
 
     @Option(name: .long, help: "VEX documents (OpenVEX, CycloneDX VEX) to apply with --vulns, besides the station's.")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Attestation
 import Foundation
+import InventoryStore
 import PassboxKit
 import SafeText
 import SBOM
@@ -16,19 +17,20 @@ struct VulnDBCommand: ParsableCommand {
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import OSV records (osv.dev all.zip exports, zips or directories of OSV JSON/YAML) into STATE/vulndb.sqlite.",
-            discussion: "Verify the medium the export came on with passbox first (docs/vulnerabilities.md). Exit 0 imported, 2 a source could not be read (nothing of it imported).")
+            abstract: "Import OSV records (osv.dev all.zip exports, zips or directories of OSV JSON/YAML) into the inventory store (default STATE/inventory.sqlite).",
+            discussion: "Verify the medium the export came on with passbox first (docs/vulnerabilities.md). Each source is imported in one transaction. Exit 0 imported, 2 a source could not be read (nothing of it imported).")
 
         @Argument(help: "all.zip exports, zips, directories or single files of OSV records.")
         var paths: [String]
 
-        @Option(name: .long, help: "The station's state directory (default: $PASSBOX_STATE_DIR, else $XDG_STATE_HOME/passbox, else ~/.local/state/passbox).")
-        var state: String?
+        @OptionGroup var store: VulnDBStoreOptions
 
         func run() throws {
-            let directory = resolveStateDirectory(option: state)
             do {
-                let database = try VulnerabilityDatabase(path: VulnerabilityDatabase.path(stateDirectory: directory), create: true)
+                let database = try store.open(create: true)
+                defer { database?.close() }
+                guard let database else { throw CannotEvaluate("no inventory store") }
+                say("vulnerability database \(terminalSafe(database.location))")
                 let results = try database.importSources(paths.map { URL(fileURLWithPath: $0) })
                 for result in results {
                     let s = result.summary
@@ -50,25 +52,29 @@ struct VulnDBCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Records per ecosystem, the imports, and the database's age (exit 0; 2 when there is no database).")
 
-        @Option(name: .long, help: "The station's state directory.")
-        var state: String?
+        @OptionGroup var store: VulnDBStoreOptions
 
         @Option(name: .long, help: "Policy YAML whose vulnerabilities.maxDatabaseAge judges the age (default 30d).")
         var policy: String?
 
         func run() throws {
-            let directory = resolveStateDirectory(option: state)
             let maxAge = try loadPolicy(policy)?.vulnerabilities?.maxDatabaseAge ?? VulnerabilityPolicy.default.maxDatabaseAge
             let status: VulnerabilityDatabaseStatus
             let state: DatabaseState
+            let location: String
             do {
-                let database = try VulnerabilityDatabase(path: VulnerabilityDatabase.path(stateDirectory: directory), create: false)
+                let opened = try store.open(create: false)
+                defer { opened?.close() }
+                guard let database = opened, try database.hasImports() else {
+                    throw CannotEvaluate("no vulnerability database in \(store.describe()) (passbox vulndb import)")
+                }
                 status = try database.status()
                 state = try database.state()
+                location = database.location
             } catch let error as VulnerabilityDatabaseError {
                 throw CannotEvaluate(error.message)
             }
-            say("vulnerability database \(terminalSafe(VulnerabilityDatabase.path(stateDirectory: directory)))")
+            say("vulnerability database \(terminalSafe(location))")
             say("  records    \(status.records) (\(status.withdrawn) withdrawn, kept, never match)")
             for (ecosystem, count) in status.byEcosystem { say("  \(terminalSafe(ecosystem).padding(toLength: 16, withPad: " ", startingAt: 0)) \(count)") }
             if let time = state.importedAt {
@@ -79,6 +85,42 @@ struct VulnDBCommand: ParsableCommand {
             for i in status.imports {
                 say("  import \(i.id)   \(RFC3339.format(i.importedAt)) \(terminalSafe(i.source)) sha256 \(i.digest): \(i.accepted) accepted (\(i.added) new, \(i.updated) updated), \(i.skipped) skipped")
             }
+        }
+    }
+}
+
+/// Where `vulndb import|status` find the database: `--store`, else the station's own
+/// inventory store (`STATE/inventory.sqlite`, into which an earlier `STATE/vulndb.sqlite`
+/// is copied once).
+struct VulnDBStoreOptions: ParsableArguments {
+    @Option(name: .long, help: "sqlite:PATH or postgres://USER@HOST:PORT/DB (default: sqlite:STATE/inventory.sqlite; a password in $PGPASSWORD).")
+    var store: String?
+
+    @Option(name: .long, help: "The station's state directory (default: $PASSBOX_STATE_DIR, else $XDG_STATE_HOME/passbox, else ~/.local/state/passbox).")
+    var state: String?
+
+    @Option(name: .long, help: "Seconds to wait for a PostgreSQL server's answer (default 10).")
+    var timeout: Int = 10
+
+    func describe() -> String {
+        store.map { (try? StoreLocation($0).description) ?? $0 } ?? StoreLocation.station(stateDirectory: resolveStateDirectory(option: state)).description
+    }
+
+    /// The database (nil: reading, and the SQLite file does not exist).
+    func open(create: Bool) throws -> VulnerabilityDatabase? {
+        let directory = resolveStateDirectory(option: state)
+        guard let store else { return try VulnerabilityDatabase.station(stateDirectory: directory, create: create, notice: warn) }
+        let location: StoreLocation
+        do {
+            location = try StoreLocation(store)
+        } catch {
+            throw CannotEvaluate("\(error)")
+        }
+        if !create, case let .sqlite(path) = location, !FileManager.default.fileExists(atPath: path) { return nil }
+        do {
+            return try VulnerabilityDatabase(location, timeout: .seconds(max(1, timeout)))
+        } catch {
+            throw VulnerabilityDatabaseError("\(error)")
         }
     }
 }
@@ -97,7 +139,7 @@ func loadPolicy(_ path: String?) throws -> Policy? {
 /// its errors as "could not evaluate".
 func loadVulnerabilityGate(stateDirectory: String, policy: VulnerabilityPolicy?, force: Bool = false) throws -> VulnerabilityGate? {
     do {
-        return try StationVulnerabilities.gate(stateDirectory: stateDirectory, policy: policy, force: force)
+        return try StationVulnerabilities.gate(stateDirectory: stateDirectory, policy: policy, force: force, notice: warn)
     } catch let error as VulnerabilityDatabaseError {
         throw CannotEvaluate(error.message)
     }

@@ -9,7 +9,7 @@ extension VulnDBCommand {
             abstract: "Same as `passbox inventory vulns` on the station's inventory (STATE/inventory.sqlite).",
             discussion: "Exit status: 0 none at or above failOn, 1 some delivery is, 2 could not evaluate.")
 
-        @Option(name: .long, help: "The station's state directory (inventory.sqlite, vulndb.sqlite, vex/).")
+        @Option(name: .long, help: "The station's state directory (inventory.sqlite, vex/).")
         var state: String?
 
         @Option(name: .long, help: "Ignored (earlier versions read the admitted folders under it; the inventory has their components).")
@@ -28,9 +28,8 @@ extension VulnDBCommand {
             var options = try InventoryOptions.parse([])
             options.state = state
             options.format = format == .json ? .json : .text
-            let result = try InventoryVulnerabilities.reassess(options: options, policy: policy, sinceImport: sinceImport)
-            try InventoryPrinter.vulnerabilities(result, format: options.format)
-            if result.failing { throw ExitCode(Exit.rejected) }
+            let totals = try InventoryVulnerabilities.reassess(options: options, policy: policy, sinceImport: sinceImport)
+            if totals.failing { throw ExitCode(Exit.rejected) }
         }
     }
 }

@@ -126,6 +126,89 @@ final class InventoryVulnsCLITests: XCTestCase {
         XCTAssertTrue(noInventory.stderr.contains("no inventory"), noInventory.stderr)
     }
 
+    /// The delivery filters of the other listings, and each format written as it comes
+    /// (JSON still one document, CSV one row per vulnerability).
+    func testDeliveryFiltersAndStreamedFormats() throws {
+        let w = try Workspace()
+        try w.signedPyPIDelivery(components: ["pyyaml==5.3.1"])
+        try admit(w)
+        try w.signedPyPIDelivery(components: ["pyyaml==5.3.1", "jinja2==3.1.4"], root: "delivery2", version: "2.5")
+        try admit(w, "delivery2")
+        // The advisory arrives after both were admitted.
+        try w.write("export/TEST-2026-7.json", osvRecord("TEST-2026-7", package: "PyYAML", fixed: "5.4", alias: "CVE-2026-7777"))
+        try w.importVulnDB(w.url("export").path)
+
+        let all = try vulns(w, ["--format", "json"])
+        XCTAssertEqual(all.status, 1, all.stdout + all.stderr)
+        let output = try json(all)
+        XCTAssertEqual(output["admissions"] as? Int, 2)
+        XCTAssertEqual(output["affectedDeliveries"] as? Int, 2)
+        XCTAssertEqual(output["failing"] as? Bool, true)
+        XCTAssertEqual(output["componentsChecked"] as? Int, 3)
+        XCTAssertEqual(listed(output), ["2.4": ["TEST-2026-7:new"], "2.5": ["TEST-2026-7:new"]])
+
+        let csv = try vulns(w, ["--format", "csv"])
+        XCTAssertEqual(csv.status, 1, csv.stdout + csv.stderr)
+        let lines = csv.stdout.split(separator: "\r\n").map(String.init)
+        XCTAssertEqual(lines.count, 3, csv.stdout)
+        XCTAssertTrue(lines.first?.hasPrefix("delivery,station,seq,time") ?? false, csv.stdout)
+        XCTAssertTrue(lines.dropFirst().allSatisfy { $0.contains(",pkg:pypi/pyyaml@5.3.1,TEST-2026-7,") }, csv.stdout)
+
+        // One delivery, by id as `inventory show` takes it.
+        let one = try json(try vulns(w, ["--format", "json", "--delivery", "2"]))
+        XCTAssertEqual(one["admissions"] as? Int, 1)
+        XCTAssertEqual(listed(one), ["2.5": ["TEST-2026-7:new"]])
+        let unknown = try vulns(w, ["--delivery", "no-such-delivery"])
+        XCTAssertEqual(unknown.status, 2, unknown.stdout + unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("no delivery no-such-delivery"), unknown.stderr)
+
+        // Vendor, product, time window: nothing selected is nothing affected (exit 0).
+        for filter in [["--vendor", "Globex"], ["--product", "other"], ["--until", "2000-01-01"], ["--since", "2999-01-01"]] {
+            let r = try vulns(w, filter)
+            XCTAssertEqual(r.status, 0, "\(filter): " + r.stdout + r.stderr)
+            XCTAssertTrue(r.stdout.contains("0 of 0 admitted deliveries affected"), r.stdout)
+        }
+        let acme = try vulns(w, ["--vendor", "Acme", "--product", "etcher", "--since", "2000-01-01"])
+        XCTAssertEqual(acme.status, 1, acme.stdout + acme.stderr)
+        XCTAssertTrue(acme.stdout.contains("2 of 2 admitted deliveries affected"), acme.stdout)
+    }
+
+    /// A state directory of the earlier version, with its own STATE/vulndb.sqlite (made
+    /// here with python3's sqlite3 in that version's schema): the first command copies
+    /// it into the inventory store once, says so, and the records are used from there.
+    func testEarlierVulnDBFileIsCopiedIntoTheStoreOnce() throws {
+        let w = try Workspace()
+        try w.signedPyPIDelivery(components: ["pyyaml==5.3.1"])
+        try admit(w)
+        let record = osvRecord("TEST-2026-7", package: "PyYAML", fixed: "5.4", alias: "CVE-2026-7777")
+        try w.write("old.py", """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            db.execute("CREATE TABLE imports (id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, digest TEXT NOT NULL, importedAt REAL NOT NULL, files INTEGER NOT NULL, accepted INTEGER NOT NULL, withdrawn INTEGER NOT NULL, skipped INTEGER NOT NULL, ignored INTEGER NOT NULL, added INTEGER NOT NULL, updated INTEGER NOT NULL, skipReasons TEXT NOT NULL)")
+            db.execute("CREATE TABLE records (id TEXT PRIMARY KEY NOT NULL, modified TEXT NOT NULL, withdrawn INTEGER NOT NULL, firstImport INTEGER NOT NULL, lastImport INTEGER NOT NULL, json BLOB NOT NULL)")
+            db.execute("CREATE TABLE packages (recordId TEXT NOT NULL, ecosystem TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (recordId, ecosystem, name)) WITHOUT ROWID")
+            db.execute("INSERT INTO imports VALUES (1, '/media/osv/all.zip', 'abc123', 1764000000.0, 1, 1, 0, 0, 0, 1, 0, '')")
+            db.execute("INSERT INTO records VALUES ('TEST-2026-7', '2020-01-01T00:00:00Z', 0, 1, 1, ?)", (sys.argv[2].encode(),))
+            db.execute("INSERT INTO packages VALUES ('TEST-2026-7', 'pypi', 'pyyaml')")
+            db.commit()
+            """)
+        let made = try runProcess(["python3", w.url("old.py").path, w.stateDirectory.appendingPathComponent("vulndb.sqlite").path, record])
+        XCTAssertEqual(made.status, 0, made.stderr)
+
+        let first = try w.passbox(["vulndb", "status", "--state", w.stateDirectory.path])
+        XCTAssertEqual(first.status, 0, first.stdout + first.stderr)
+        XCTAssertTrue(first.stderr.contains("copied the vulnerability database of an earlier passbox"), first.stderr)
+        XCTAssertTrue(first.stdout.contains("records    1 (0 withdrawn"), first.stdout)
+        XCTAssertTrue(first.stdout.contains("/media/osv/all.zip sha256 abc123"), first.stdout)
+
+        let again = try vulns(w)
+        XCTAssertEqual(again.status, 1, again.stdout + again.stderr)
+        XCTAssertFalse(again.stderr.contains("copied"), again.stderr)
+        XCTAssertTrue(again.stdout.contains("pkg:pypi/pyyaml@5.3.1: TEST-2026-7, CVE-2026-7777"), again.stdout)
+        // The file is only read, never removed.
+        XCTAssertTrue(FileManager.default.fileExists(atPath: w.stateDirectory.appendingPathComponent("vulndb.sqlite").path))
+    }
+
     /// Real PyPA records: pyyaml 5.3.1 admitted before the station had a database is
     /// found affected by PYSEC-2021-142 once the export is imported; jinja2 2.11.3 (the
     /// version PYSEC-2021-66 was fixed in) is not.
@@ -165,7 +248,17 @@ final class InventoryVulnsCLITests: XCTestCase {
         let push = try w.passbox(["inventory", "push", "--to", central])
         XCTAssertEqual(push.status, 0, push.stdout + push.stderr)
         try w.write("export/TEST-2026-7.json", osvRecord("TEST-2026-7", package: "PyYAML", fixed: "5.4", alias: "CVE-2026-7777"))
+        // The records are read from the same store as the deliveries: none there yet.
         try w.importVulnDB(w.url("export").path)
+        let without = try vulns(w, ["--store", central])
+        XCTAssertEqual(without.status, 2, without.stdout + without.stderr)
+        XCTAssertTrue(without.stderr.contains("no vulnerability database in postgres://"), without.stderr)
+
+        let imported = try w.passbox(["vulndb", "import", w.url("export").path, "--store", central])
+        XCTAssertEqual(imported.status, 0, imported.stdout + imported.stderr)
+        let status = try w.passbox(["vulndb", "status", "--store", central])
+        XCTAssertEqual(status.status, 0, status.stdout + status.stderr)
+        XCTAssertTrue(status.stdout.contains("records    1 (0 withdrawn"), status.stdout)
         let r = try vulns(w, ["--store", central])
         XCTAssertEqual(r.status, 1, r.stdout + r.stderr)
         XCTAssertTrue(r.stdout.contains("1 of 1 admitted delivery affected"), r.stdout)

@@ -118,7 +118,8 @@ enum TestStores {
         guard case let .postgres(parsed) = location else { throw InventoryError("not a postgres URL") }
         let raw = try PostgresDatabase(url: parsed, timeout: timeout)
         try raw.write { session in
-            try session.execute("DROP TABLE IF EXISTS inventory_schema, findings, components, sbom_documents, signers, files, deliveries CASCADE", [])
+            try session.execute("DROP TABLE IF EXISTS inventory_schema, findings, components, sbom_documents, signers, files, deliveries, "
+                + "vuln_packages, vuln_records, vuln_imports CASCADE", [])
         }
         raw.close()
         return try DeliveryInventory(location, timeout: timeout, afterDeliveryRow: afterDeliveryRow)

@@ -78,7 +78,8 @@ extension InventorySuiteTests {
         let fresh = try TestStores.make(dialect)
         let location = fresh.location
         try fresh.database.write { session in
-            for table in ["inventory_schema", "findings", "components", "sbom_documents", "signers", "files", "deliveries"] {
+            for table in ["inventory_schema", "vuln_packages", "vuln_records", "vuln_imports",
+                          "findings", "components", "sbom_documents", "signers", "files", "deliveries"] {
                 try session.execute("DROP TABLE IF EXISTS \(table)", [])
             }
             try session.execute(Migrations.versionTable, [])
@@ -91,7 +92,9 @@ extension InventorySuiteTests {
 
         let store = try DeliveryInventory(location)
         defer { store.close() }
-        #expect(try store.schemaVersion() == 2)
+        // Migrations 2 and 3 (the vulnerability database's tables, empty).
+        #expect(try store.schemaVersion() == 3)
+        #expect(try !VulnerabilityDatabase(inventory: store).hasImports())
         #expect(try store.components(matching: "zlib@vers:generic/<1.3", DeliveryFilter()).count == 1)
         let indexes = try store.database.read { session in
             try session.query(dialect == .sqlite

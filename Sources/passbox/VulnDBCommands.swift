@@ -168,7 +168,7 @@ enum SBOMVulnerabilities {
                 throw CannotEvaluate("\(file): \(error)")
             }
             guard let document = VulnerabilityScan.readVEXDocument(data, path: file, origin: "operator", trusted: true) else {
-                throw CannotEvaluate("\(file): neither an OpenVEX document nor a CycloneDX VEX (JSON)")
+                throw CannotEvaluate("\(file): neither an OpenVEX document nor a CycloneDX VEX (JSON or XML)")
             }
             statements.append(document)
         }

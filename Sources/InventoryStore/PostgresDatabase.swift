@@ -29,15 +29,20 @@ final class PostgresDatabase: InventoryDatabase, @unchecked Sendable {
         let eventLoop = PostgresConnection.defaultEventLoopGroup.next()
         let future = PostgresConnection.connect(on: eventLoop, configuration: configuration, id: 1, logger: logger)
         do {
-            connection = try waitWithDeadline(future, timeout: self.timeout, what: "connecting to \(url.redacted)") {
-                $0.close().whenComplete { _ in }
+            connection = try waitWithDeadline(future, timeout: self.timeout, what: "connecting to \(url.redacted)") { late in
+                late.close().whenComplete { _ in _ = late } // held until closed (postgres-nio asserts it)
             }
         } catch {
             throw InventoryError("cannot reach the inventory \(url.redacted): \(url.describeTLS(error) ?? describe(error))")
         }
     }
 
-    deinit { connection?.close().whenComplete { _ in } }
+    /// A store not closed by its user: the connection is closed, and held until it is
+    /// (postgres-nio asserts that a connection is closed before it goes).
+    deinit {
+        guard let connection else { return }
+        connection.close().whenComplete { _ in _ = connection }
+    }
 
     func close() {
         lock.lock()
@@ -161,7 +166,7 @@ struct PostgresSession: SQLSession {
                                         what: "waiting for \(location)") { _ in }
         } catch let error as InventoryError {
             // No answer in time: the connection's state is unknown, so it is not reused.
-            connection.close().whenComplete { _ in }
+            connection.close().whenComplete { [connection] _ in _ = connection } // held until closed
             throw error
         } catch {
             throw InventoryError("\(location): \(describe(error))")

@@ -2,6 +2,7 @@ import Foundation
 @testable import InventoryStore
 import PassboxKit
 import Station
+import Testing
 
 /// Decisions built for the tests: a report as its JSON (docs/report.md) decoded, with
 /// an audit record numbered by hand.
@@ -92,6 +93,10 @@ struct DecisionFixture {
                         policySha256: String(repeating: "e", count: 64), trustStoreSha256: String(repeating: "f", count: 64))
     }
 }
+
+/// The suites that use the one PostgreSQL test database (each drops every table
+/// first): nested here, they run one after another, never two at once.
+@Suite(.serialized) enum SharedPostgreSQL {}
 
 /// The stores the shared suite runs on: SQLite always; PostgreSQL when
 /// PASSBOX_TEST_POSTGRES_URL names a server (scripts/postgres-test.sh start).

@@ -5,7 +5,7 @@ import Testing
 /// `show` in pages (a delivery of 50,000 files or components), and PostgreSQL's
 /// array inserts cut into several statements. Part of the serialized shared suite
 /// (the PostgreSQL cases empty the shared test database).
-extension InventorySuiteTests {
+extension SharedPostgreSQL.InventorySuiteTests {
     @Test(arguments: TestStores.dialects)
     func showReturnsOnePageOfFilesAndComponentsInRecordedOrder(_ dialect: SQLDialect) throws {
         let store = try TestStores.make(dialect)

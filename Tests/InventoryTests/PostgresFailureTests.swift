@@ -5,68 +5,70 @@ import Testing
 import Glibc
 #endif
 
-/// The central server down, slow or refusing: each fails in bounded time with a
-/// message, and the station keeps its decisions to push later.
-@Suite(.serialized)
-struct PostgresFailureTests {
-    @Test func aPortWithNoListenerFailsAtOnceAndTheStationKeepsItsDecisions() throws {
-        let port = try freeLoopbackPort()
-        let started = Date()
-        #expect(throws: InventoryError.self) {
-            try DeliveryInventory(StoreLocation("postgres://passbox:pw@127.0.0.1:\(port)/plant"), timeout: .seconds(5))
+extension SharedPostgreSQL {
+    /// The central server down, slow or refusing: each fails in bounded time with a
+    /// message, and the station keeps its decisions to push later.
+    @Suite(.serialized)
+    struct PostgresFailureTests {
+        @Test func aPortWithNoListenerFailsAtOnceAndTheStationKeepsItsDecisions() throws {
+            let port = try freeLoopbackPort()
+            let started = Date()
+            #expect(throws: InventoryError.self) {
+                try DeliveryInventory(StoreLocation("postgres://passbox:pw@127.0.0.1:\(port)/plant"), timeout: .seconds(5))
+            }
+            #expect(Date().timeIntervalSince(started) < 5)
+            // The station recorded locally and still has the decision to push.
+            let local = try TestStores.sqlite()
+            defer { local.close() }
+            try local.record(DecisionFixture(seq: 1).decision())
+            #expect(try local.pendingPushCount() == 1)
         }
-        #expect(Date().timeIntervalSince(started) < 5)
-        // The station recorded locally and still has the decision to push.
-        let local = try TestStores.sqlite()
-        defer { local.close() }
-        try local.record(DecisionFixture(seq: 1).decision())
-        #expect(try local.pendingPushCount() == 1)
-    }
 
-    @Test func aServerThatAcceptsAndNeverAnswersFailsAfterTheTimeout() throws {
-        let listener = try SilentListener()
-        defer { listener.close() }
-        let started = Date()
-        var message = ""
-        do {
-            _ = try DeliveryInventory(StoreLocation("postgres://passbox:pw@127.0.0.1:\(listener.port)/plant"), timeout: .seconds(1))
-        } catch {
-            message = "\(error)"
+        @Test func aServerThatAcceptsAndNeverAnswersFailsAfterTheTimeout() throws {
+            let listener = try SilentListener()
+            defer { listener.close() }
+            let started = Date()
+            var message = ""
+            do {
+                _ = try DeliveryInventory(StoreLocation("postgres://passbox:pw@127.0.0.1:\(listener.port)/plant"), timeout: .seconds(1))
+            } catch {
+                message = "\(error)"
+            }
+            let elapsed = Date().timeIntervalSince(started)
+            // Our deadline or postgres-nio's connect timeout (the same length) ends it.
+            #expect(message.contains("no answer within") || message.contains("Connect timeout"), "\(message)")
+            #expect(!message.contains(":pw@"))
+            #expect(elapsed >= 0.9 && elapsed < 10, "\(elapsed) s")
         }
-        let elapsed = Date().timeIntervalSince(started)
-        // Our deadline or postgres-nio's connect timeout (the same length) ends it.
-        #expect(message.contains("no answer within") || message.contains("Connect timeout"), "\(message)")
-        #expect(!message.contains(":pw@"))
-        #expect(elapsed >= 0.9 && elapsed < 10, "\(elapsed) s")
-    }
 
-    @Test func aWrongPasswordIsRefusedWithTheServersMessage() throws {
-        guard let url = TestStores.postgresURL else {
-            print("NOTICE: PASSBOX_TEST_POSTGRES_URL is not set: wrong-password test SKIPPED (scripts/postgres-test.sh start)")
-            return
+        @Test func aWrongPasswordIsRefusedWithTheServersMessage() throws {
+            guard let url = TestStores.postgresURL else {
+                print("NOTICE: PASSBOX_TEST_POSTGRES_URL is not set: wrong-password test SKIPPED (scripts/postgres-test.sh start)")
+                return
+            }
+            guard var components = URLComponents(string: url) else { throw InventoryError("bad test URL") }
+            components.password = "not-the-password"
+            var message = ""
+            do {
+                _ = try DeliveryInventory(StoreLocation(components.string ?? ""), timeout: .seconds(5))
+            } catch {
+                message = "\(error)"
+            }
+            #expect(message.contains("password authentication failed") || message.contains("28P01"), "\(message)")
+            #expect(!message.contains("not-the-password"))
         }
-        guard var components = URLComponents(string: url) else { throw InventoryError("bad test URL") }
-        components.password = "not-the-password"
-        var message = ""
-        do {
-            _ = try DeliveryInventory(StoreLocation(components.string ?? ""), timeout: .seconds(5))
-        } catch {
-            message = "\(error)"
-        }
-        #expect(message.contains("password authentication failed") || message.contains("28P01"), "\(message)")
-        #expect(!message.contains("not-the-password"))
-    }
 
-    @Test func urlsAreParsedAndPasswordsNeverShown() throws {
-        let url = try PostgresURL("postgres://plant:s3cret@db.local:6543/inventory?sslmode=require")
-        #expect(url.user == "plant")
-        #expect(url.port == 6543)
-        #expect(url.database == "inventory")
-        #expect(!url.redacted.contains("s3cret"))
-        #expect(try PostgresURL("postgres://u@h/d", environment: ["PGPASSWORD": "p"]).password == "p")
-        #expect(throws: InventoryError.self) { try PostgresURL("postgres://u@h/d?options=-c") }
-        #expect(throws: InventoryError.self) { try StoreLocation("mysql://x") }
-        #expect(try StoreLocation("sqlite:/tmp/x.sqlite") == .sqlite(path: "/tmp/x.sqlite"))
+        @Test func urlsAreParsedAndPasswordsNeverShown() throws {
+            let url = try PostgresURL("postgres://plant:s3cret@db.local:6543/inventory?sslmode=require")
+            #expect(url.user == "plant")
+            #expect(url.port == 6543)
+            #expect(url.database == "inventory")
+            #expect(!url.redacted.contains("s3cret"))
+            #expect(try PostgresURL("postgres://u@h/d", environment: ["PGPASSWORD": "p"]).password == "p")
+            #expect(throws: InventoryError.self) { try PostgresURL("postgres://u@h/d?options=-c") }
+            #expect(throws: InventoryError.self) { try StoreLocation("mysql://x") }
+            #expect(try StoreLocation("sqlite:/tmp/x.sqlite") == .sqlite(path: "/tmp/x.sqlite"))
+        }
     }
 }
 

@@ -249,21 +249,11 @@ struct StatementJSON {
 
     /// An object; `member` reads each value (key given). Keys may not repeat.
     private mutating func object(depth: Int, at path: @autoclosure () -> String, _ member: (inout StatementJSON, String) throws -> Void) throws {
-        // Keys seen: a short list (objects here have a handful of keys), a set once an
-        // object has many, so a payload of a million keys is not a quadratic search.
-        var few: [String] = []
-        var many: Set<String> = []
+        var seen = KeysSeen()
         try container(open: "{", close: "}", depth: depth, expected: "an object", at: path()) { reader in
             guard reader.current == UInt8(ascii: "\"") else { throw reader.failure("expected a key") }
             let key = try reader.rawString()
-            let repeated: Bool
-            if few.count < 16 {
-                repeated = few.contains(key)
-                few.append(key)
-            } else {
-                if many.isEmpty { many = Set(few) }
-                repeated = !many.insert(key).inserted
-            }
+            let repeated = !seen.insert(key)
             if repeated {
                 let path = path()
                 throw ManifestError("\(reader.notWhat): key '\(key.prefix(80))' twice in \(path.isEmpty ? "the top object" : path)")
@@ -454,5 +444,22 @@ struct StatementJSON {
             if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { i += 1 }
             guard digits(&self) > 0 else { throw failure("invalid number") }
         }
+    }
+}
+
+/// The keys of one object seen so far: the first four in place (a subject has two keys,
+/// its digest set one or two: 400,000 small lists for a statement of 200,000 files
+/// before), the rest in a set, so a payload of a million keys is not a quadratic search.
+private struct KeysSeen {
+    private var a: String?, b: String?, c: String?, d: String?
+    private var more: Set<String> = []
+
+    /// False when `key` was seen before.
+    mutating func insert(_ key: String) -> Bool {
+        if a == key || b == key || c == key || d == key { return false }
+        if a == nil { a = key } else if b == nil { b = key } else if c == nil { c = key } else if d == nil { d = key } else {
+            return more.insert(key).inserted
+        }
+        return true
     }
 }

@@ -9,8 +9,12 @@ public struct PackedStrings: Sendable, Equatable {
 
     public var count: Int { ends.count }
 
-    public mutating func reserve(_ count: Int) {
+    /// Room for `count` strings of up to `averageBytes` each. Room not written to costs
+    /// no memory (a large block's pages are only backed once touched), while growing by
+    /// doubling copies the bytes and holds the old and the new buffer at once.
+    public mutating func reserve(_ count: Int, averageBytes: Int = 64) {
         ends.reserveCapacity(count)
+        bytes.reserveCapacity(count * averageBytes)
     }
 
     public mutating func append(_ string: String) {
